@@ -1,0 +1,20 @@
+"""relu1d: exact linear-region counting for one-dimensional-input ReLU networks.
+
+Replication instrument for Kogan, Jananthan & Kepner, *Complexity of One-Dimensional ReLU DNNs*
+(arXiv 2512.08091), with Hanin & Rolnick (2019) and Arora et al. (2018).
+"""
+
+from relu1d.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
+from relu1d.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
+
+__all__ = [
+    "DEFAULT_RTOL",
+    "Network",
+    "RegionCount",
+    "count_regions",
+    "load_network",
+    "network_from_arrays",
+    "sample_network",
+    "seed_sequence",
+]
+__version__ = "0.1.0"

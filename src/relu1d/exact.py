@@ -1,0 +1,204 @@
+"""Rational ground truth: the region structure of a network in exact arithmetic (small networks only).
+
+float64 weights are dyadic rationals, so a network stored in a file has one exact answer. This module
+computes it with ``fractions.Fraction`` by an independent method: every neuron's pre-activation is kept as
+an explicit list of affine pieces (slope, intercept) on a common partition of ℝ; ReLU splits a piece at its
+root when the root lies strictly inside, and the gate on each open interval is the sign of z at an interior
+sample point. Definitions are those of ``relu1d.breakpoints`` (SCIENCE.md §2). Cost grows like
+(#intervals)·Σ n_ℓ n_{ℓ−1} big-rational operations: use it for widths ≲ 16, depth ≲ 6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from relu1d.network import Network
+
+Piece = tuple[Fraction, Fraction]  # z(x) = slope·x + intercept
+
+
+@dataclass(frozen=True)
+class ExactCount:
+    """Exact counterpart of ``relu1d.RegionCount`` (points and values are Fractions).
+
+    ``knot_positions[ℓ]`` / ``knot_neurons[ℓ]``: every gate change of a layer-(ℓ+1) neuron, sorted by
+    (position, neuron). ``slopes``: f′ on the len(knots) + 1 segments between consecutive knots.
+    """
+
+    widths: tuple[int, ...]
+    knots: tuple[Fraction, ...]
+    breakpoints: tuple[Fraction, ...]
+    values: tuple[Fraction, ...]
+    slopes: tuple[Fraction, ...]
+    knot_positions: tuple[tuple[Fraction, ...], ...]
+    knot_neurons: tuple[tuple[int, ...], ...]
+    window: tuple[Fraction, Fraction] | None = None
+
+    @property
+    def linear_regions(self) -> int:
+        return len(self.breakpoints) + 1
+
+    @property
+    def activation_regions(self) -> int:
+        return len(self.knots) + 1
+
+    @property
+    def knots_per_layer(self) -> tuple[int, ...]:
+        return tuple(len(p) for p in self.knot_positions)
+
+    @property
+    def knots_per_neuron(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(
+            tuple(sum(1 for j in nrn if j == i) for i in range(n))
+            for nrn, n in zip(self.knot_neurons, self.widths, strict=True)
+        )
+
+    @property
+    def breakpoints_per_layer(self) -> tuple[int, ...]:
+        bps = set(self.breakpoints)
+        return tuple(len(bps & set(p)) for p in self.knot_positions)
+
+    def restrict(self, a: float | Fraction, b: float | Fraction) -> ExactCount:
+        """Keep only what lies in the open window (a, b)."""
+        a, b = Fraction(a), Fraction(b)
+        keep = [i for i, t in enumerate(self.knots) if a < t < b]
+        lo, hi = (keep[0], keep[-1] + 1) if keep else (sum(1 for t in self.knots if t <= a),) * 2
+        inside = [[k for k, t in enumerate(p) if a < t < b] for p in self.knot_positions]
+        return ExactCount(
+            widths=self.widths,
+            knots=self.knots[lo:hi],
+            breakpoints=tuple(t for t in self.breakpoints if a < t < b),
+            values=self.values[lo:hi],
+            slopes=self.slopes[lo : hi + 1],
+            knot_positions=tuple(
+                tuple(p[k] for k in ks) for p, ks in zip(self.knot_positions, inside, strict=True)
+            ),
+            knot_neurons=tuple(
+                tuple(n[k] for k in ks) for n, ks in zip(self.knot_neurons, inside, strict=True)
+            ),
+            window=(a, b),
+        )
+
+
+def _fractions(a: np.ndarray) -> list:
+    """Exact conversion of a float64 array (nested lists of Fractions)."""
+    if a.ndim == 1:
+        return [Fraction(float(v)) for v in a]
+    return [_fractions(row) for row in a]
+
+
+def _interior_point(lo: Fraction | None, hi: Fraction | None) -> Fraction:
+    """A point strictly inside (lo, hi); None stands for ∓∞."""
+    if lo is None and hi is None:
+        return Fraction(0)
+    if lo is None:
+        return hi - 1
+    if hi is None:
+        return lo + 1
+    return (lo + hi) / 2
+
+
+def count_regions_exact(
+    net: Network,
+    origin: Sequence[float] | None = None,
+    direction: Sequence[float] | None = None,
+) -> ExactCount:
+    """Exact region structure of ``net`` over ℝ (n_in = 1), or along the line origin + t·direction."""
+    weights = [_fractions(w) for w in net.weights]
+    biases = [_fractions(b) for b in net.biases]
+    if origin is not None or direction is not None:
+        if origin is None or direction is None:
+            raise ValueError("line: give both origin and direction")
+        a = [Fraction(float(v)) for v in origin]
+        v = [Fraction(float(d)) for d in direction]
+        if len(a) != net.n_in or len(v) != net.n_in:
+            raise ValueError(f"line: origin and direction need {net.n_in} coordinates")
+        w1 = weights[0]
+        biases[0] = [
+            sum((wij * aj for wij, aj in zip(row, a, strict=True)), bi)
+            for row, bi in zip(w1, biases[0], strict=True)
+        ]
+        weights[0] = [[sum((wij * vj for wij, vj in zip(row, v, strict=True)), Fraction(0))] for row in w1]
+    elif net.n_in != 1:
+        raise ValueError(f"count_regions_exact: the network has {net.n_in} inputs; give a line")
+
+    points: list[Fraction] = []  # partition of ℝ; intervals are (points[k-1], points[k])
+    pieces: list[list[Piece]] = [[(Fraction(1), Fraction(0))]]  # per input neuron, per interval: x itself
+    layer_changes: list[list[tuple[Fraction, int]]] = []
+    all_knots: set[Fraction] = set()
+    for w, b in zip(weights[:-1], biases[:-1], strict=True):
+        z = _affine_map(w, b, pieces)
+        points, z = _split_at_roots(points, z)
+        bounds = [None, *points, None]
+        samples = [_interior_point(bounds[k], bounds[k + 1]) for k in range(len(points) + 1)]
+        gates = [[a * x + c > 0 for (a, c), x in zip(zi, samples, strict=True)] for zi in z]
+        changes = sorted(
+            (points[k], i) for i, gi in enumerate(gates) for k in range(len(points)) if gi[k] != gi[k + 1]
+        )
+        layer_changes.append(changes)
+        all_knots.update(t for t, _ in changes)
+        zero = (Fraction(0), Fraction(0))
+        pieces = [
+            [p if g else zero for p, g in zip(zi, gi, strict=True)] for zi, gi in zip(z, gates, strict=True)
+        ]
+
+    (f_pieces,) = _affine_map(weights[-1], biases[-1], pieces)
+    breakpoints = [points[k] for k in range(len(points)) if f_pieces[k][0] != f_pieces[k + 1][0]]
+    if not set(breakpoints) <= all_knots:  # f is affine wherever the activation pattern is constant
+        raise AssertionError("exact engine: a breakpoint of f is not a knot")
+    knots = sorted(all_knots)
+    index = {t: k for k, t in enumerate(points)}  # interval k lies just left of points[k]
+    values = tuple(f_pieces[index[t]][0] * t + f_pieces[index[t]][1] for t in knots)
+    slopes = tuple(f_pieces[index[t]][0] for t in knots) + (f_pieces[-1][0],)
+    return ExactCount(
+        widths=net.widths,
+        knots=tuple(knots),
+        breakpoints=tuple(breakpoints),
+        values=values,
+        slopes=slopes,
+        knot_positions=tuple(tuple(t for t, _ in c) for c in layer_changes),
+        knot_neurons=tuple(tuple(i for _, i in c) for c in layer_changes),
+    )
+
+
+def _affine_map(w: list[list[Fraction]], b: list[Fraction], pieces: list[list[Piece]]) -> list[list[Piece]]:
+    """Pieces of z_i = Σ_j w_ij h_j + b_i on every interval of the current partition."""
+    n_intervals = len(pieces[0])
+    out = []
+    for row, bi in zip(w, b, strict=True):
+        zi = []
+        for k in range(n_intervals):
+            slope, icept = Fraction(0), bi
+            for wij, hj in zip(row, pieces, strict=True):
+                if wij:
+                    slope += wij * hj[k][0]
+                    icept += wij * hj[k][1]
+            zi.append((slope, icept))
+        out.append(zi)
+    return out
+
+
+def _split_at_roots(points: list[Fraction], z: list[list[Piece]]) -> tuple[list[Fraction], list[list[Piece]]]:
+    """Refine the partition with every root that lies strictly inside an interval; pieces are inherited."""
+    bounds = [None, *points, None]
+    roots = set()
+    for zi in z:
+        for k, (slope, icept) in enumerate(zi):
+            if slope:
+                r = -icept / slope
+                lo, hi = bounds[k], bounds[k + 1]
+                if (lo is None or lo < r) and (hi is None or r < hi):
+                    roots.add(r)
+    if not roots:
+        return points, z
+    new_points = sorted(set(points) | roots)
+    # interval of the old partition that contains each new interval: count old points left of its right end
+    old = set(points)
+    parent = [0]
+    for p in new_points:
+        parent.append(parent[-1] + (1 if p in old else 0))
+    return new_points, [[zi[k] for k in parent] for zi in z]
