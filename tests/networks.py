@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from relu1d import Network, sample_network
@@ -22,7 +24,7 @@ def integer_weights(seed: int, span: int = 2) -> Network:
     """Small integer weights and biases: knots coincide within and across layers, z ≡ 0 on intervals."""
     rng = np.random.default_rng([11, seed])
     sizes = [1, *random_architecture(rng, max_width=5), 1]
-    ws = [rng.integers(-span, span + 1, size=(n, m)).astype(float) for m, n in zip(sizes[:-1], sizes[1:])]
+    ws = [rng.integers(-span, span + 1, size=(n, m)).astype(float) for m, n in itertools.pairwise(sizes)]
     bs = [rng.integers(-span, span + 1, size=n).astype(float) for n in sizes[1:]]
     return Network(ws, bs)
 
@@ -73,7 +75,7 @@ def wide_dynamic_range(seed: int) -> Network:
     """Weights and biases spanning 1e-8 … 1e8 inside one network."""
     rng = np.random.default_rng([23, seed])
     sizes = [1, *random_architecture(rng, max_width=6), 1]
-    ws = [rng.standard_normal((n, m)) * 10.0 ** rng.uniform(-8, 8, size=(n, m)) for m, n in zip(sizes[:-1], sizes[1:])]
+    ws = [rng.standard_normal((n, m)) * 10.0 ** rng.uniform(-8, 8, size=(n, m)) for m, n in itertools.pairwise(sizes)]
     bs = [rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, size=n) for n in sizes[1:]]
     return Network(ws, bs)
 
@@ -83,7 +85,9 @@ def scaled(seed: int) -> Network:
     rng = np.random.default_rng([29, seed])
     net = sample_network(random_architecture(rng), 1.0, seed=[29, seed])
     c = 10.0 ** rng.choice([-8.0, 8.0], size=len(net.weights))
-    return Network([w * ci for w, ci in zip(net.weights, c)], [b * ci for b, ci in zip(net.biases, c)])
+    return Network(
+        [w * ci for w, ci in zip(net.weights, c, strict=False)], [b * ci for b, ci in zip(net.biases, c, strict=False)]
+    )
 
 
 ADVERSARIAL = {

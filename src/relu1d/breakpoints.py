@@ -380,9 +380,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
         slope = xp.where(crossing[tail * n_knots, :], tail_slope[tail, :], 1.0)
         ratio = z[end, :] / slope
         tail_root.append(t[end] - ratio)
-        tail_err.append(
-            (tol_z[end, :] + tol_tail[tail, :] * xp.abs(ratio)) / xp.abs(slope) + rtol * xp.abs(t[end])
-        )
+        tail_err.append((tol_z[end, :] + tol_tail[tail, :] * xp.abs(ratio)) / xp.abs(slope) + rtol * xp.abs(t[end]))
     root = xp.concat([tail_root[0][None, :], root[1:n_knots, :], tail_root[1][None, :]], axis=0)
     err = xp.concat([tail_err[0][None, :], err[1:n_knots, :], tail_err[1][None, :]], axis=0)
 
@@ -459,8 +457,6 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
     both_on_old = gate[:-1, :] & gate[1:, :] & (xp.astype(is_old, xp.bool)[:, None])
     jump_out = xp.where(both_on_old, dz_at, g_r * s_r - g_l * s_l)
 
-    layer = _Layer(
-        t=t_out, h=h_out, jump=jump_out, left=gate_f[0, :] * slope_l, right=gate_f[-1, :] * slope_r
-    )
+    layer = _Layer(t=t_out, h=h_out, jump=jump_out, left=gate_f[0, :] * slope_l, right=gate_f[-1, :] * slope_r)
     changes = gate[:-1, :] != gate[1:, :]
     return layer, changes, dest_old, near, weak

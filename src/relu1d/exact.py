@@ -74,12 +74,8 @@ class ExactCount:
             breakpoints=tuple(t for t in self.breakpoints if a < t < b),
             values=self.values[lo:hi],
             slopes=self.slopes[lo : hi + 1],
-            knot_positions=tuple(
-                tuple(p[k] for k in ks) for p, ks in zip(self.knot_positions, inside, strict=True)
-            ),
-            knot_neurons=tuple(
-                tuple(n[k] for k in ks) for n, ks in zip(self.knot_neurons, inside, strict=True)
-            ),
+            knot_positions=tuple(tuple(p[k] for k in ks) for p, ks in zip(self.knot_positions, inside, strict=True)),
+            knot_neurons=tuple(tuple(n[k] for k in ks) for n, ks in zip(self.knot_neurons, inside, strict=True)),
             window=(a, b),
         )
 
@@ -119,8 +115,7 @@ def count_regions_exact(
             raise ValueError(f"line: origin and direction need {net.n_in} coordinates")
         w1 = weights[0]
         biases[0] = [
-            sum((wij * aj for wij, aj in zip(row, a, strict=True)), bi)
-            for row, bi in zip(w1, biases[0], strict=True)
+            sum((wij * aj for wij, aj in zip(row, a, strict=True)), bi) for row, bi in zip(w1, biases[0], strict=True)
         ]
         weights[0] = [[sum((wij * vj for wij, vj in zip(row, v, strict=True)), Fraction(0))] for row in w1]
     elif net.n_in != 1:
@@ -136,15 +131,11 @@ def count_regions_exact(
         bounds = [None, *points, None]
         samples = [_interior_point(bounds[k], bounds[k + 1]) for k in range(len(points) + 1)]
         gates = [[a * x + c > 0 for (a, c), x in zip(zi, samples, strict=True)] for zi in z]
-        changes = sorted(
-            (points[k], i) for i, gi in enumerate(gates) for k in range(len(points)) if gi[k] != gi[k + 1]
-        )
+        changes = sorted((points[k], i) for i, gi in enumerate(gates) for k in range(len(points)) if gi[k] != gi[k + 1])
         layer_changes.append(changes)
         all_knots.update(t for t, _ in changes)
         zero = (Fraction(0), Fraction(0))
-        pieces = [
-            [p if g else zero for p, g in zip(zi, gi, strict=True)] for zi, gi in zip(z, gates, strict=True)
-        ]
+        pieces = [[p if g else zero for p, g in zip(zi, gi, strict=True)] for zi, gi in zip(z, gates, strict=True)]
 
     (f_pieces,) = _affine_map(weights[-1], biases[-1], pieces)
     breakpoints = [points[k] for k in range(len(points)) if f_pieces[k][0] != f_pieces[k + 1][0]]
@@ -153,7 +144,7 @@ def count_regions_exact(
     knots = sorted(all_knots)
     index = {t: k for k, t in enumerate(points)}  # interval k lies just left of points[k]
     values = tuple(f_pieces[index[t]][0] * t + f_pieces[index[t]][1] for t in knots)
-    slopes = tuple(f_pieces[index[t]][0] for t in knots) + (f_pieces[-1][0],)
+    slopes = (*tuple(f_pieces[index[t]][0] for t in knots), f_pieces[-1][0])
     return ExactCount(
         widths=net.widths,
         knots=tuple(knots),

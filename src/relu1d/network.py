@@ -7,6 +7,7 @@ b{L+1}``, float64.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import zipfile
@@ -133,16 +134,12 @@ def _validated(
         if b.shape[0] != w.shape[0]:
             raise ValueError(f"layer {i}: W{i} has {w.shape[0]} rows but b{i} has {b.shape[0]} entries")
         if n_prev is not None and w.shape[1] != n_prev:
-            raise ValueError(
-                f"layer {i} (W{i}): has {w.shape[1]} columns but layer {i - 1} has {n_prev} neurons"
-            )
+            raise ValueError(f"layer {i} (W{i}): has {w.shape[1]} columns but layer {i - 1} has {n_prev} neurons")
         n_prev = w.shape[0]
         ws.append(w)
         bs.append(b)
     if ws[-1].shape[0] != 1:
-        raise ValueError(
-            f"layer {len(ws)} (W{len(ws)}): the output layer must have 1 row, has {ws[-1].shape[0]}"
-        )
+        raise ValueError(f"layer {len(ws)} (W{len(ws)}): the output layer must have 1 row, has {ws[-1].shape[0]}")
     return tuple(ws), tuple(bs)
 
 
@@ -164,7 +161,7 @@ def he_parameters(
     """
     sizes = [n_in, *[int(n) for n in widths], 1]
     weights, biases = [], []
-    for n_prev, n in zip(sizes[:-1], sizes[1:], strict=True):
+    for n_prev, n in itertools.pairwise(sizes):
         weights.append(rng.standard_normal((n, n_prev)) * np.sqrt(2.0 / n_prev))
         biases.append(rng.standard_normal(n) * float(sigma_b))
     return weights, biases
@@ -194,6 +191,8 @@ def load_network(path: str | os.PathLike) -> Network:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
