@@ -255,47 +255,34 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
     # The input layer's "output" is x itself: one anchor point at 0 with h = 0 and slope 1 on both sides.
     # The anchor is dropped after layer 1 unless some first-layer neuron changes its gate exactly there.
     one = xp.ones(1, dtype=f64)
-    state = _Layer(
-        t=xp.zeros(1, dtype=f64),
-        h=xp.zeros((1, 1), dtype=f64),
-        jump=xp.zeros((1, 1), dtype=f64),
-        left=one,
-        right=one,
-    )
+    state = _Layer(t=xp.zeros(1, dtype=f64), h=xp.zeros((1, 1), dtype=f64), jump=xp.zeros((1, 1), dtype=f64),
+                   left=one, right=one)  # fmt: skip
     knot_index: list[Any] = []
     neurons: list[Any] = []
     near = weak = 0
     for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
         w, b = xp.asarray(w, dtype=f64), xp.asarray(b, dtype=f64)
         if state.t.shape[0] == 0:  # no knot at all: this and every later pre-activation is constant
-            n = w.shape[0]
-            zero = xp.zeros(n, dtype=f64)
-            state = _Layer(
-                t=state.t,
-                h=xp.zeros((0, n), dtype=f64),
-                jump=xp.zeros((0, n), dtype=f64),
-                left=zero,
-                right=zero,
-            )
+            n, zero = w.shape[0], xp.zeros(w.shape[0], dtype=f64)
+            state = _Layer(t=state.t, h=xp.zeros((0, n), dtype=f64), jump=xp.zeros((0, n), dtype=f64),
+                           left=zero, right=zero)  # fmt: skip
             knot_index.append(xp.zeros(0, dtype=i64))
             neurons.append(xp.zeros(0, dtype=i64))
             continue
-        state, changes, moved_to, n_near, n_weak = _propagate_layer(state, w, b, rtol, xp)
+        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(state, w, b, rtol, xp)
         near += n_near
         weak += n_weak
         knot_index = [xp.take(moved_to, idx) for idx in knot_index]
-        if ell == 0:
-            keep = xp.any(changes, axis=1)  # only the anchor can be a point without any gate change
-            if not bool(xp.all(keep)):
-                state = _Layer(
-                    t=state.t[keep],
-                    h=state.h[keep],
-                    jump=state.jump[keep],
-                    left=state.left,
-                    right=state.right,
-                )
-                changes = changes[keep]
-        point, neuron = xp.nonzero(changes)
+        if ell == 0 and point.shape[0] > 0:
+            # only the anchor can be a point without a gate change: keep the points that have one
+            kept = xp.unique_values(point)
+            if kept.shape[0] < state.t.shape[0]:
+                state = _Layer(t=xp.take(state.t, kept), h=xp.take(state.h, kept, axis=0),
+                               jump=xp.take(state.jump, kept, axis=0), left=state.left, right=state.right)  # fmt: skip
+                point = xp.searchsorted(kept, point)
+        elif ell == 0:  # no gate change anywhere: every first-layer neuron is constant
+            state = _Layer(t=state.t[:0], h=state.h[:0, :], jump=state.jump[:0, :], left=state.left,
+                           right=state.right)  # fmt: skip
         knot_index.append(point)
         neurons.append(neuron)
 
@@ -323,94 +310,118 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
     )
 
 
-def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tuple[_Layer, Any, Any, int, int]:
+def _scatter(x: Any, rows: Any, cols: Any, values: Any, xp: Any) -> Any:
+    """x with x[rows[j], cols[j]] = values[j] (distinct positions); a copy where the namespace needs one."""
+    if rows.shape[0] == 0:
+        return x
+    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
+        x[rows, cols] = values
+        return x
+    # Generic array API has no integer scatter: a sorted-key lookup over the flat array (tests only).
+    width = x.shape[1]
+    keys = rows * width + cols
+    order = xp.argsort(keys)
+    keys, values = xp.take(keys, order), xp.take(values, order)
+    flat = xp.reshape(x, (-1,))
+    pos = xp.arange(flat.shape[0], dtype=keys.dtype)
+    at = xp.clip(xp.searchsorted(keys, pos), 0, keys.shape[0] - 1)
+    hit = xp.take(keys, at) == pos
+    return xp.reshape(xp.where(hit, xp.astype(xp.take(values, at), x.dtype), flat), x.shape)
+
+
+def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
+    """x[rows[j], cols[j]] for index vectors rows, cols."""
+    return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
+
+
+def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tuple:
     """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b).
 
-    Returns ``(layer, changes, moved_to, near, weak)``: ``changes[j, i]`` is True when neuron i changes
-    its gate at ``layer.t[j]``; old knot k is now ``layer.t[moved_to[k]]``; ``near`` counts
-    tolerance-resolved decisions and ``weak`` decisions taken with less than ``WEAK_MARGIN`` × tolerance.
+    Dense work is the two matrix products and a few elementwise passes over (knots × neurons); everything
+    about roots and gate changes is done on the sparse list of (segment, neuron) pairs where it happens.
+    Returns ``(layer, (points, neurons), moved_to, near, weak)``: the gate changes of this layer's neurons
+    (indices into ``layer.t``, sorted), the new index of every old knot, and the counts of
+    tolerance-resolved and weak decisions.
     """
-    i64 = xp.int64
+    f64, i64, i8 = xp.float64, xp.int64, xp.int8
     t = prev.t
-    n_knots = t.shape[0]
+    n_knots, width = t.shape[0], w.shape[0]
     wt = w.T
-    z = prev.h @ wt + b  # pre-activations at the knots (B, m)   — the two matrix products
-    dz = prev.jump @ wt  # their slope jumps at the knots (B, m)
-    slope_l = prev.left @ wt  # slopes of z on the tails (m,)
-    slope_r = prev.right @ wt
-    seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)  # (B + 1, m)
+    z = prev.h @ wt + b  # pre-activations at the knots (B, m)      — the two matrix products
+    dz = prev.jump @ wt  # slope jumps of z at the knots (B, m)
+    slope_l, slope_r = prev.left @ wt, prev.right @ wt  # slopes of z on the two tails (m,)
 
-    # Zero decisions. Natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|; the tail
-    # slopes (two rows) get the exact Σ_j |S_j||W_ij|.
-    w_norm = xp.linalg.vector_norm(w, axis=1)
-    tol_z = rtol * (xp.linalg.vector_norm(prev.h, axis=1)[:, None] * w_norm + xp.abs(b))
-    z_sign = xp.where(xp.abs(z) > tol_z, xp.sign(z), 0.0)
-    near = int(xp.count_nonzero((z != 0) & (z_sign == 0)))
-    weak = int(xp.count_nonzero((z_sign != 0) & (xp.abs(z) <= WEAK_MARGIN * tol_z)))
-    z = xp.where(z_sign == 0, 0.0, z)
-    tail_slope = xp.stack([slope_l, slope_r])
+    # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|;
+    # the two tail slopes get the exact scale Σ_j |S_j||W_ij|.
+    tol_z = rtol * (xp.linalg.vector_norm(prev.h, axis=1)[:, None] * xp.linalg.vector_norm(w, axis=1) + xp.abs(b))
+    small = xp.abs(z) <= tol_z
+    near = int(xp.count_nonzero(small & (z != 0)))
+    weak = int(xp.count_nonzero(xp.abs(z) <= WEAK_MARGIN * tol_z)) - int(xp.count_nonzero(small))
+    z = xp.where(small, 0.0, z)
+    z_sign = xp.astype(z > 0, i8) - xp.astype(z < 0, i8)
+    tails = xp.stack([slope_l, slope_r])
     tol_tail = rtol * (xp.abs(xp.stack([prev.left, prev.right])) @ xp.abs(wt))
-    tail_sign = xp.where(xp.abs(tail_slope) > tol_tail, xp.sign(tail_slope), 0.0)
-    near += int(xp.count_nonzero((tail_slope != 0) & (tail_sign == 0)))
-    weak += int(xp.count_nonzero((tail_sign != 0) & (xp.abs(tail_slope) <= WEAK_MARGIN * tol_tail)))
+    tail_small = xp.abs(tails) <= tol_tail
+    near += int(xp.count_nonzero(tail_small & (tails != 0)))
+    weak += int(xp.count_nonzero(~tail_small & (xp.abs(tails) <= WEAK_MARGIN * tol_tail)))
+    tails = xp.where(tail_small, 0.0, tails)
+    # Sign of z at −∞ and +∞ (the far ends of the two tail segments).
+    far_left = xp.where(tails[0, :] != 0, -xp.sign(tails[0, :]), xp.astype(z_sign[0, :], f64))
+    far_right = xp.where(tails[1, :] != 0, xp.sign(tails[1, :]), xp.astype(z_sign[-1, :], f64))
+    far_left, far_right = xp.astype(far_left, i8), xp.astype(far_right, i8)
 
-    # Sign of z just inside the left and right end of every segment (tails: the sign at ∓∞).
-    far_left = xp.where(tail_sign[0, :] != 0, -tail_sign[0, :], z_sign[0, :])
-    far_right = xp.where(tail_sign[1, :] != 0, tail_sign[1, :], z_sign[n_knots - 1, :])
-    sign_l = xp.concat([far_left[None, :], z_sign], axis=0)
-    sign_r = xp.concat([z_sign, far_right[None, :]], axis=0)
-    crossing = sign_l * sign_r < 0  # a root strictly inside the segment (B + 1, m)
+    # Crossings: segment k (0 = left tail, B = right tail) holds a root of neuron i when the signs of z near
+    # its two ends are strictly opposite. Listed sparsely, sorted by (segment, neuron).
+    cross_inner = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
+    cross_left = xp.nonzero(far_left * z_sign[0, :] < 0)[0]
+    cross_right = xp.nonzero(z_sign[-1, :] * far_right < 0)[0]
+    seg = xp.concat([xp.zeros_like(cross_left), cross_inner[0] + 1, xp.full_like(cross_right, n_knots)])
+    nrn = xp.concat([cross_left, cross_inner[1], cross_right])
+    is_inner = (seg >= 1) & (seg <= n_knots - 1)
 
-    # Root positions and their uncertainty, for every (segment, neuron); only crossing entries are used.
-    seg_idx = xp.arange(n_knots + 1, dtype=i64)[:, None]
-    has_l, has_r = seg_idx >= 1, seg_idx <= n_knots - 1
-    t_l = xp.concat([t[:1], t])  # left end of each segment (dummy for the left tail)
-    t_r = xp.concat([t, t[-1:]])  # right end (dummy for the right tail)
-    z_l = xp.concat([z[:1, :], z], axis=0)
-    z_r = xp.concat([z, z[-1:, :]], axis=0)
-    tz_l = xp.concat([tol_z[:1, :], tol_z], axis=0)
-    tz_r = xp.concat([tol_z, tol_z[-1:, :]], axis=0)
-    dz_ends = xp.where(crossing & has_l & has_r, z_l - z_r, 1.0)
-    seg_len = (t_r - t_l)[:, None]
-    root = xp.minimum(xp.maximum(t_l[:, None] + (z_l / dz_ends) * seg_len, t_l[:, None]), t_r[:, None])
-    err = seg_len * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))[:, None]
-    # Tails: z = z_end + s·(x − t_end); root t_end − z_end/s (first-order error from z_end and s).
-    tail_root, tail_err = [], []
-    for tail, end in ((0, 0), (1, n_knots - 1)):
-        slope = xp.where(crossing[tail * n_knots, :], tail_slope[tail, :], 1.0)
-        ratio = z[end, :] / slope
-        tail_root.append(t[end] - ratio)
-        tail_err.append((tol_z[end, :] + tol_tail[tail, :] * xp.abs(ratio)) / xp.abs(slope) + rtol * xp.abs(t[end]))
-    root = xp.concat([tail_root[0][None, :], root[1:n_knots, :], tail_root[1][None, :]], axis=0)
-    err = xp.concat([tail_err[0][None, :], err[1:n_knots, :], tail_err[1][None, :]], axis=0)
+    # Root positions and their uncertainty.
+    k_l, k_r = xp.clip(seg - 1, 0, n_knots - 1), xp.clip(seg, 0, n_knots - 1)  # knots at the segment ends
+    t_l, t_r = xp.take(t, k_l), xp.take(t, k_r)
+    z_l, z_r = _gather2(z, k_l, nrn, xp), _gather2(z, k_r, nrn, xp)
+    tz_l, tz_r = _gather2(tol_z, k_l, nrn, xp), _gather2(tol_z, k_r, nrn, xp)
+    dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
+    inner_root = xp.clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r)
+    inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
+    # Tails: z = z_end + s·(x − t_end), root t_end − z_end/s, first-order error from z_end and s.
+    on_left_tail = seg == 0
+    tail_slope = xp.where(on_left_tail, xp.take(tails[0, :], nrn), xp.take(tails[1, :], nrn))
+    tail_slope = xp.where(is_inner, 1.0, tail_slope)
+    t_end, z_end = xp.where(on_left_tail, t_r, t_l), xp.where(on_left_tail, z_r, z_l)
+    tz_end = xp.where(on_left_tail, tz_r, tz_l)
+    tol_s = xp.where(on_left_tail, xp.take(tol_tail[0, :], nrn), xp.take(tol_tail[1, :], nrn))
+    ratio = z_end / tail_slope
+    tail_err = (tz_end + tol_s * xp.abs(ratio)) / xp.abs(tail_slope) + rtol * xp.abs(t_end)
+    root = xp.where(is_inner, inner_root, t_end - ratio)
+    err = xp.where(is_inner, inner_err, tail_err)
 
-    # A root within its uncertainty of an existing knot is that knot (nearest end wins).
-    d_l, d_r = root - t_l[:, None], t_r[:, None] - root
-    snap_l = crossing & has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
-    snap_r = crossing & has_r & (d_r <= err) & ~snap_l
-    free = crossing & ~snap_l & ~snap_r
-    near += int(xp.count_nonzero(snap_l | snap_r))
-    close_l = has_l & (d_l <= WEAK_MARGIN * err)
-    close_r = has_r & (d_r <= WEAK_MARGIN * err)
-    weak += int(xp.count_nonzero(free & (close_l | close_r)))
+    # A root within its uncertainty of an existing knot is that knot (the nearer end wins).
+    has_l, has_r = seg >= 1, seg <= n_knots - 1
+    d_l, d_r = root - t_l, t_r - root
+    snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
+    snap_r = has_r & (d_r <= err) & ~snap_l
+    free = ~snap_l & ~snap_r
+    near += int(xp.count_nonzero(~free))
+    weak += int(xp.count_nonzero(free & ((has_l & (d_l <= WEAK_MARGIN * err)) | (has_r & (d_r <= WEAK_MARGIN * err)))))
 
-    # Cluster the remaining roots: consecutive roots closer than their summed uncertainties coincide.
-    # (Roots in different segments cannot merge: each is farther than its uncertainty from the knot between.)
-    seg_of, _ = xp.nonzero(free)
-    r_free, e_free = root[free], err[free]
-    order = xp.argsort(r_free, stable=True)
-    r_sorted, e_sorted = xp.take(r_free, order), xp.take(e_free, order)
+    # Cluster the free roots: consecutive roots closer than their summed uncertainties coincide. (Roots in
+    # different segments cannot merge: each is farther than its uncertainty from the knot between them.)
+    f_seg, f_nrn, f_root, f_err = seg[free], nrn[free], root[free], err[free]
+    order = xp.argsort(f_root, stable=True)
+    r_sorted, e_sorted = xp.take(f_root, order), xp.take(f_err, order)
     if r_sorted.shape[0] > 0:
-        apart = (r_sorted[1:] - r_sorted[:-1]) > (e_sorted[1:] + e_sorted[:-1])
-        starts = xp.concat([xp.asarray([True]), apart])
-        gap = r_sorted[1:] - r_sorted[:-1]
-        weak += int(xp.count_nonzero(apart & (gap <= WEAK_MARGIN * (e_sorted[1:] + e_sorted[:-1]))))
+        gap, reach = r_sorted[1:] - r_sorted[:-1], e_sorted[1:] + e_sorted[:-1]
+        starts = xp.concat([xp.asarray([True]), gap > reach])
+        weak += int(xp.count_nonzero((gap > reach) & (gap <= WEAK_MARGIN * reach)))
     else:
         starts = xp.zeros(0, dtype=xp.bool)
-    cluster_sorted = xp.cumulative_sum(xp.astype(starts, i64)) - 1
-    cluster = xp.take(cluster_sorted, xp.argsort(order))  # cluster of each free root, in row-major order
+    cluster = xp.take(xp.cumulative_sum(xp.astype(starts, i64)) - 1, xp.argsort(order))  # per free root
     new_t = r_sorted[starts]  # one new knot per cluster (its leftmost member)
-    new_seg = xp.take(seg_of, order)[starts]  # parent segment of each new knot (nondecreasing)
+    new_seg = xp.take(f_seg, order)[starts]  # segment holding each new knot (nondecreasing)
     n_new = new_t.shape[0]
     near += int(r_sorted.shape[0]) - n_new
 
@@ -420,43 +431,94 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
     dest_new = xp.arange(n_new, dtype=i64) + new_seg
     merged = xp.argsort(xp.concat([dest_old, dest_new]))
     t_out = xp.take(xp.concat([t, new_t]), merged)
-    is_old = xp.take(xp.concat([xp.ones(n_knots, dtype=i64), xp.zeros(n_new, dtype=i64)]), merged)
-    parent = xp.cumulative_sum(is_old, include_initial=True)  # old segment holding each new segment
 
-    # Sign of z on every new segment. Without a root the old segment has one sign; with one, segments up to
-    # the root's knot take the left-end sign, the rest the right-end sign.
-    root_at = xp.zeros(crossing.shape, dtype=i64)
-    root_at = xp.where(snap_l, -1, xp.where(snap_r, n_knots + n_new + 1, root_at))
-    root_at[free] = xp.take(dest_new, cluster)
-    one_sign = xp.sign(sign_l + sign_r)
-    left_sign = xp.where(crossing, sign_l, one_sign)
-    right_sign = xp.where(crossing, sign_r, one_sign)
-    new_seg_idx = xp.arange(n_knots + n_new + 1, dtype=i64)[:, None]
-    left_of_root = new_seg_idx <= xp.take(root_at, parent, axis=0)
-    gate = xp.where(left_of_root, xp.take(left_sign, parent, axis=0), xp.take(right_sign, parent, axis=0)) > 0
+    # Slope of z on every old segment (for gate changes: the jump of h there is ± that slope).
+    seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)
 
-    # Values at the new knots by interpolation inside the parent segment (tails: along the tail slope).
-    z_at_l, z_at_r = xp.take(z_l, new_seg, axis=0), xp.take(z_r, new_seg, axis=0)
-    t_at_l, t_at_r = xp.take(t_l, new_seg), xp.take(t_r, new_seg)
-    interior = ((new_seg >= 1) & (new_seg <= n_knots - 1))[:, None]
-    frac = (new_t - t_at_l) / xp.where(t_at_r > t_at_l, t_at_r - t_at_l, 1.0)
-    z_interp = z_at_l + frac[:, None] * (z_at_r - z_at_l)
-    z_end = xp.where((new_seg == 0)[:, None], z_at_r, z_at_l)
-    t_end = xp.where(new_seg == 0, t_at_r, t_at_l)
-    z_tail = z_end + (new_t - t_end)[:, None] * xp.take(seg_slope, new_seg, axis=0)
-    z_new = xp.where(interior, z_interp, z_tail)
+    # Values at the new knots, by interpolation inside their segment (tails: along the tail slope).
+    nk_l, nk_r = xp.clip(new_seg - 1, 0, n_knots - 1), xp.clip(new_seg, 0, n_knots - 1)
+    zn_l, zn_r = xp.take(z, nk_l, axis=0), xp.take(z, nk_r, axis=0)
+    tn_l, tn_r = xp.take(t, nk_l), xp.take(t, nk_r)
+    frac = (new_t - tn_l) / xp.where(tn_r > tn_l, tn_r - tn_l, 1.0)
+    new_inner = ((new_seg >= 1) & (new_seg <= n_knots - 1))[:, None]
+    on_left = (new_seg == 0)[:, None]
+    z_tail = xp.where(on_left, zn_r, zn_l) + (new_t - xp.where(new_seg == 0, tn_r, tn_l))[:, None] * xp.where(
+        on_left, tails[0:1, :], tails[1:2, :]
+    )
+    z_new = xp.where(new_inner, zn_l + frac[:, None] * (zn_r - zn_l), z_tail)
     h_out = xp.take(xp.concat([xp.maximum(z, 0.0), xp.maximum(z_new, 0.0)], axis=0), merged, axis=0)
 
-    # Slope jumps of hˡ at every knot: where the gate is on at both sides of an old knot it is z's own jump
-    # (from the product of jumps, exact in structure); otherwise right slope·gate − left slope·gate.
-    gate_f = xp.astype(gate, z.dtype)
-    g_l, g_r = gate_f[:-1, :], gate_f[1:, :]
-    s_l = xp.take(seg_slope, parent[:-1], axis=0)
-    s_r = xp.take(seg_slope, parent[1:], axis=0)
-    dz_at = xp.take(xp.concat([dz, xp.zeros((n_new, dz.shape[1]), dtype=dz.dtype)], axis=0), merged, axis=0)
-    both_on_old = gate[:-1, :] & gate[1:, :] & (xp.astype(is_old, xp.bool)[:, None])
-    jump_out = xp.where(both_on_old, dz_at, g_r * s_r - g_l * s_l)
+    # Gates near an old knot k equal (z > 0) there unless z is exactly 0 at k or a root snapped onto k:
+    # those "special" pairs get their left/right gates from the neighbouring segments' end signs.
+    snapped_key = xp.where(snap_l, seg - 1, seg)[~free] * width + nrn[~free]  # knot·m + neuron
+    zero_k, zero_i = xp.nonzero(z_sign == 0)
+    spec_key = xp.unique_values(xp.concat([zero_k * width + zero_i, snapped_key]))
+    sp_k, sp_i = spec_key // width, spec_key % width
+    gl, gr = _gates_at_knots(sp_k, sp_i, z_sign, far_left, far_right, seg, nrn, snap_l, snap_r, width, xp)
+    # Jumps of h at old knots: gate·(jump of z) where the gate is the same on both sides; at a gate change
+    # the jump is ± the slope of z on the side where the neuron is on.
+    jump_old = xp.where(z_sign > 0, dz, 0.0)
+    sp_jump = xp.where(
+        gl & gr,
+        _gather2(dz, sp_k, sp_i, xp),
+        xp.astype(gr, f64) * _gather2(seg_slope, sp_k + 1, sp_i, xp)
+        - xp.astype(gl, f64) * _gather2(seg_slope, sp_k, sp_i, xp),
+    )
+    jump_old = _scatter(jump_old, sp_k, sp_i, sp_jump, xp)
+    # At a new knot only the neurons whose root it is change slope: by (gate right − gate left)·slope.
+    sign_left_end = xp.where(seg == 0, xp.take(far_left, nrn), _gather2(z_sign, k_l, nrn, xp))
+    f_sign_l = sign_left_end[free]
+    f_jump = (1.0 - 2.0 * xp.astype(f_sign_l > 0, f64)) * _gather2(seg_slope, f_seg, f_nrn, xp)
+    jump_new = _scatter(xp.zeros((n_new, width), dtype=f64), cluster, f_nrn, f_jump, xp)
+    jump_out = xp.take(xp.concat([jump_old, jump_new], axis=0), merged, axis=0)
 
-    layer = _Layer(t=t_out, h=h_out, jump=jump_out, left=gate_f[0, :] * slope_l, right=gate_f[-1, :] * slope_r)
-    changes = gate[:-1, :] != gate[1:, :]
-    return layer, changes, dest_old, near, weak
+    # Tail gates: the leftmost new segment lies left of any root in the left tail (so it has the −∞ sign);
+    # without a root the whole tail has one sign. Same on the right.
+    left_gate = xp.where(far_left * z_sign[0, :] < 0, far_left > 0, (far_left + z_sign[0, :]) > 0)
+    right_gate = xp.where(z_sign[-1, :] * far_right < 0, far_right > 0, (z_sign[-1, :] + far_right) > 0)
+    layer = _Layer(t=t_out, h=h_out, jump=jump_out, left=xp.where(left_gate, slope_l, 0.0),
+                   right=xp.where(right_gate, slope_r, 0.0))  # fmt: skip
+
+    # Gate changes: every free root at its new knot, and the special old-knot pairs whose gate flips.
+    flips = gl != gr
+    points = xp.concat([xp.take(dest_new, cluster), xp.take(dest_old, sp_k[flips])])
+    neurons = xp.concat([f_nrn, sp_i[flips]])
+    by_point = xp.argsort(points * width + neurons)
+    return layer, (xp.take(points, by_point), xp.take(neurons, by_point)), dest_old, near, weak
+
+
+def _gates_at_knots(
+    k: Any, i: Any, z_sign: Any, far_left: Any, far_right: Any, seg: Any, nrn: Any, snap_l: Any, snap_r: Any,
+    width: int, xp: Any,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Gates of neurons ``i`` just left and just right of old knots ``k``.
+
+    Just left of knot k lies the right end of segment k: its sign is the left-end sign of segment k if a root
+    of that segment snapped onto knot k, else z's sign at k when the segment has a root strictly inside,
+    else the segment's one sign sign(left end + z_sign[k]). Just right: the mirror image on segment k + 1.
+    """
+    n_knots = z_sign.shape[0]
+    at_k = _gather2(z_sign, k, i, xp)
+    before = xp.where(k >= 1, _gather2(z_sign, xp.clip(k - 1, 0, n_knots - 1), i, xp), xp.take(far_left, i))
+    after = xp.where(k <= n_knots - 2, _gather2(z_sign, xp.clip(k + 1, 0, n_knots - 1), i, xp), xp.take(far_right, i))
+    key = seg * width + nrn  # sorted: the crossing list is ordered by (segment, neuron)
+
+    def member(flags: Any, s: Any) -> Any:
+        probe = s * width + i
+        at = xp.clip(xp.searchsorted(key, probe), 0, max(key.shape[0] - 1, 0))
+        if key.shape[0] == 0:
+            return xp.zeros(k.shape, dtype=xp.bool)
+        return (xp.take(key, at) == probe) & xp.take(flags, at)
+
+    crossing = xp.ones(seg.shape, dtype=xp.bool)
+    left_side = xp.where(
+        member(snap_r, k),
+        before > 0,
+        xp.where(member(crossing, k), at_k > 0, (before + at_k) > 0),
+    )
+    right_side = xp.where(
+        member(snap_l, k + 1),
+        after > 0,
+        xp.where(member(crossing, k + 1), at_k > 0, (at_k + after) > 0),
+    )
+    return left_side, right_side
