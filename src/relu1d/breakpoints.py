@@ -353,11 +353,19 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
 
     # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|;
     # the two tail slopes get the exact scale Σ_j |S_j||W_ij|.
-    tol_z = rtol * (xp.linalg.vector_norm(prev.h, axis=1)[:, None] * xp.linalg.vector_norm(w, axis=1) + xp.abs(b))
+    w_norm = xp.linalg.vector_norm(w, axis=1)
+    tol_z = rtol * (xp.linalg.vector_norm(prev.h, axis=1)[:, None] * w_norm + xp.abs(b))
     small = xp.abs(z) <= tol_z
     near = int(xp.count_nonzero(small & (z != 0)))
     weak = int(xp.count_nonzero(xp.abs(z) <= WEAK_MARGIN * tol_z)) - int(xp.count_nonzero(small))
     z = xp.where(small, 0.0, z)
+    # Jumps that cancel exactly (e.g. a duplicated neuron with opposite outgoing weight) come out of the
+    # product as rounding residue (FMA keeps the error of the first product): same scale test, set to 0.
+    tol_dz = rtol * (xp.linalg.vector_norm(prev.jump, axis=1)[:, None] * w_norm)
+    small = xp.abs(dz) <= tol_dz
+    near += int(xp.count_nonzero(small & (dz != 0)))
+    weak += int(xp.count_nonzero(xp.abs(dz) <= WEAK_MARGIN * tol_dz)) - int(xp.count_nonzero(small))
+    dz = xp.where(small, 0.0, dz)
     z_sign = xp.astype(z > 0, i8) - xp.astype(z < 0, i8)
     tails = xp.stack([slope_l, slope_r])
     tol_tail = rtol * (xp.abs(xp.stack([prev.left, prev.right])) @ xp.abs(wt))
