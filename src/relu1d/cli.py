@@ -1,4 +1,4 @@
-"""Command line: ``relu1d count``, ``relu1d sample``, ``relu1d demo``.
+"""Command line: ``relu1d count``, ``sample``, ``demo`` and the pipeline stages (``ensemble``, ``count-ensemble``, …).
 
 Bad input (unreadable or malformed network files, invalid values) gives one line on stderr and exit code 2,
 never a traceback, and no partial output file.
@@ -13,9 +13,16 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from relu1d.breakpoints import DEFAULT_RTOL, count_regions
+from relu1d.counting import count_manifest, read_counts, write_parquet
+from relu1d.covariance import covariance_table
+from relu1d.ensemble import Cell, write_manifest
+from relu1d.io import write_csv, write_text
 from relu1d.network import load_network, sample_network
+from relu1d.report import convergence_numbers, covariance_numbers, macros
+from relu1d.stats import cell_summary, delta_rates, layer_summary
 
 EXIT_BAD_INPUT = 2
 
@@ -74,6 +81,69 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ensemble(args: argparse.Namespace) -> int:
+    cell = Cell(args.experiment, tuple(args.widths), args.sigma_b, args.networks, args.seed, args.n_in)
+    write_manifest(cell, args.output)
+    print(f"wrote {args.output}: {cell.id}, {cell.networks} networks (seeds and parameter SHA-256)")
+    return 0
+
+
+def _cmd_count_ensemble(args: argparse.Namespace) -> int:
+    counts, knots = count_manifest(args.manifest, processes=args.processes, backend=args.backend)
+    write_parquet(knots, args.knots)
+    write_parquet(counts, args.counts)
+    print(f"counted {len(counts)} networks of {args.manifest}: mean regions {counts['linear_regions'].mean():.2f}")
+    return 0
+
+
+def _cmd_compare_counts(args: argparse.Namespace) -> int:
+    columns = ["cell", "index", "linear_regions", "activation_regions", "knots_per_layer", "breakpoints_per_layer"]
+    reference, other = read_counts(args.reference)[columns], read_counts(args.other)[columns]
+    if len(reference) != len(other):
+        raise ValueError(f"count tables differ in length: {len(reference)} vs {len(other)} networks")
+    differ = [
+        f"{r.cell}#{r.index}"
+        for r, o in zip(reference.itertuples(), other.itertuples(), strict=True)
+        if (r.cell, r.index, r.linear_regions, r.activation_regions)
+        != (o.cell, o.index, o.linear_regions, o.activation_regions)
+        or list(r.knots_per_layer) != list(o.knots_per_layer)
+        or list(r.breakpoints_per_layer) != list(o.breakpoints_per_layer)
+    ]
+    if differ:
+        raise ValueError(f"{len(differ)} of {len(reference)} networks differ, first: {', '.join(differ[:5])}")
+    message = f"identical integer counts on all {len(reference)} networks"
+    if args.output:
+        write_text(args.output, message + "\n")
+    print(message)
+    return 0
+
+
+def _cmd_convergence(args: argparse.Namespace) -> int:
+    counts = read_counts(args.counts)
+    cells = cell_summary(counts)
+    write_csv(cells, args.cells)
+    write_csv(layer_summary(counts), args.layers)
+    write_csv(delta_rates(cells), args.rates)
+    print(f"summarised {len(cells)} cells, {len(counts)} networks")
+    return 0
+
+
+def _cmd_covariance(args: argparse.Namespace) -> int:
+    cell = Cell("covariance", (args.width,) * args.depth, args.sigma_b, args.networks, args.seed)
+    table = covariance_table(cell, np.asarray(args.grid, dtype=np.float64))
+    write_csv(table, args.output)
+    print(f"{cell.id}: max |z| = {table['z'].abs().max():.2f} over {len(table)} (layer, x, x') entries")
+    return 0
+
+
+def _cmd_numbers(args: argparse.Namespace) -> int:
+    cells, rates = pd.read_csv(args.cells), pd.read_csv(args.rates)
+    covariance = pd.concat([pd.read_csv(p) for p in args.covariance], ignore_index=True)
+    write_text(args.output, macros(convergence_numbers(cells, rates) | covariance_numbers(covariance)))
+    print(f"wrote {args.output}")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -108,6 +178,53 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--sigma-b", type=float, default=1.0)
     demo.add_argument("--seed", type=int, default=2512)
     demo.set_defaults(func=_cmd_demo)
+    ens = sub.add_parser("ensemble", help="write the seed/SHA-256 manifest of one experiment cell (stage 1)")
+    ens.add_argument("--experiment", required=True)
+    ens.add_argument("--widths", nargs="+", type=_positive_int, required=True)
+    ens.add_argument("--sigma-b", type=float, required=True)
+    ens.add_argument("--networks", type=_positive_int, required=True)
+    ens.add_argument("--seed", type=int, required=True)
+    ens.add_argument("--n-in", type=_positive_int, default=1)
+    ens.add_argument("-o", "--output", required=True, help="manifest .json")
+    ens.set_defaults(func=_cmd_ensemble)
+
+    cnt = sub.add_parser("count-ensemble", help="count every network of a manifest exactly (stage 2)")
+    cnt.add_argument("manifest")
+    cnt.add_argument("--processes", type=_positive_int, default=1)
+    cnt.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
+    cnt.add_argument("--counts", required=True, help="per-network counts (.parquet)")
+    cnt.add_argument("--knots", required=True, help="per-knot positions and survival (.parquet)")
+    cnt.set_defaults(func=_cmd_count_ensemble)
+
+    cmp_ = sub.add_parser("compare-counts", help="fail unless two sets of count tables agree exactly")
+    cmp_.add_argument("--reference", nargs="+", required=True)
+    cmp_.add_argument("--other", nargs="+", required=True)
+    cmp_.add_argument("-o", "--output", help="write the verdict here on success")
+    cmp_.set_defaults(func=_cmd_compare_counts)
+
+    conv = sub.add_parser("convergence", help="per-cell ratio/delta with CIs, per-layer knots, rates (stage 3)")
+    conv.add_argument("counts", nargs="+")
+    conv.add_argument("--cells", required=True)
+    conv.add_argument("--layers", required=True)
+    conv.add_argument("--rates", required=True)
+    conv.set_defaults(func=_cmd_convergence)
+
+    cov = sub.add_parser("covariance", help="Monte Carlo vs NNGP covariance recursion (stage 4)")
+    cov.add_argument("--width", type=_positive_int, required=True)
+    cov.add_argument("--depth", type=_positive_int, required=True)
+    cov.add_argument("--sigma-b", type=float, required=True)
+    cov.add_argument("--networks", type=_positive_int, required=True)
+    cov.add_argument("--seed", type=int, required=True)
+    cov.add_argument("--grid", nargs="+", type=float, required=True)
+    cov.add_argument("-o", "--output", required=True)
+    cov.set_defaults(func=_cmd_covariance)
+
+    num = sub.add_parser("numbers", help="write numbers.tex (LaTeX macros) for the report")
+    num.add_argument("--cells", required=True)
+    num.add_argument("--rates", required=True)
+    num.add_argument("--covariance", nargs="+", required=True)
+    num.add_argument("-o", "--output", required=True)
+    num.set_defaults(func=_cmd_numbers)
     return parser
 
 

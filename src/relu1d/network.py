@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from relu1d.io import atomic_output
+
 SeedLike = int | Sequence[int] | np.random.SeedSequence
 
 _KEY = re.compile(r"^([Wb])([1-9][0-9]*)$")
@@ -88,14 +90,8 @@ class Network:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the ``.npz`` file atomically (a partial file is never left behind)."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        try:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, **self.arrays())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **self.arrays())
 
     def __repr__(self) -> str:
         return f"Network(n_in={self.n_in}, widths={self.widths})"

@@ -1,0 +1,195 @@
+"""Statistics of the convergence stage (pipeline stage 3; SCIENCE.md §3 K1–K3 and §7).
+
+Every mean carries a 95% percentile-bootstrap CI over networks (the network is the independent unit; resampling
+is seeded from the cell id, so results are deterministic). Rates are fitted by weighted least squares with a
+t-based CI on the exponent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+CONFIDENCE = 0.95
+N_BOOTSTRAP = 4000
+
+
+@dataclass(frozen=True)
+class MeanCI:
+    """A sample mean with its standard error and a two-sided bootstrap confidence interval."""
+
+    mean: float
+    se: float
+    lo: float
+    hi: float
+    n: int
+
+
+def _rng_for(key: str) -> np.random.Generator:
+    """A generator seeded from a string key (cell id, statistic), never from time or worker."""
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little"))
+
+
+def bootstrap_mean(values: np.ndarray, key: str, n_boot: int = N_BOOTSTRAP, confidence: float = CONFIDENCE) -> MeanCI:
+    """Mean of ``values`` with a percentile-bootstrap CI (Efron & Tibshirani 1993, §13.3) and the standard error.
+
+    Constant samples (e.g. σ_b = 0, where every network has the same count) get the degenerate interval [m, m].
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError("bootstrap_mean: need a non-empty 1-D sample")
+    mean = float(x.mean())
+    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+    if x.size == 1 or np.all(x == x[0]):
+        return MeanCI(mean, 0.0 if x.size > 1 else se, mean, mean, int(x.size))
+    rng = _rng_for(key)
+    means = np.empty(n_boot)
+    step = max(1, 2_000_000 // x.size)  # bounded memory: resample in blocks of ≤ 2e6 draws
+    for start in range(0, n_boot, step):
+        stop = min(n_boot, start + step)
+        means[start:stop] = x[rng.integers(0, x.size, size=(stop - start, x.size))].mean(axis=1)
+    alpha = 1.0 - confidence
+    lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return MeanCI(mean, se, float(lo), float(hi), int(x.size))
+
+
+def cell_summary(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: E[R] with CI, the ratio E[R]/(Σn+1) and δ = (E[R] − 1 − Σn)/Σn with CIs (claim K1).
+
+    Both are affine in E[R], so their CIs are the mean's CI mapped through the same map.
+    """
+    rows = []
+    for cell, group in counts.groupby("cell", sort=True):
+        first = group.iloc[0]
+        sum_n = int(first["sum_n"])
+        regions = bootstrap_mean(group["linear_regions"].to_numpy(), f"{cell}/linear_regions")
+        activation = bootstrap_mean(group["activation_regions"].to_numpy(), f"{cell}/activation_regions")
+        widths = list(first["widths"])
+        rows.append(
+            {
+                "cell": cell,
+                "experiment": first["experiment"],
+                "depth": int(first["depth"]),
+                "width": int(widths[0]) if len(set(widths)) == 1 else -1,
+                "widths": "x".join(str(n) for n in widths),
+                "sum_n": sum_n,
+                "sigma_b": float(first["sigma_b"]),
+                "networks": regions.n,
+                "mean_regions": regions.mean,
+                "se_regions": regions.se,
+                "lo_regions": regions.lo,
+                "hi_regions": regions.hi,
+                "mean_activation_regions": activation.mean,
+                "ratio": regions.mean / (sum_n + 1),
+                "ratio_lo": regions.lo / (sum_n + 1),
+                "ratio_hi": regions.hi / (sum_n + 1),
+                "delta": (regions.mean - 1 - sum_n) / sum_n,
+                "delta_lo": (regions.lo - 1 - sum_n) / sum_n,
+                "delta_hi": (regions.hi - 1 - sum_n) / sum_n,
+                "certified_fraction": float(group["certified"].mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def layer_summary(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per cell and layer ℓ: knots created per neuron E[X_{ℓ,i}] (K2) and the fraction surviving as breakpoints (K3).
+
+    The survival fraction is a ratio of sums over networks (total breakpoints / total knots of layer ℓ);
+    its CI resamples networks.
+    """
+    rows = []
+    for cell, group in counts.groupby("cell", sort=True):
+        widths = list(group.iloc[0]["widths"])
+        knots = np.stack(group["knots_per_layer"].to_numpy()).astype(np.float64)
+        survived = np.stack(group["breakpoints_per_layer"].to_numpy()).astype(np.float64)
+        rng = _rng_for(f"{cell}/survival")
+        boot = rng.integers(0, knots.shape[0], size=(N_BOOTSTRAP, knots.shape[0]))
+        for ell, width in enumerate(widths, start=1):
+            per_neuron = bootstrap_mean(knots[:, ell - 1] / width, f"{cell}/X/{ell}")
+            k, s = knots[:, ell - 1], survived[:, ell - 1]
+            total = k.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac_boot = s[boot].sum(axis=1) / k[boot].sum(axis=1)
+            lo, hi = np.nanquantile(frac_boot, [0.025, 0.975]) if total > 0 else (np.nan, np.nan)
+            rows.append(
+                {
+                    "cell": cell,
+                    "depth": len(widths),
+                    "layer": ell,
+                    "width": width,
+                    "knots_per_neuron": per_neuron.mean,
+                    "knots_per_neuron_lo": per_neuron.lo,
+                    "knots_per_neuron_hi": per_neuron.hi,
+                    "survival": s.sum() / total if total > 0 else np.nan,
+                    "survival_lo": lo,
+                    "survival_hi": hi,
+                    "survival_model": survival_model(widths, ell),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def survival_model(widths: list[int], layer: int) -> float:
+    """π_ℓ = Π_{k=ℓ+1}^{L} (1 − 2^{−n_k}): probability that a layer-ℓ knot reaches f (paper K, proof; SCIENCE.md K3)."""
+    return float(np.prod([1.0 - 2.0 ** (-n) for n in widths[layer:]]))
+
+
+def fit_power_law(x: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Weighted least squares of log y = log c + α log x, weights 1/Var(log y) with Var(log y) ≈ (se_y/y)².
+
+    Returns α, its CI (Student t with k − 2 degrees of freedom, residual-scaled), c and the number of points.
+    """
+    x, y, se_y = (np.asarray(a, dtype=np.float64) for a in (x, y, se_y))
+    ok = (x > 0) & (y > 0) & np.isfinite(se_y) & (se_y > 0)
+    k = int(ok.sum())
+    if k < 3:
+        return {"alpha": np.nan, "alpha_lo": np.nan, "alpha_hi": np.nan, "log_c": np.nan, "points": k}
+    lx, ly = np.log(x[ok]), np.log(y[ok])
+    w = (y[ok] / se_y[ok]) ** 2
+    design = np.column_stack([np.ones(k), lx])
+    sw = np.sqrt(w)
+    coef, *_ = np.linalg.lstsq(design * sw[:, None], ly * sw, rcond=None)
+    resid = (ly - design @ coef) * sw
+    scale = float(resid @ resid) / (k - 2)
+    cov = np.linalg.inv((design * w[:, None]).T @ design) * max(scale, 1.0)
+    t = sps.t.ppf(0.5 + confidence / 2, k - 2)
+    half = t * np.sqrt(cov[1, 1])
+    return {
+        "alpha": float(coef[1]),
+        "alpha_lo": float(coef[1] - half),
+        "alpha_hi": float(coef[1] + half),
+        "log_c": float(coef[0]),
+        "points": k,
+    }
+
+
+def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per depth (equal-width cells, σ_b > 0): fitted rate |δ| ∝ width^α, using cells whose δ CI excludes 0.
+
+    Cells whose CI contains 0 carry no sign and no log; they are counted in ``cells_unresolved``.
+    """
+    rows = []
+    eq = cells[(cells["width"] > 0) & (cells["sigma_b"] > 0)]
+    for depth, group in eq.groupby("depth", sort=True):
+        resolved = group[(group["delta_lo"] > 0) | (group["delta_hi"] < 0)]
+        se = resolved["se_regions"] / resolved["sum_n"]
+        fit = fit_power_law(resolved["width"].to_numpy(), resolved["delta"].abs().to_numpy(), se.to_numpy())
+        largest = group.loc[group["width"].idxmax()]
+        rows.append(
+            {
+                "depth": int(depth),
+                **fit,
+                "cells_resolved": len(resolved),
+                "cells_unresolved": len(group) - len(resolved),
+                "largest_width": int(largest["width"]),
+                "delta_at_largest": float(largest["delta"]),
+                "delta_lo_at_largest": float(largest["delta_lo"]),
+                "delta_hi_at_largest": float(largest["delta_hi"]),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,168 @@
+# %% [markdown]
+# # Convergence of E[#linear regions] toward Σnᵢ + 1 (claims K1–K3)
+#
+# Reads the convergence stage's tables (`relu1d convergence`); plots and tabulates only.
+
+# %% tags=["parameters"]
+cells = "results/stats/convergence_cells.csv"
+layers = "results/stats/convergence_layers.csv"
+rates = "results/stats/convergence_rates.csv"
+figures = "results/figures"
+tables = "results/tables"
+
+# %%
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from relu1d.plotting import save_figure, save_table
+
+sns.set_theme(context="paper", style="whitegrid")
+cell_table = pd.read_csv(cells)
+layer_table = pd.read_csv(layers)
+rate_table = pd.read_csv(rates)
+equal = cell_table[(cell_table["width"] > 0) & (cell_table["sigma_b"] > 0)].sort_values(["depth", "width"])
+Path(figures).mkdir(parents=True, exist_ok=True)
+
+# %% [markdown]
+# ## K1: ratio E[R]/(Σn+1) per depth, with 95% bootstrap CIs
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 4))
+palette = sns.color_palette("viridis", equal["depth"].nunique())
+for colour, (depth, g) in zip(palette, equal.groupby("depth"), strict=True):
+    ax.errorbar(
+        g["sum_n"],
+        g["ratio"],
+        yerr=[g["ratio"] - g["ratio_lo"], g["ratio_hi"] - g["ratio"]],
+        marker="o",
+        ms=3,
+        capsize=2,
+        color=colour,
+        label=f"L = {depth}",
+    )
+others = cell_table[(cell_table["width"] < 0) & (cell_table["sigma_b"] > 0)]
+if len(others):
+    ax.errorbar(
+        others["sum_n"],
+        others["ratio"],
+        yerr=[others["ratio"] - others["ratio_lo"], others["ratio_hi"] - others["ratio"]],
+        fmt="s",
+        ms=4,
+        capsize=2,
+        color="black",
+        label="unequal widths",
+    )
+ax.axhline(1.0, color="grey", lw=1, ls="--")
+ax.set_xscale("log", base=2)
+ax.set_xlabel("total hidden neurons Σnᵢ")
+ax.set_ylabel("E[#linear regions over ℝ] / (Σnᵢ + 1)")
+ax.legend(ncol=2, fontsize=7)
+save_figure(fig, figures, "convergence_ratio")
+
+# %% [markdown]
+# ## K1: δ = (E[R] − 1 − Σn)/Σn vs width, with the fitted power law per depth
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 4))
+for colour, (depth, g) in zip(palette, equal.groupby("depth"), strict=True):
+    ax.errorbar(
+        g["width"],
+        g["delta"],
+        yerr=[g["delta"] - g["delta_lo"], g["delta_hi"] - g["delta"]],
+        marker="o",
+        ms=3,
+        capsize=2,
+        color=colour,
+        label=f"L = {depth}",
+    )
+ax.axhline(0.0, color="grey", lw=1)
+ax.set_xscale("log", base=2)
+ax.set_yscale("symlog", linthresh=1e-2)
+ax.set_xlabel("width n (all layers)")
+ax.set_ylabel("δ = (E[R] − 1 − Σn)/Σn")
+ax.legend(ncol=2, fontsize=7)
+save_figure(fig, figures, "convergence_delta")
+
+# %% [markdown]
+# ## K2 / K3: knots created per neuron and their survival to f, per layer
+
+# %%
+eq_layers = layer_table[layer_table["cell"].isin(equal["cell"])].merge(
+    equal[["cell", "width"]].rename(columns={"width": "cell_width"}), on="cell"
+)
+deepest = eq_layers[eq_layers["depth"] == eq_layers["depth"].max()]
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+for colour, (width, g) in zip(
+    sns.color_palette("magma", deepest["width"].nunique()), deepest.groupby("width"), strict=True
+):
+    axes[0].errorbar(
+        g["layer"],
+        g["knots_per_neuron"],
+        yerr=[g["knots_per_neuron"] - g["knots_per_neuron_lo"], g["knots_per_neuron_hi"] - g["knots_per_neuron"]],
+        marker="o",
+        ms=3,
+        capsize=2,
+        color=colour,
+        label=f"n = {width}",
+    )
+    axes[1].errorbar(
+        g["layer"],
+        g["survival"],
+        yerr=[g["survival"] - g["survival_lo"], g["survival_hi"] - g["survival"]],
+        marker="o",
+        ms=3,
+        capsize=2,
+        color=colour,
+        label=f"n = {width}",
+    )
+    axes[1].plot(g["layer"], g["survival_model"], ls=":", color=colour)
+axes[0].axhline(1.0, color="grey", lw=1, ls="--")
+axes[0].set_xlabel("layer ℓ")
+axes[0].set_ylabel("E[X_ℓ,i] (knots created per neuron)")
+axes[1].set_xlabel("layer ℓ")
+axes[1].set_ylabel("fraction of layer-ℓ knots that are breakpoints")
+axes[1].legend(fontsize=7, title=f"depth {int(deepest['depth'].max())}; dotted: model π_ℓ", title_fontsize=7)
+save_figure(fig, figures, "convergence_layers")
+
+# %% [markdown]
+# ## Tables
+
+# %%
+cell_columns = {
+    "widths": "widths",
+    "sigma_b": "σ_b",
+    "networks": "networks",
+    "sum_n": "Σn",
+    "mean_regions": "E[R]",
+    "lo_regions": "CI low",
+    "hi_regions": "CI high",
+    "ratio": "E[R]/(Σn+1)",
+    "delta": "δ",
+}
+save_table(
+    cell_table.sort_values(["experiment", "depth", "sum_n"])[list(cell_columns)].rename(columns=cell_columns),
+    tables,
+    "convergence_cells",
+    caption="Mean linear regions over ℝ per cell with 95% bootstrap CIs.",
+)
+rate_columns = {
+    "depth": "L",
+    "alpha": "α",
+    "alpha_lo": "α low",
+    "alpha_hi": "α high",
+    "cells_resolved": "cells used",
+    "largest_width": "largest n",
+    "delta_at_largest": "δ at largest n",
+}
+save_table(
+    rate_table[list(rate_columns)].rename(columns=rate_columns),
+    tables,
+    "convergence_rates",
+    caption="Fitted |δ| ∝ n to the power α, per depth (weighted least squares, 95% CI on α).",
+)

@@ -1,0 +1,91 @@
+# Validation, the experiment cells, helpers and wildcard constraints shared by every stage.
+import re
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from relu1d.ensemble import cells_from_config
+
+validate(config, "../schemas/config.schema.yaml")
+
+# Cross-key checks the schema cannot express (e.g. one `networks` entry per width) raise here, before any job.
+CELLS = cells_from_config(config)
+COV = config["covariance"]
+COV_NETWORKS = (
+    COV["networks"]
+    if isinstance(COV["networks"], list)
+    else [COV["networks"]] * len(COV["widths"])
+)
+if len(COV_NETWORKS) != len(COV["widths"]):
+    raise ValueError(
+        f"covariance.networks: has {len(COV_NETWORKS)} entries but covariance.widths has {len(COV['widths'])}"
+    )
+COV_NETWORKS = dict(zip(COV["widths"], COV_NETWORKS))
+
+# Files shipped with the workflow, addressed from the Snakefile so that `--directory .test` works.
+BASEDIR = Path(workflow.basedir)
+NOTEBOOK_DIR = BASEDIR / "workflow" / "notebooks"
+PAPER_TEX = BASEDIR / "paper" / "main.tex"
+
+ENV = "../../envs/relu1d.yaml"
+
+
+wildcard_constraints:
+    cell="|".join(re.escape(c) for c in CELLS),
+    width=r"\d+",
+
+
+def ensemble_args(wildcards):
+    """Command-line arguments of `relu1d ensemble` for one cell."""
+    cell = CELLS[wildcards.cell]
+    widths = " ".join(str(n) for n in cell.widths)
+    return (
+        f"--experiment {cell.experiment} --widths {widths} --sigma-b {cell.sigma_b!r} "
+        f"--networks {cell.networks} --seed {cell.seed} --n-in {cell.n_in}"
+    )
+
+
+def papermill(parameters):
+    """Shell command executing the jupytext notebook {input.source} with papermill into {log.notebook}.
+
+    The `notebook:` directive takes neither jupytext sources nor parameters, hence a shell rule.
+    """
+    params = " ".join(f"-p {key} {value}" for key, value in parameters.items())
+    return (
+        "jupytext --to ipynb --set-kernel python3 --output - {input.source}"
+        f" | papermill - {{log.notebook}} -k python3 --cwd . --no-progress-bar {params} > {{log.stderr}} 2>&1"
+        f" && cp {{log.notebook}} {{output.notebook}}"
+        f" && jupyter nbconvert --to html --log-level WARN {{output.notebook}} --output-dir results/notebooks"
+        f" >> {{log.stderr}} 2>&1"
+    )
+
+
+# `report` starting a line is parsed as the global `report:` directive, hence the alias.
+in_report = report
+
+FIGURES = {
+    "convergence": ["convergence_ratio", "convergence_delta", "convergence_layers"],
+    "covariance": ["covariance_variance", "covariance_zscores", "covariance_bias"],
+}
+TABLES = {
+    "convergence": ["convergence_cells", "convergence_rates"],
+    "covariance": ["covariance_summary"],
+}
+
+
+def figure_outputs(name):
+    """PDF + PNG of each figure of notebook `name`; the PNGs go into the Snakemake report with a caption."""
+    pdfs = [f"results/figures/{f}.pdf" for f in FIGURES[name]]
+    pngs = [
+        in_report(
+            f"results/figures/{f}.png",
+            caption=f"../report/{f}.rst",
+            category=name.capitalize(),
+        )
+        for f in FIGURES[name]
+    ]
+    return pdfs + pngs
+
+
+def table_outputs(name):
+    return [f"results/tables/{t}.{ext}" for t in TABLES[name] for ext in ("csv", "tex")]

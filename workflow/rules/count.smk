@@ -1,0 +1,22 @@
+# Stage 2: exact region counts per network, multiprocessing over networks (BLAS pinned to 1 thread per worker).
+
+
+rule count:
+    input:
+        "results/networks/{cell}.json",
+    output:
+        counts="results/counts/{cell}.parquet",
+        knots="results/knots/{cell}.parquet",
+    log:
+        "results/logs/count/{cell}.log",
+    benchmark:
+        "results/benchmarks/count/{cell}.tsv"
+    conda:
+        ENV
+    threads: 16
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "relu1d count-ensemble {input} --processes {threads}"
+        " --counts {output.counts} --knots {output.knots} > {log} 2>&1"

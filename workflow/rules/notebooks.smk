@@ -1,0 +1,53 @@
+# Stage 5a: jupytext notebooks executed by papermill; they read stage outputs and only plot and tabulate.
+
+
+rule notebook_convergence:
+    input:
+        source=NOTEBOOK_DIR / "convergence.py",
+        cells=rules.convergence.output.cells,
+        layers=rules.convergence.output.layers,
+        rates=rules.convergence.output.rates,
+    output:
+        figure_outputs("convergence"),
+        table_outputs("convergence"),
+        notebook="results/notebooks/convergence.ipynb",
+        html="results/notebooks/convergence.html",
+    log:
+        notebook="results/logs/notebooks/convergence.ipynb",
+        stderr="results/logs/notebooks/convergence.log",
+    benchmark:
+        "results/benchmarks/notebooks/convergence.tsv"
+    conda:
+        ENV
+    shell:
+        papermill(
+            {
+                "cells": "{input.cells}",
+                "layers": "{input.layers}",
+                "rates": "{input.rates}",
+            },
+        )
+
+
+rule notebook_covariance:
+    input:
+        source=NOTEBOOK_DIR / "covariance.py",
+        tables=expand(
+            "results/verification/covariance/width{width}.csv", width=COV["widths"]
+        ),
+    output:
+        figure_outputs("covariance"),
+        table_outputs("covariance"),
+        notebook="results/notebooks/covariance.ipynb",
+        html="results/notebooks/covariance.html",
+    log:
+        notebook="results/logs/notebooks/covariance.ipynb",
+        stderr="results/logs/notebooks/covariance.log",
+    benchmark:
+        "results/benchmarks/notebooks/covariance.tsv"
+    conda:
+        ENV
+    params:
+        tables=lambda wc, input: ",".join(input.tables),
+    shell:
+        papermill({"tables": "{params.tables}", "table_dir": "results/tables"})

@@ -1,0 +1,41 @@
+# Stage 5b: numbers.tex (every number the report quotes) and the LaTeX report compiled with latexmk.
+
+
+rule numbers:
+    input:
+        cells=rules.convergence.output.cells,
+        rates=rules.convergence.output.rates,
+        covariance=rules.notebook_covariance.input.tables,
+    output:
+        "results/paper/numbers.tex",
+    log:
+        "results/logs/numbers.log",
+    localrule: True
+    conda:
+        ENV
+    shell:
+        "relu1d numbers --cells {input.cells} --rates {input.rates} --covariance {input.covariance}"
+        " --output {output} > {log} 2>&1"
+
+
+rule paper:
+    input:
+        tex=PAPER_TEX,
+        numbers=rules.numbers.output,
+        figures=[f"results/figures/{f}.pdf" for fs in FIGURES.values() for f in fs],
+        tables=[f"results/tables/{t}.tex" for ts in TABLES.values() for t in ts],
+    output:
+        report(
+            "results/paper/relu1d-replication.pdf",
+            caption="../report/paper.rst",
+            category="Report",
+        ),
+    log:
+        "results/logs/paper.log",
+    benchmark:
+        "results/benchmarks/paper.tsv"
+    conda:
+        "../../envs/paper.yaml"
+    shell:
+        "latexmk -pdf -interaction=nonstopmode -halt-on-error -outdir=results/paper/build {input.tex} > {log} 2>&1"
+        " && cp results/paper/build/main.pdf {output}"
