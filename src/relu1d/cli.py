@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from relu1d.breakpoints import DEFAULT_RTOL, count_regions
-from relu1d.counting import count_manifest, read_counts, write_parquet
-from relu1d.covariance import covariance_table
-from relu1d.ensemble import Cell, write_manifest
-from relu1d.io import write_csv, write_text
 from relu1d.network import load_network, sample_network
-from relu1d.report import convergence_numbers, covariance_numbers, macros
-from relu1d.stats import cell_summary, delta_rates, layer_summary
+
+# The pipeline commands import pandas/pyarrow/scipy inside their functions: every Snakemake job starts a fresh
+# `relu1d` process, and the interactive `count` needs none of them.
 
 EXIT_BAD_INPUT = 2
 
@@ -82,6 +79,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ensemble(args: argparse.Namespace) -> int:
+    from relu1d.ensemble import Cell, write_manifest
+
     cell = Cell(args.experiment, tuple(args.widths), args.sigma_b, args.networks, args.seed, args.n_in)
     write_manifest(cell, args.output)
     print(f"wrote {args.output}: {cell.id}, {cell.networks} networks (seeds and parameter SHA-256)")
@@ -89,6 +88,8 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def _cmd_count_ensemble(args: argparse.Namespace) -> int:
+    from relu1d.counting import count_manifest, write_parquet
+
     counts, knots = count_manifest(args.manifest, processes=args.processes, backend=args.backend)
     write_parquet(knots, args.knots)
     write_parquet(counts, args.counts)
@@ -97,6 +98,9 @@ def _cmd_count_ensemble(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare_counts(args: argparse.Namespace) -> int:
+    from relu1d.counting import read_counts
+    from relu1d.io import write_text
+
     columns = ["cell", "index", "linear_regions", "activation_regions", "knots_per_layer", "breakpoints_per_layer"]
     reference, other = read_counts(args.reference)[columns], read_counts(args.other)[columns]
     if len(reference) != len(other):
@@ -119,6 +123,10 @@ def _cmd_compare_counts(args: argparse.Namespace) -> int:
 
 
 def _cmd_convergence(args: argparse.Namespace) -> int:
+    from relu1d.counting import read_counts
+    from relu1d.io import write_csv
+    from relu1d.stats import cell_summary, delta_rates, layer_summary
+
     counts = read_counts(args.counts)
     cells = cell_summary(counts)
     write_csv(cells, args.cells)
@@ -129,6 +137,10 @@ def _cmd_convergence(args: argparse.Namespace) -> int:
 
 
 def _cmd_covariance(args: argparse.Namespace) -> int:
+    from relu1d.covariance import covariance_table
+    from relu1d.ensemble import Cell
+    from relu1d.io import write_csv
+
     cell = Cell("covariance", (args.width,) * args.depth, args.sigma_b, args.networks, args.seed)
     table = covariance_table(cell, np.asarray(args.grid, dtype=np.float64))
     write_csv(table, args.output)
@@ -137,6 +149,11 @@ def _cmd_covariance(args: argparse.Namespace) -> int:
 
 
 def _cmd_numbers(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from relu1d.io import write_text
+    from relu1d.report import convergence_numbers, covariance_numbers, macros
+
     cells, rates = pd.read_csv(args.cells), pd.read_csv(args.rates)
     covariance = pd.concat([pd.read_csv(p) for p in args.covariance], ignore_index=True)
     write_text(args.output, macros(convergence_numbers(cells, rates) | covariance_numbers(covariance)))
@@ -228,7 +245,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # SystemExit unwinds the stack, so atomic writers remove their temporary files (no partial output).
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = _parser().parse_args(argv)
     try:
         return args.func(args)

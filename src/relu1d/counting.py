@@ -126,7 +126,9 @@ def count_manifest(
     else:
         # Small chunks keep both processes busy to the end; imap preserves index order.
         chunk = max(1, len(jobs) // (8 * processes))
-        with multiprocessing.Pool(processes, initializer=_init_worker, initargs=(cell, backend)) as pool:
+        # "spawn": forking a process that already runs BLAS or tqdm threads can inherit a held lock and hang.
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(min(processes, len(jobs)), initializer=_init_worker, initargs=(cell, backend)) as pool:
             results = list(tqdm(pool.imap(_count_one, jobs, chunksize=chunk), **bar))
     counts = pd.DataFrame([row for row, _ in results], columns=list(COUNT_COLUMNS))
     knots = pd.DataFrame({key: np.concatenate([k[key] for _, k in results]) for key in results[0][1]})

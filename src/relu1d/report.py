@@ -37,8 +37,16 @@ def macros(values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The experiment whose per-depth numbers the report quotes (config.yaml names it so).
+MAIN_EXPERIMENT = "equal_width"
+
+
 def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame) -> dict[str, str]:
-    """K1 numbers: totals, and per depth the ratio and δ at the largest width and the fitted exponent."""
+    """K1 numbers: totals, and per depth the ratio and δ at the largest width and the fitted exponent
+    (experiment ``equal_width`` at σ_b = 1)."""
+    rates = rates[(rates["experiment"] == MAIN_EXPERIMENT) & (rates["sigma_b"] == 1.0)]
+    if rates.empty:
+        raise ValueError(f"convergence rates: no rows for experiment {MAIN_EXPERIMENT!r} at sigma_b = 1")
     out = {
         "NumCells": str(len(cells)),
         "NumNetworks": f"{int(cells['networks'].sum()):,}".replace(",", "{,}"),
@@ -48,7 +56,7 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame) -> dict[str, s
         "MaxWidth": str(int(cells["width"].max())),
         "Depths": ", ".join(str(d) for d in sorted(rates["depth"])),
     }
-    eq = cells[(cells["width"] > 0) & (cells["sigma_b"] > 0)]
+    eq = cells[(cells["experiment"] == MAIN_EXPERIMENT) & (cells["sigma_b"] == 1.0)]
     for _, r in rates.iterrows():
         d = spelled(r["depth"])
         big = eq[(eq["depth"] == r["depth"]) & (eq["width"] == r["largest_width"])].iloc[0]

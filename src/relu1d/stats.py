@@ -169,19 +169,22 @@ def fit_power_law(x: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: fl
 
 
 def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per depth (equal-width cells, σ_b > 0): fitted rate |δ| ∝ width^α, using cells whose δ CI excludes 0.
+    """Per experiment, σ_b > 0 and depth (equal-width cells): fitted rate |δ| ∝ width^α from cells whose δ CI
+    excludes 0.
 
     Cells whose CI contains 0 carry no sign and no log; they are counted in ``cells_unresolved``.
     """
     rows = []
     eq = cells[(cells["width"] > 0) & (cells["sigma_b"] > 0)]
-    for depth, group in eq.groupby("depth", sort=True):
+    for (experiment, sigma_b, depth), group in eq.groupby(["experiment", "sigma_b", "depth"], sort=True):
         resolved = group[(group["delta_lo"] > 0) | (group["delta_hi"] < 0)]
         se = resolved["se_regions"] / resolved["sum_n"]
         fit = fit_power_law(resolved["width"].to_numpy(), resolved["delta"].abs().to_numpy(), se.to_numpy())
         largest = group.loc[group["width"].idxmax()]
         rows.append(
             {
+                "experiment": experiment,
+                "sigma_b": float(sigma_b),
                 "depth": int(depth),
                 **fit,
                 "cells_resolved": len(resolved),

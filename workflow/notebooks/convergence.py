@@ -9,6 +9,7 @@ layers = "results/stats/convergence_layers.csv"
 rates = "results/stats/convergence_rates.csv"
 figures = "results/figures"
 tables = "results/tables"
+main_experiment = "equal_width"
 
 # %%
 from pathlib import Path
@@ -26,7 +27,8 @@ sns.set_theme(context="paper", style="whitegrid")
 cell_table = pd.read_csv(cells)
 layer_table = pd.read_csv(layers)
 rate_table = pd.read_csv(rates)
-equal = cell_table[(cell_table["width"] > 0) & (cell_table["sigma_b"] > 0)].sort_values(["depth", "width"])
+main = (cell_table["experiment"] == main_experiment) & (cell_table["width"] > 0) & (cell_table["sigma_b"] > 0)
+equal = cell_table[main].sort_values(["depth", "width"])
 Path(figures).mkdir(parents=True, exist_ok=True)
 
 # %% [markdown]

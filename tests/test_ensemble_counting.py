@@ -1,0 +1,101 @@
+"""Stages 1–2 in the package: cells, seed manifests with SHA-256, regeneration, parallel counting to Parquet."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relu1d import count_regions, sample_network
+from relu1d.counting import count_manifest, write_parquet
+from relu1d.ensemble import Cell, cells_from_config, parameter_sha256, read_manifest, verified_networks, write_manifest
+
+
+def test_cell_ids_keys_and_seeds_are_stable():
+    cell = Cell("exp", (4, 4), 1.0, 3, 7)
+    assert cell.id == "exp__4x4__sb1"
+    assert Cell("exp", (4, 4), 0.001, 3, 7).id == "exp__4x4__sb0.001"
+    assert cell.seed_entropy(2) == [7, cell.key, 2]
+    # The network is the one sample_network draws from that entropy, bit for bit.
+    net = sample_network((4, 4), 1.0, seed=cell.seed_entropy(2))
+    assert parameter_sha256(cell.network(2)) == parameter_sha256(net)
+    assert Cell("exp", (4, 4), 1.0, 3, 8).network(0).weights[0][0, 0] != cell.network(0).weights[0][0, 0]
+
+
+def test_parameter_hash_sees_every_bit():
+    net = sample_network([3, 3], 1.0, seed=1)
+    arrays = {k: v.copy() for k, v in net.arrays().items()}
+    arrays["b2"][1] = np.nextafter(arrays["b2"][1], np.inf)
+    from relu1d import network_from_arrays
+
+    assert parameter_sha256(network_from_arrays(arrays)) != parameter_sha256(net)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (dict(experiment="a b", widths=(2,), sigma_b=1.0, networks=1, seed=0), "experiment name"),
+        (dict(experiment="a", widths=(2, 0), sigma_b=1.0, networks=1, seed=0), "widths"),
+        (dict(experiment="a", widths=(2,), sigma_b=-1.0, networks=1, seed=0), "sigma_b"),
+        (dict(experiment="a", widths=(2,), sigma_b=1.0, networks=0, seed=0), "networks"),
+    ],
+)
+def test_invalid_cells_are_rejected(cell, message):
+    with pytest.raises(ValueError, match=message):
+        Cell(**cell)
+
+
+def test_cells_from_config_grid_architectures_and_alignment():
+    config = {
+        "experiments": {
+            "grid": {"depths": [1, 2], "widths": [4, 8], "networks": [10, 5], "sigma_b": [0.0, 1.0], "seed": 1},
+            "arch": {"architectures": [[8, 4], [4, 8]], "networks": 3, "seed": 2},
+        }
+    }
+    cells = cells_from_config(config)
+    assert len(cells) == 2 * 2 * 2 + 2
+    assert cells["grid__8x8__sb0"].networks == 5
+    assert cells["arch__4x8__sb1"].widths == (4, 8)
+    config["experiments"]["grid"]["networks"] = [1, 2, 3]
+    with pytest.raises(ValueError, match=r"experiments\.grid\.networks"):
+        cells_from_config(config)
+
+
+def test_manifest_round_trip_and_hash_check(tmp_path):
+    cell = Cell("exp", (5, 3), 0.5, 4, 11)
+    path = tmp_path / "m.json"
+    write_manifest(cell, path)
+    back, hashes = read_manifest(path)
+    assert back == cell and len(hashes) == 4
+    assert [i for i, _ in verified_networks(path)] == [0, 1, 2, 3]
+    data = json.loads(path.read_text())
+    data["networks"][2]["sha256"] = "0" * 64
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="network 2 regenerates with SHA-256"):
+        list(verified_networks(path))
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="malformed manifest"):
+        read_manifest(path)
+
+
+def test_count_manifest_matches_direct_counts_and_is_identical_across_process_counts(tmp_path):
+    cell = Cell("exp", (12, 12, 12), 1.0, 24, 5)
+    manifest = tmp_path / "m.json"
+    write_manifest(cell, manifest)
+    counts1, knots1 = count_manifest(manifest, processes=1, progress=False)
+    counts2, knots2 = count_manifest(manifest, processes=2, progress=False)
+    for i in range(cell.networks):
+        direct = count_regions(cell.network(i))
+        row = counts1.iloc[i]
+        assert row["index"] == i
+        assert row["linear_regions"] == direct.linear_regions
+        assert list(row["knots_per_layer"]) == direct.knots_per_layer.tolist()
+        mine = knots1[knots1["index"] == i]
+        assert np.array_equal(np.unique(mine["position"]), direct.knots)
+        assert set(mine.loc[mine["is_breakpoint"], "position"]) == set(direct.breakpoints)
+    for name, (a, b) in {"counts": (counts1, counts2), "knots": (knots1, knots2)}.items():
+        write_parquet(a, tmp_path / f"{name}1.parquet")
+        write_parquet(b, tmp_path / f"{name}2.parquet")
+        assert (tmp_path / f"{name}1.parquet").read_bytes() == (tmp_path / f"{name}2.parquet").read_bytes()
+    back = pd.read_parquet(tmp_path / "counts1.parquet")
+    assert back["linear_regions"].tolist() == counts1["linear_regions"].tolist()

@@ -1,0 +1,118 @@
+"""Stages 3–5 in the package: bootstrap statistics, rate fits, the NNGP recursion and numbers.tex."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate
+
+from relu1d.covariance import covariance_table
+from relu1d.ensemble import Cell
+from relu1d.plotting import latex_text
+from relu1d.report import macros, spelled
+from relu1d.stats import bootstrap_mean, cell_summary, delta_rates, fit_power_law, layer_summary, survival_model
+from relu1d.theory import nngp_kernel, relu_expectation, variance
+
+
+def test_bootstrap_mean_is_deterministic_and_covers():
+    x = np.random.default_rng(0).normal(10.0, 2.0, size=400)
+    a, b = bootstrap_mean(x, "key"), bootstrap_mean(x, "key")
+    assert a == b
+    assert a.lo < a.mean < a.hi
+    # The percentile interval agrees with the normal one to within a few percent of its width here.
+    assert abs((a.hi - a.lo) - 2 * 1.96 * a.se) < 0.1 * (a.hi - a.lo)
+    const = bootstrap_mean(np.full(10, 3.0), "c")
+    assert (const.mean, const.lo, const.hi, const.se) == (3.0, 3.0, 3.0, 0.0)
+    with pytest.raises(ValueError):
+        bootstrap_mean(np.array([]), "e")
+
+
+def test_fit_power_law_recovers_exponent():
+    x = 2.0 ** np.arange(2, 10)
+    y = 3.0 * x**-0.5
+    fit = fit_power_law(x, y, 0.01 * y)
+    assert fit["alpha"] == pytest.approx(-0.5, abs=1e-9)
+    assert fit["alpha_lo"] <= -0.5 <= fit["alpha_hi"]
+    assert np.isnan(fit_power_law(x[:2], y[:2], y[:2])["alpha"])
+
+
+def test_survival_model():
+    assert survival_model([4, 2, 3], 1) == pytest.approx((1 - 2**-2) * (1 - 2**-3))
+    assert survival_model([4, 2, 3], 3) == 1.0
+
+
+def _counts_frame():
+    rows = []
+    for width, regions in ((4, [5, 4, 5, 5]), (8, [9, 9, 8, 9])):
+        for i, r in enumerate(regions):
+            rows.append(
+                {
+                    "cell": f"e__{width}__sb1",
+                    "experiment": "e",
+                    "index": i,
+                    "widths": [width],
+                    "depth": 1,
+                    "sum_n": width,
+                    "sigma_b": 1.0,
+                    "linear_regions": r,
+                    "activation_regions": r,
+                    "knots_per_layer": [r - 1],
+                    "breakpoints_per_layer": [r - 1],
+                    "method": "float64",
+                    "certified": True,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_cell_and_layer_summaries():
+    cells = cell_summary(_counts_frame())
+    row = cells.set_index("cell").loc["e__4__sb1"]
+    assert row["mean_regions"] == pytest.approx(4.75)
+    assert row["ratio"] == pytest.approx(4.75 / 5)
+    assert row["delta"] == pytest.approx((4.75 - 5) / 4)
+    assert row["ratio_lo"] <= row["ratio"] <= row["ratio_hi"]
+    layers = layer_summary(_counts_frame())
+    assert layers.loc[layers["cell"] == "e__8__sb1", "knots_per_neuron"].item() == pytest.approx(7.75 / 8)
+    assert (layers["survival"] == 1.0).all()
+    rates = delta_rates(cells)
+    assert list(rates.columns[:3]) == ["experiment", "sigma_b", "depth"]
+
+
+def test_nngp_kernel_layer_one_diagonal_and_symmetry():
+    x = np.array([-1e6, -3.0, 0.0, 0.5, 1e6])
+    assert np.allclose(nngp_kernel(x, x[::-1], 1, 0.7), 0.49 + 2 * x * x[::-1])
+    for layer in (1, 2, 5, 8):
+        assert np.allclose(nngp_kernel(x, x, layer, 0.7), variance(x, layer, 0.7), rtol=1e-14)
+        assert np.allclose(nngp_kernel(x, x[::-1], layer, 0.7), nngp_kernel(x[::-1], x, layer, 0.7))
+    assert nngp_kernel(0.0, 0.0, 3, 0.0) == 0.0  # σ_b = 0 at x = 0: the zero process
+    with pytest.raises(ValueError):
+        nngp_kernel(x, x, 0, 1.0)
+
+
+def test_relu_expectation_against_numeric_integration():
+    q, q2, c = 2.0, 0.5, -0.6
+    cov = np.array([[q, c], [c, q2]])
+    inv, det = np.linalg.inv(cov), np.linalg.det(cov)
+
+    def integrand(v, u):
+        w = np.array([u, v])
+        return u * v * np.exp(-0.5 * w @ inv @ w) / (2 * np.pi * np.sqrt(det))
+
+    numeric, _ = integrate.dblquad(integrand, 0, 12, 0, 12, epsabs=1e-12)
+    assert relu_expectation(np.array(q), np.array(q2), np.array(c)) == pytest.approx(numeric, rel=1e-7)
+
+
+def test_covariance_monte_carlo_layer_one_is_unbiased():
+    table = covariance_table(Cell("covariance", (64, 64), 1.0, 200, 3), np.array([-2.0, 0.0, 1.0]))
+    assert len(table) == 2 * 6
+    assert table["z"].abs().max() < 5  # layer 1 is exact, layer 2 carries O(1/n) bias only
+    assert table.loc[table["diagonal"] & (table["layer"] == 1), "relative_error"].abs().max() < 0.1
+
+
+def test_macros_and_latex_text():
+    assert spelled(12) == "OneTwo"
+    tex = macros({"RatioDepthOne": "1.00", "A": "x"})
+    assert tex.splitlines()[1:] == ["\\newcommand{\\A}{x}", "\\newcommand{\\RatioDepthOne}{1.00}"]
+    with pytest.raises(ValueError):
+        macros({"Depth1": "x"})
+    assert latex_text("σ_b 95% a_b") == "$\\sigma_b$ 95\\% a\\_b"
