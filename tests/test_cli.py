@@ -79,3 +79,49 @@ def test_bad_window_and_bad_sample_values(tmp_path):
 def test_demo_runs():
     out = _run("demo", "--width", "8", "--depths", "1", "2", "--networks", "5")
     assert out.returncode == 0 and "sum(n)+1" in out.stdout
+
+
+def test_pipeline_commands_and_their_errors(tmp_path):
+    manifest = tmp_path / "m.json"
+    ok = _run(
+        "ensemble",
+        "--experiment",
+        "e",
+        "--widths",
+        "6",
+        "6",
+        "--sigma-b",
+        "1",
+        "--networks",
+        "5",
+        "--seed",
+        "3",
+        "-o",
+        str(manifest),
+    )
+    assert ok.returncode == 0, ok.stderr
+    counts, knots = tmp_path / "c.parquet", tmp_path / "k.parquet"
+    assert _run("count-ensemble", str(manifest), "--counts", str(counts), "--knots", str(knots)).returncode == 0
+    same = _run("compare-counts", "--reference", str(counts), "--other", str(counts), "-o", str(tmp_path / "ok.txt"))
+    assert same.returncode == 0 and (tmp_path / "ok.txt").exists()
+
+    # A manifest whose recorded hash does not match: one line, exit 2, no output files.
+    data = json.loads(manifest.read_text())
+    data["networks"][1]["sha256"] = "f" * 64
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    out = _run("count-ensemble", str(bad), "--counts", str(tmp_path / "c2.parquet"), "--knots", str(tmp_path / "k2.pq"))
+    errors = [line for line in out.stderr.replace("\r", "\n").splitlines() if "error" in line]
+    assert out.returncode == 2 and len(errors) == 1 and "SHA-256" in errors[0]  # beside the progress bar
+    assert not (tmp_path / "c2.parquet").exists() and not (tmp_path / "k2.pq").exists()
+
+    # Count tables that disagree.
+    import pandas as pd
+
+    from relu1d.counting import write_parquet
+
+    table = pd.read_parquet(counts)
+    table.loc[2, "linear_regions"] += 1
+    write_parquet(table, tmp_path / "c3.parquet")
+    differ = _run("compare-counts", "--reference", str(counts), "--other", str(tmp_path / "c3.parquet"))
+    assert differ.returncode == 2 and "1 of 5 networks differ" in differ.stderr

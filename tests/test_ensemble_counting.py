@@ -99,3 +99,31 @@ def test_count_manifest_matches_direct_counts_and_is_identical_across_process_co
         assert (tmp_path / f"{name}1.parquet").read_bytes() == (tmp_path / f"{name}2.parquet").read_bytes()
     back = pd.read_parquet(tmp_path / "counts1.parquet")
     assert back["linear_regions"].tolist() == counts1["linear_regions"].tolist()
+
+
+@pytest.mark.gpu
+def test_gpu_backend_counts_equal_cpu_counts(tmp_path):
+    cupy = pytest.importorskip("cupy")
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no CUDA device")
+    except cupy.cuda.runtime.CUDARuntimeError:
+        pytest.skip("no CUDA device")
+    cell = Cell("gpu", (64, 64, 64), 1.0, 12, 3)
+    manifest = tmp_path / "m.json"
+    write_manifest(cell, manifest)
+    cpu, _ = count_manifest(manifest, progress=False)
+    gpu, _ = count_manifest(manifest, backend="cupy", progress=False)
+    columns = ["linear_regions", "activation_regions", "knots_per_layer", "breakpoints_per_layer"]
+    assert (
+        cpu[columns]
+        .map(lambda v: list(v) if hasattr(v, "__len__") else v)
+        .equals(gpu[columns].map(lambda v: list(v) if hasattr(v, "__len__") else v))
+    )
+
+
+def test_unknown_backend_is_a_clean_error(tmp_path):
+    manifest = tmp_path / "m.json"
+    write_manifest(Cell("b", (2,), 1.0, 1, 0), manifest)
+    with pytest.raises(ValueError, match="backend"):
+        count_manifest(manifest, backend="tpu", progress=False)

@@ -106,7 +106,7 @@ def test_covariance_monte_carlo_layer_one_is_unbiased():
     table = covariance_table(Cell("covariance", (64, 64), 1.0, 200, 3), np.array([-2.0, 0.0, 1.0]))
     assert len(table) == 2 * 6
     assert table["z"].abs().max() < 5  # layer 1 is exact, layer 2 carries O(1/n) bias only
-    assert table.loc[table["diagonal"] & (table["layer"] == 1), "relative_error"].abs().max() < 0.1
+    assert table.loc[table["diagonal"] & (table["layer"] == 1), "scaled_error"].abs().max() < 0.1
 
 
 def test_macros_and_latex_text():

@@ -2,7 +2,6 @@
 recovery from a run killed during counting. (The full smoke pipeline with figures and the PDF runs in .ci/run.)"""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -3,7 +3,8 @@
 For each network of an ensemble the pre-activations z^ℓ_i(x) on a grid of inputs give, per layer, the
 neuron-averaged second moments M^ℓ(x, x′) = (1/n_ℓ) Σᵢ z^ℓ_i(x) z^ℓ_i(x′). Neurons of one network share the
 layer below, so they are not independent; the network is the independent unit, and the standard error of
-the ensemble mean comes from the spread of M over networks. z = (mean − K^ℓ)/SE.
+the ensemble mean comes from the spread of M over networks. z = (mean − K^ℓ)/SE. Errors are also given on the
+correlation scale, (mean − K^ℓ(x,x′))/√(K^ℓ(x,x)K^ℓ(x′,x′)), which stays meaningful where K^ℓ(x,x′) crosses 0.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from relu1d.ensemble import Cell
-from relu1d.theory import nngp_kernel
+from relu1d.theory import nngp_kernel, variance
 
 
 def network_moments(cell: Cell, index: int, grid: np.ndarray) -> np.ndarray:
@@ -31,6 +32,7 @@ def covariance_table(cell: Cell, grid: np.ndarray) -> pd.DataFrame:
     rows = []
     for ell in range(1, cell.depth + 1):
         analytic = nngp_kernel(grid[iu], grid[ju], ell, cell.sigma_b)
+        scale = np.sqrt(variance(grid[iu], ell, cell.sigma_b) * variance(grid[ju], ell, cell.sigma_b))
         m, s = mean[ell - 1][iu, ju], se[ell - 1][iu, ju]
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(s > 0, (m - analytic) / s, 0.0)
@@ -48,7 +50,8 @@ def covariance_table(cell: Cell, grid: np.ndarray) -> pd.DataFrame:
                     "se": s,
                     "analytic": analytic,
                     "z": z,
-                    "relative_error": (m - analytic) / analytic,
+                    "scaled_error": (m - analytic) / scale,
+                    "scaled_se": s / scale,
                 }
             )
         )
