@@ -31,5 +31,6 @@ rule all:
         rules.paper.output,
         rules.notebook_convergence.output,
         rules.notebook_covariance.output,
+        rules.notebook_bias.output,
         ["results/verification/gpu_equals_cpu.txt"] if config["use_gpu"] else [],
     localrule: True

@@ -5,11 +5,22 @@ import pandas as pd
 import pytest
 from scipy import integrate
 
+from relu1d.claims import first_layer_exact, k1_verdict, k4_verdict
 from relu1d.covariance import covariance_table
 from relu1d.ensemble import Cell
 from relu1d.plotting import latex_text
 from relu1d.report import macros, spelled
-from relu1d.stats import bootstrap_mean, cell_summary, delta_rates, fit_power_law, layer_summary, survival_model
+from relu1d.stats import (
+    bias_summary,
+    bootstrap_mean,
+    cell_summary,
+    delta_rates,
+    fit_power_law,
+    layer_summary,
+    model_regions,
+    survival_model,
+    window_regions,
+)
 from relu1d.theory import nngp_kernel, relu_expectation, variance
 
 
@@ -116,3 +127,43 @@ def test_macros_and_latex_text():
     with pytest.raises(ValueError):
         macros({"Depth1": "x"})
     assert latex_text("σ_b 95% a_b") == "$\\sigma_b$ 95\\% a\\_b"
+
+
+def test_model_regions_and_window_regions():
+    layers = pd.DataFrame(
+        {"cell": ["c", "c"], "width": [4, 2], "knots_per_neuron": [1.0, 0.5], "survival_model": [0.75, 1.0]}
+    )
+    assert model_regions(layers).set_index("cell").loc["c", "model_regions"] == pytest.approx(1 + 4 * 0.75 + 1)
+    knots = pd.DataFrame(
+        {
+            "index": [0, 0, 0, 2],
+            "knot": [0, 0, 1, 0],  # knot 0 of network 0 is shared by two gate changes
+            "position": [0.5, 0.5, 3.0, -0.2],
+            "is_breakpoint": [True, True, True, False],
+        }
+    )
+    assert window_regions(knots, 3, 1.0).tolist() == [2, 1, 1]
+    assert window_regions(knots, 3, 10.0).tolist() == [3, 1, 1]
+
+
+def test_bias_summary_and_claim_verdicts():
+    counts = _counts_frame()
+    knots = {
+        cell: pd.DataFrame({"index": [0], "knot": [0], "position": [0.1], "is_breakpoint": [True]})
+        for cell in counts["cell"].unique()
+    }
+    table = bias_summary(counts, knots, [1.0])
+    assert table["mean_regions_M1"].tolist() == [1.25, 1.25]  # one network of four has a breakpoint inside
+    assert k4_verdict(counts.assign(sigma_b=0.0, linear_regions=2))[1] == "supported"
+    assert k4_verdict(counts.assign(sigma_b=0.0))[1] == "not supported"
+    value, verdict = k1_verdict(cell_summary(counts), "e")
+    assert verdict == "inconclusive" and "L=1, n=8" in value  # 4 networks: CI [0.92, 1.0] straddles the margin
+    exact = counts.assign(linear_regions=counts["sum_n"] + 1)
+    assert k1_verdict(cell_summary(exact), "e")[1] == "supported"
+    assert k1_verdict(cell_summary(exact.assign(linear_regions=5)), "e")[1] == "not supported"
+    assert first_layer_exact(counts.assign(knots_per_layer=[[w[0]] for w in counts["widths"]]))
+    assert not first_layer_exact(counts)
+
+
+def test_latex_text_escapes_in_one_pass():
+    assert latex_text(r"{2: 600} \ ℝ") == r"\{2: 600\} \textbackslash{} $\mathbb{R}$"

@@ -21,6 +21,7 @@ SMALL = {
         "arch": {"architectures": [[24, 6, 24]], "networks": 20, "seed": 6},
     },
     "covariance": {"widths": [8], "networks": 10, "depth": 2, "sigma_b": 1.0, "grid": [-1.0, 0.0, 2.0], "seed": 7},
+    "bias_ablation": {"experiment": "arch", "windows": [1.0]},
 }
 
 
@@ -53,6 +54,7 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c.update(use_gpu="yes"), "use_gpu"),
         (lambda c: c.update(seeds=3), "seeds"),
         (lambda c: c["covariance"].update(grid=[1.0]), "grid"),
+        (lambda c: c["bias_ablation"].update(experiment="nope"), "bias_ablation.experiment"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, edit, message):

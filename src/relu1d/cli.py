@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -125,14 +126,57 @@ def _cmd_compare_counts(args: argparse.Namespace) -> int:
 def _cmd_convergence(args: argparse.Namespace) -> int:
     from relu1d.counting import read_counts
     from relu1d.io import write_csv
-    from relu1d.stats import cell_summary, delta_rates, layer_summary
+    from relu1d.stats import cell_summary, delta_rates, layer_summary, model_regions
 
     counts = read_counts(args.counts)
-    cells = cell_summary(counts)
+    layers = layer_summary(counts)
+    cells = cell_summary(counts).merge(model_regions(layers), on="cell", how="left")
     write_csv(cells, args.cells)
-    write_csv(layer_summary(counts), args.layers)
+    write_csv(layers, args.layers)
     write_csv(delta_rates(cells), args.rates)
     print(f"summarised {len(cells)} cells, {len(counts)} networks")
+    return 0
+
+
+def _cmd_bias_ablation(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from relu1d.counting import read_counts
+    from relu1d.io import write_csv
+    from relu1d.stats import bias_summary
+
+    if len(args.counts) != len(args.knots):
+        raise ValueError(f"bias-ablation: {len(args.counts)} count tables but {len(args.knots)} knot tables")
+    counts = read_counts(args.counts)
+    knots = {
+        str(pd.read_parquet(c, columns=["cell"])["cell"].iloc[0]): pd.read_parquet(k)
+        for c, k in zip(args.counts, args.knots, strict=True)
+    }
+    table = bias_summary(counts, knots, args.windows)
+    write_csv(table, args.output)
+    print(f"bias ablation: {len(table)} cells, windows {args.windows}")
+    return 0
+
+
+def _cmd_claims(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from relu1d.claims import claims_table
+    from relu1d.counting import read_counts
+    from relu1d.plotting import save_table
+
+    if not (args.output.endswith(".csv")):
+        raise ValueError(f"claims: --output must end in .csv (a .tex twin is written beside it), got {args.output}")
+    table = claims_table(read_counts(args.counts), pd.read_csv(args.cells), pd.read_csv(args.layers), args.experiment)
+    out = Path(args.output)
+    save_table(
+        table,
+        out.parent,
+        out.stem,
+        caption="Claims of paper K: verdict rules (fixed before the numbers), measured values and verdicts.",
+        column_format="lp{3.2cm}p{4.2cm}p{4.6cm}l",
+    )
+    print(table[["claim", "verdict"]].to_string(index=False))
     return 0
 
 
@@ -235,6 +279,21 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--grid", nargs="+", type=float, required=True)
     cov.add_argument("-o", "--output", required=True)
     cov.set_defaults(func=_cmd_covariance)
+
+    bias = sub.add_parser("bias-ablation", help="regions over R and on windows (-M, M) per sigma_b cell (claim K4)")
+    bias.add_argument("--counts", nargs="+", required=True)
+    bias.add_argument("--knots", nargs="+", required=True, help="knot tables, in the order of --counts")
+    bias.add_argument("--windows", nargs="+", type=float, required=True, help="half-widths M")
+    bias.add_argument("-o", "--output", required=True)
+    bias.set_defaults(func=_cmd_bias_ablation)
+
+    claims = sub.add_parser("claims", help="claims table K1-K4 with verdict rules (CSV + LaTeX)")
+    claims.add_argument("--counts", nargs="+", required=True)
+    claims.add_argument("--cells", required=True)
+    claims.add_argument("--layers", required=True)
+    claims.add_argument("--experiment", default="equal_width", help="the main equal-width experiment")
+    claims.add_argument("-o", "--output", required=True, help="claims .csv (and .tex beside it)")
+    claims.set_defaults(func=_cmd_claims)
 
     num = sub.add_parser("numbers", help="write numbers.tex (LaTeX macros) for the report")
     num.add_argument("--cells", required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,29 +13,43 @@ from relu1d.io import atomic_output, write_csv, write_text
 # Characters the notebooks use in column names, as LaTeX (pdflatex has no Unicode math by default).
 _LATEX = {
     "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
     "%": r"\%",
     "&": r"\&",
     "#": r"\#",
     "_": r"\_",
+    "^": r"\^{}",
+    "|": r"$|$",
+    "<": r"$<$",
+    ">": r"$>$",
+    "−": "-",
+    "′": "'",
     "∝": r"$\propto$",
-    "σ\\_b": r"$\sigma_b$",
+    "→": r"$\to$",
+    "≥": r"$\ge$",
+    "≤": r"$\le$",
+    "×": r"$\times$",
+    "≈": r"$\approx$",
+    "√": r"$\surd$",
+    "σ_b": r"$\sigma_b$",
     "σ": r"$\sigma$",
     "Σ": r"$\Sigma$",
+    "Π": r"$\Pi$",
     "δ": r"$\delta$",
     "α": r"$\alpha$",
+    "η": r"$\eta$",
+    "ε": r"$\varepsilon$",
     "π": r"$\pi$",
     "ℓ": r"$\ell$",
-    "|z|": r"$|z|$",
-    "≤": r"$\le$",
     "ℝ": r"$\mathbb{R}$",
 }
+_LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_LATEX, key=len, reverse=True)))
 
 
 def latex_text(text: str) -> str:
-    """Plain text with the few Unicode symbols used in table headers replaced by LaTeX math."""
-    for plain, tex in _LATEX.items():
-        text = text.replace(plain, tex)
-    return text
+    """Plain text for LaTeX: special characters escaped, the Unicode symbols of our tables as math (one pass)."""
+    return _LATEX_PATTERN.sub(lambda m: _LATEX[m.group(0)], text)
 
 
 def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
@@ -48,12 +63,21 @@ def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
     plt.close(fig)
 
 
-def save_table(table: pd.DataFrame, directory: str | os.PathLike, name: str, caption: str, digits: int = 4) -> None:
+def save_table(
+    table: pd.DataFrame,
+    directory: str | os.PathLike,
+    name: str,
+    caption: str,
+    digits: int = 4,
+    column_format: str | None = None,
+) -> None:
     """Write ``name.csv`` (full precision) and ``name.tex`` (a booktabs ``table`` float labelled ``tab:name``)."""
     directory = Path(directory)
     write_csv(table, directory / f"{name}.csv")
-    shown = table.rename(columns=latex_text)
-    body = shown.to_latex(index=False, float_format=lambda v: f"{v:.{digits}g}", escape=False, na_rep="n/a")
+    shown = table.rename(columns=latex_text).map(lambda v: latex_text(v) if isinstance(v, str) else v)
+    body = shown.to_latex(
+        index=False, float_format=lambda v: f"{v:.{digits}g}", escape=False, na_rep="n/a", column_format=column_format
+    )
     tex = (
         "\\begin{table}[htbp]\n\\centering\\small\n"
         f"\\caption{{{latex_text(caption)}}}\\label{{tab:{name}}}\n{body}\\end{{table}}\n"

@@ -99,8 +99,8 @@ def cell_summary(counts: pd.DataFrame) -> pd.DataFrame:
 def layer_summary(counts: pd.DataFrame) -> pd.DataFrame:
     """Per cell and layer ℓ: knots created per neuron E[X_{ℓ,i}] (K2) and the fraction surviving as breakpoints (K3).
 
-    The survival fraction is a ratio of sums over networks (total breakpoints / total knots of layer ℓ);
-    its CI resamples networks.
+    The survival fraction is a ratio of sums over networks (total breakpoints / total knots of layer ℓ); its CI
+    resamples networks (knots of one network are not independent), widened to at least the exact binomial one.
     """
     rows = []
     for cell, group in counts.groupby("cell", sort=True):
@@ -115,7 +115,13 @@ def layer_summary(counts: pd.DataFrame) -> pd.DataFrame:
             total = k.sum()
             with np.errstate(invalid="ignore", divide="ignore"):
                 frac_boot = s[boot].sum(axis=1) / k[boot].sum(axis=1)
-            lo, hi = np.nanquantile(frac_boot, [0.025, 0.975]) if total > 0 else (np.nan, np.nan)
+            lo, hi = np.nan, np.nan
+            if total > 0:
+                # Percentile bootstrap over networks, widened to the Clopper–Pearson interval of the pooled
+                # fraction: the bootstrap collapses to [1, 1] when every knot of every network survived.
+                lo, hi = np.nanquantile(frac_boot, [0.025, 0.975])
+                exact = sps.binomtest(int(s.sum()), int(total)).proportion_ci(confidence_level=CONFIDENCE)
+                lo, hi = min(lo, exact.low), max(hi, exact.high)
             rows.append(
                 {
                     "cell": cell,
@@ -195,4 +201,55 @@ def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
                 "delta_hi_at_largest": float(largest["delta_hi"]),
             }
         )
+    return pd.DataFrame(rows)
+
+
+def model_regions(layers: pd.DataFrame) -> pd.DataFrame:
+    """Per cell, the K2 × K3 assembly: E[R] ≈ 1 + Σ_ℓ n_ℓ·E[X_{ℓ,i}]·π_ℓ with measured E[X_{ℓ,i}] and the survival
+    model π_ℓ = Π_{k>ℓ}(1 − 2^{−n_k}) (paper K, proof; SCIENCE.md K3). It ignores knots shared by two layers and
+    correlations between blocking events, which is what the comparison with measured E[R] tests.
+    """
+    terms = layers.assign(term=layers["width"] * layers["knots_per_neuron"] * layers["survival_model"])
+    return (1.0 + terms.groupby("cell", sort=True)["term"].sum()).rename("model_regions").reset_index()
+
+
+def window_regions(knots: pd.DataFrame, networks: int, half_width: float) -> np.ndarray:
+    """Linear regions of each network on the open window (−M, M): distinct breakpoints inside it, plus one."""
+    inside = knots[knots["is_breakpoint"] & (knots["position"].abs() < half_width)]
+    per_network = inside.groupby("index")["knot"].nunique()
+    return per_network.reindex(range(networks), fill_value=0).to_numpy() + 1
+
+
+def bias_summary(counts: pd.DataFrame, knots_by_cell: dict[str, pd.DataFrame], windows: list[float]) -> pd.DataFrame:
+    """Claim K4 and the σ_b sweep: per cell, E[R] over ℝ and on each window (−M, M), with bootstrap CIs, and the
+    median |breakpoint position|.
+
+    Over ℝ the σ_b > 0 cells must agree: scaling every bias by c > 0 maps f(x) to c·f(x/c) (positive
+    homogeneity of ReLU), which moves the breakpoints by the factor c and keeps their number.
+    """
+    rows = []
+    for cell, group in counts.groupby("cell", sort=True):
+        first, knots = group.iloc[0], knots_by_cell[cell]
+        over_r = bootstrap_mean(group["linear_regions"].to_numpy(), f"{cell}/linear_regions")
+        breakpoints = knots.loc[knots["is_breakpoint"]].drop_duplicates(["index", "knot"])["position"].abs()
+        row = {
+            "cell": cell,
+            "depth": int(first["depth"]),
+            "width": int(first["widths"][0]),
+            "sigma_b": float(first["sigma_b"]),
+            "networks": len(group),
+            "max_regions": int(group["linear_regions"].max()),
+            "mean_regions": over_r.mean,
+            "lo_regions": over_r.lo,
+            "hi_regions": over_r.hi,
+            "median_abs_breakpoint": float(breakpoints.median()) if len(breakpoints) else np.nan,
+        }
+        for m in windows:
+            inside = bootstrap_mean(window_regions(knots, len(group), m), f"{cell}/window/{m!r}")
+            row |= {
+                f"mean_regions_M{m:g}": inside.mean,
+                f"lo_regions_M{m:g}": inside.lo,
+                f"hi_regions_M{m:g}": inside.hi,
+            }
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -133,6 +133,63 @@ axes[1].legend(fontsize=7, title=f"depth {int(deepest['depth'].max())}; dotted: 
 save_figure(fig, figures, "convergence_layers")
 
 # %% [markdown]
+# ## K2 × K3 assembled: measured E[R] over the model 1 + Σ_ℓ n_ℓ·E[X_ℓ,i]·π_ℓ
+
+# %%
+positive = cell_table[cell_table["sigma_b"] > 0].sort_values(["depth", "sum_n"])
+fig, ax = plt.subplots(figsize=(6, 4))
+for colour, (depth, g) in zip(
+    sns.color_palette("viridis", positive["depth"].nunique()), positive.groupby("depth"), strict=True
+):
+    m = g["model_regions"]
+    ax.errorbar(
+        g["sum_n"],
+        g["mean_regions"] / m,
+        yerr=[(g["mean_regions"] - g["lo_regions"]) / m, (g["hi_regions"] - g["mean_regions"]) / m],
+        fmt="o",
+        ms=3,
+        capsize=2,
+        color=colour,
+        label=f"L = {depth}",
+    )
+ax.axhline(1.0, color="grey", lw=1, ls="--")
+ax.set_xscale("log", base=2)
+ax.set_xlabel("total hidden neurons Σnᵢ")
+ax.set_ylabel("measured E[R] / model E[R]")
+ax.legend(ncol=3, fontsize=7)
+save_figure(fig, figures, "convergence_model")
+
+# %% [markdown]
+# ## K3 everywhere: measured survival fraction vs the model π_ℓ, every (cell, layer ℓ < L)
+
+# %%
+surv = layer_table[layer_table["layer"] < layer_table["depth"]].merge(cell_table[["cell", "sigma_b"]], on="cell")
+surv = surv[surv["sigma_b"] > 0]
+fig, ax = plt.subplots(figsize=(5, 5))
+ax.errorbar(
+    surv["survival_model"],
+    surv["survival"],
+    yerr=[surv["survival"] - surv["survival_lo"], surv["survival_hi"] - surv["survival"]],
+    fmt="none",
+    ecolor="lightgrey",
+    lw=0.8,
+)
+sns.scatterplot(
+    data=surv,
+    x="survival_model",
+    y="survival",
+    hue="width",
+    palette="magma",
+    s=14,
+    ax=ax,
+    hue_norm=matplotlib.colors.LogNorm(),
+)
+ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1)
+ax.set_xlabel("model π_ℓ = Π_{k>ℓ}(1 − 2^(−n_k))")
+ax.set_ylabel("measured fraction of layer-ℓ knots that are breakpoints")
+save_figure(fig, figures, "convergence_survival")
+
+# %% [markdown]
 # ## Tables
 
 # %%
@@ -146,6 +203,7 @@ cell_columns = {
     "hi_regions": "CI high",
     "ratio": "E[R]/(Σn+1)",
     "delta": "δ",
+    "model_regions": "model E[R]",
 }
 save_table(
     cell_table.sort_values(["experiment", "depth", "sum_n"])[list(cell_columns)].rename(columns=cell_columns),

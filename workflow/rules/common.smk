@@ -21,6 +21,12 @@ if len(COV_NETWORKS) != len(COV["widths"]):
         f"covariance.networks: has {len(COV_NETWORKS)} entries but covariance.widths has {len(COV['widths'])}"
     )
 COV_NETWORKS = dict(zip(COV["widths"], COV_NETWORKS))
+BIAS = config["bias_ablation"]
+BIAS_CELLS = [c for c, cell in CELLS.items() if cell.experiment == BIAS["experiment"]]
+if not BIAS_CELLS:
+    raise ValueError(
+        f"bias_ablation.experiment: {BIAS['experiment']!r} is not an experiment with cells"
+    )
 
 # Files shipped with the workflow, addressed from the Snakefile so that `--directory .test` works.
 BASEDIR = Path(workflow.basedir)
@@ -64,11 +70,19 @@ def papermill(parameters):
 in_report = report
 
 FIGURES = {
-    "convergence": ["convergence_ratio", "convergence_delta", "convergence_layers"],
+    "convergence": [
+        "convergence_ratio",
+        "convergence_delta",
+        "convergence_layers",
+        "convergence_model",
+        "convergence_survival",
+    ],
+    "bias": ["bias_ablation"],
     "covariance": ["covariance_variance", "covariance_zscores", "covariance_bias"],
 }
 TABLES = {
     "convergence": ["convergence_cells", "convergence_rates"],
+    "bias": ["bias_ablation"],
     "covariance": ["covariance_summary"],
 }
 

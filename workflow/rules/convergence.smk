@@ -17,3 +17,41 @@ rule convergence:
     shell:
         "relu1d convergence {input} --cells {output.cells} --layers {output.layers}"
         " --rates {output.rates} > {log} 2>&1"
+
+
+rule bias_ablation:
+    input:
+        counts=expand("results/counts/{cell}.parquet", cell=BIAS_CELLS),
+        knots=expand("results/knots/{cell}.parquet", cell=BIAS_CELLS),
+    output:
+        "results/stats/bias_ablation.csv",
+    log:
+        "results/logs/bias_ablation.log",
+    benchmark:
+        "results/benchmarks/bias_ablation.tsv"
+    conda:
+        ENV
+    params:
+        windows=" ".join(repr(float(m)) for m in BIAS["windows"]),
+    shell:
+        "relu1d bias-ablation --counts {input.counts} --knots {input.knots} --windows {params.windows}"
+        " --output {output} > {log} 2>&1"
+
+
+rule claims:
+    input:
+        counts=expand("results/counts/{cell}.parquet", cell=CELLS),
+        cells=rules.convergence.output.cells,
+        layers=rules.convergence.output.layers,
+    output:
+        csv="results/tables/claims.csv",
+        tex="results/tables/claims.tex",
+    log:
+        "results/logs/claims.log",
+    benchmark:
+        "results/benchmarks/claims.tsv"
+    conda:
+        ENV
+    shell:
+        "relu1d claims --counts {input.counts} --cells {input.cells} --layers {input.layers}"
+        " --output {output.csv} > {log} 2>&1"

@@ -51,3 +51,23 @@ rule notebook_covariance:
         tables=lambda wc, input: ",".join(input.tables),
     shell:
         papermill({"tables": "{params.tables}", "table_dir": "results/tables"})
+
+
+rule notebook_bias:
+    input:
+        source=NOTEBOOK_DIR / "bias.py",
+        table=rules.bias_ablation.output,
+    output:
+        figure_outputs("bias"),
+        table_outputs("bias"),
+        notebook="results/notebooks/bias.ipynb",
+        html="results/notebooks/bias.html",
+    log:
+        notebook="results/logs/notebooks/bias.ipynb",
+        stderr="results/logs/notebooks/bias.log",
+    benchmark:
+        "results/benchmarks/notebooks/bias.tsv"
+    conda:
+        ENV
+    shell:
+        papermill({"table": "{input.table}"})

@@ -24,6 +24,7 @@ rule paper:
         numbers=rules.numbers.output,
         figures=[f"results/figures/{f}.pdf" for fs in FIGURES.values() for f in fs],
         tables=[f"results/tables/{t}.tex" for ts in TABLES.values() for t in ts],
+        claims=rules.claims.output.tex,
     output:
         report(
             "results/paper/relu1d-replication.pdf",

@@ -1,0 +1,135 @@
+"""Claims table: each claim's verdict rule, written down before the numbers, applied to the stage outputs.
+
+SCIENCE.md §3 and §7. Verdicts are "supported", "not supported" or "inconclusive". The rules are constants of
+this module (and are printed in the report beside the verdicts), so changing a rule is a visible code change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: K1 equivalence margin on E[R]/(Σn+1) at the largest configured width of each depth.
+K1_MARGIN = 0.01
+#: K2 equivalence margin on E[X_{ℓ,i}] at the largest width, every layer.
+K2_MARGIN = 0.02
+#: K3: share of (cell, layer) pairs with ≥ K3_MIN_KNOTS knots whose CI must contain the model value.
+K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS = 0.90, 0.50, 200
+
+RULES = {
+    "K1": (
+        f"supported if, at the largest width of every depth, the 95% CI of E[R]/(Σn+1) lies inside "
+        f"[{1 - K1_MARGIN:g}, {1 + K1_MARGIN:g}]; not supported if one lies entirely outside; else inconclusive"
+    ),
+    "K2": (
+        f"supported if every first-layer neuron has exactly one knot (σ_b > 0) and, at the largest width, the 95% "
+        f"CI of E[X_ℓ,i] lies inside [{1 - K2_MARGIN:g}, {1 + K2_MARGIN:g}] for every layer; not supported if "
+        f"one lies entirely outside; else inconclusive"
+    ),
+    "K3": (
+        f"supported if π_ℓ lies inside the 95% CI of the measured survival fraction in ≥ {K3_SUPPORTED:.0%} of "
+        f"(cell, layer) pairs with ≥ {K3_MIN_KNOTS} knots; not supported if in < {K3_REJECTED:.0%}; else "
+        f"inconclusive"
+    ),
+    "K4": "supported if every network with σ_b = 0 has at most 2 linear regions over ℝ; else not supported",
+}
+
+STATEMENTS = {
+    "K1": "E[#regions over ℝ] = Σn + o(Σn) + 1 (He init, σ_b > 0)",
+    "K2": "E[X_ℓ,i] → 1 for every layer; exactly 1 in layer 1",
+    "K3": "a layer-ℓ knot survives to f with probability π_ℓ = Π_{k>ℓ}(1 − 2^{−n_k})",
+    "K4": "σ_b = 0 gives at most 2 linear regions",
+}
+
+
+def _equivalence(lo: np.ndarray, hi: np.ndarray, low: float, high: float) -> str:
+    if np.all((lo >= low) & (hi <= high)):
+        return "supported"
+    if np.any((hi < low) | (lo > high)):
+        return "not supported"
+    return "inconclusive"
+
+
+def k1_verdict(cells: pd.DataFrame, experiment: str) -> tuple[str, str]:
+    eq = cells[(cells["experiment"] == experiment) & (cells["sigma_b"] > 0)]
+    big = eq.loc[eq.groupby("depth")["width"].idxmax()].sort_values("depth")
+    value = "; ".join(
+        f"L={r.depth}, n={r.width}: {r.ratio:.4f} [{r.ratio_lo:.4f}, {r.ratio_hi:.4f}]" for r in big.itertuples()
+    )
+    return value, _equivalence(big["ratio_lo"].to_numpy(), big["ratio_hi"].to_numpy(), 1 - K1_MARGIN, 1 + K1_MARGIN)
+
+
+def k2_verdict(
+    layers: pd.DataFrame, cells: pd.DataFrame, counts_first_layer_exact: bool, experiment: str
+) -> tuple[str, str]:
+    eq = cells[(cells["experiment"] == experiment) & (cells["sigma_b"] > 0)]
+    widest = eq[eq["width"] == eq["width"].max()]["cell"]
+    rows = layers[layers["cell"].isin(widest)]
+    worst = rows.iloc[int(np.argmax(np.abs(rows["knots_per_neuron"].to_numpy() - 1)))]
+    value = (
+        f"layer 1 exactly 1 per neuron in every network: {'yes' if counts_first_layer_exact else 'no'}; "
+        f"largest |E[X]−1| at n={int(worst['width'])}: L={int(worst['depth'])}, ℓ={int(worst['layer'])}: "
+        f"{worst['knots_per_neuron']:.4f} [{worst['knots_per_neuron_lo']:.4f}, {worst['knots_per_neuron_hi']:.4f}]"
+    )
+    if not counts_first_layer_exact:
+        return value, "not supported"
+    return value, _equivalence(
+        rows["knots_per_neuron_lo"].to_numpy(), rows["knots_per_neuron_hi"].to_numpy(), 1 - K2_MARGIN, 1 + K2_MARGIN
+    )
+
+
+def k3_verdict(layers: pd.DataFrame, knot_totals: pd.Series) -> tuple[str, str]:
+    rows = layers.merge(knot_totals.rename("total_knots"), left_on=["cell", "layer"], right_index=True)
+    rows = rows[(rows["total_knots"] >= K3_MIN_KNOTS) & (rows["layer"] < rows["depth"])]
+    inside = (rows["survival_lo"] <= rows["survival_model"]) & (rows["survival_model"] <= rows["survival_hi"])
+    share = float(inside.mean()) if len(rows) else np.nan
+    gap = (rows["survival"] - rows["survival_model"]).abs()
+    value = (
+        f"model inside CI in {int(inside.sum())}/{len(rows)} (cell, layer) pairs ({share:.1%}); "
+        f"largest |measured − model| = {gap.max():.4f}"
+    )
+    if not len(rows):
+        return value, "inconclusive"
+    return value, "supported" if share >= K3_SUPPORTED else ("not supported" if share < K3_REJECTED else "inconclusive")
+
+
+def k4_verdict(counts: pd.DataFrame) -> tuple[str, str]:
+    zero = counts[counts["sigma_b"] == 0]
+    if zero.empty:
+        return "no σ_b = 0 networks configured", "inconclusive"
+    most = int(zero["linear_regions"].max())
+    spread = zero["linear_regions"].value_counts().sort_index().to_dict()
+    value = f"{len(zero)} networks with σ_b = 0: at most {most} regions (regions: networks = {spread})"
+    return value, "supported" if most <= 2 else "not supported"
+
+
+def first_layer_exact(counts: pd.DataFrame) -> bool:
+    """K2's exact part: with σ_b > 0 every first-layer neuron has exactly one knot, −b/w, in every network."""
+    pos = counts[counts["sigma_b"] > 0]
+    return bool(all(int(k[0]) == int(w[0]) for k, w in zip(pos["knots_per_layer"], pos["widths"], strict=True)))
+
+
+def knot_totals(counts: pd.DataFrame) -> pd.Series:
+    """Total knots per (cell, layer) over all networks of the cell."""
+    rows = [
+        (cell, ell, int(total))
+        for cell, group in counts.groupby("cell", sort=True)
+        for ell, total in enumerate(np.stack(group["knots_per_layer"].to_numpy()).sum(axis=0), start=1)
+    ]
+    return pd.DataFrame(rows, columns=["cell", "layer", "total"]).set_index(["cell", "layer"])["total"]
+
+
+def claims_table(counts: pd.DataFrame, cells: pd.DataFrame, layers: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """Rows K1–K4: claim, statement, verdict rule, measured values, verdict."""
+    results = {
+        "K1": k1_verdict(cells, experiment),
+        "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
+        "K3": k3_verdict(layers, knot_totals(counts)),
+        "K4": k4_verdict(counts),
+    }
+    return pd.DataFrame(
+        [
+            {"claim": c, "statement": STATEMENTS[c], "rule": RULES[c], "measured": v, "verdict": verdict}
+            for c, (v, verdict) in results.items()
+        ]
+    )
