@@ -32,5 +32,6 @@ rule all:
         rules.notebook_convergence.output,
         rules.notebook_covariance.output,
         rules.notebook_bias.output,
+        rules.notebook_lines.output,
         ["results/verification/gpu_equals_cpu.txt"] if config["use_gpu"] else [],
     localrule: True

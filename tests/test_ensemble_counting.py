@@ -61,6 +61,22 @@ def test_cells_from_config_grid_architectures_and_alignment():
         cells_from_config(config)
 
 
+def test_cells_from_config_total_neurons_compares_depths_at_equal_n():
+    config = {
+        "experiments": {
+            "lines": {"depths": [1, 2, 4], "total_neurons": [8, 16], "networks": [3, 2], "seed": 1, "n_in": 6}
+        }
+    }
+    cells = cells_from_config(config)
+    assert sorted(c.widths for c in cells.values()) == sorted([(8,), (16,), (4, 4), (8, 8), (2,) * 4, (4,) * 4])
+    assert {c.n_neurons for c in cells.values()} == {8, 16}
+    assert cells["lines__4x4x4x4__sb1__in6"].networks == 2 and cells["lines__4x4x4x4__sb1__in6"].n_in == 6
+    config["experiments"]["lines"]["total_neurons"] = [6]
+    config["experiments"]["lines"]["networks"] = 3
+    with pytest.raises(ValueError, match="total_neurons 6 is not divisible by depth 4"):
+        cells_from_config(config)
+
+
 def test_manifest_round_trip_and_hash_check(tmp_path):
     cell = Cell("exp", (5, 3), 0.5, 4, 11)
     path = tmp_path / "m.json"

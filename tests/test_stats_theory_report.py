@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import integrate
 
-from relu1d.claims import first_layer_exact, k1_verdict, k4_verdict
+from relu1d.claims import first_layer_exact, k1_verdict, k4_verdict, scaling_verdict
 from relu1d.covariance import covariance_table
 from relu1d.ensemble import Cell
 from relu1d.plotting import latex_text
@@ -18,6 +18,8 @@ from relu1d.stats import (
     fit_power_law,
     layer_summary,
     model_regions,
+    probe_rates,
+    probe_summary,
     survival_model,
     window_regions,
 )
@@ -167,3 +169,55 @@ def test_bias_summary_and_claim_verdicts():
 
 def test_latex_text_escapes_in_one_pass():
     assert latex_text(r"{2: 600} \ ℝ") == r"\{2: 600\} \textbackslash{} $\mathbb{R}$"
+    assert latex_text("ρ ∝ N^β") == r"$\rho$ $\propto$ N\^{}$\beta$"
+    with pytest.raises(ValueError, match="no LaTeX form for 'ж'"):
+        latex_text("a ж b")
+
+
+def _probe_counts(density_per_neuron, exponent=1.0, networks=400):
+    """Synthetic probe columns: depth L, N neurons; ρ = c_L·N^exponent on a unit-length segment, d = 1/(2ρ)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for depth, c in density_per_neuron.items():
+        for n in (64, 128, 256, 512, 1024, 2048):
+            rho = c * n**exponent
+            for i in range(networks):
+                regions = 1 + rng.poisson(rho)
+                rows.append(
+                    {
+                        "cell": f"l__{depth}x{n}",
+                        "experiment": "l",
+                        "index": i,
+                        "widths": [n // depth] * depth,
+                        "depth": depth,
+                        "sum_n": n,
+                        "sigma_b": 1.0,
+                        "probe_length": 1.0,
+                        "probe_regions": regions,
+                        "probe_distance": rng.exponential(1 / (2 * rho)) if i else np.inf,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_probe_summary_rates_and_h1_h2_verdicts():
+    probes = probe_summary(_probe_counts({1: 0.05, 4: 0.05}))
+    row = probes.set_index("cell").loc["l__1x64"]
+    assert row["affine_networks"] == 1  # the d = inf network is counted, not averaged
+    assert row["density_lo"] <= row["density"] <= row["density_hi"]
+    assert row["density_per_neuron"] == pytest.approx(0.05, rel=0.15)
+    assert row["distance_times_n"] == pytest.approx(10.0, rel=0.4)
+    rates = probe_rates(probes)
+    assert rates["density_exponent"].to_numpy() == pytest.approx(1.0, abs=0.05)
+    # a network without breakpoints makes the distance claim inconclusive, whatever the rest says
+    assert scaling_verdict(probes, rates, "l", "H2")[1] == "inconclusive"
+    assert scaling_verdict(probes.assign(affine_networks=0), rates, "l", "H2")[1] == "supported"
+    h1 = scaling_verdict(probes, rates, "l", "H1")
+    assert h1[1] == "supported" and "L=4" in h1[0] and "N=2048" in h1[0]
+    deep_is_sparse = probe_summary(_probe_counts({1: 0.05, 4: 0.01}))
+    rates = probe_rates(deep_is_sparse)
+    assert scaling_verdict(deep_is_sparse, rates, "l", "H1")[1] == "not supported"
+    superlinear = probe_summary(_probe_counts({1: 0.002, 4: 0.002}, exponent=1.5))
+    rates = probe_rates(superlinear)
+    assert scaling_verdict(superlinear, rates, "l", "H1")[1] == "not supported"
+    assert scaling_verdict(probes, rates, "other", "H1")[1] == "inconclusive"

@@ -19,9 +19,11 @@ SMALL = {
     "experiments": {
         "equal_width": {"depths": [2], "widths": [6, 24], "networks": [60, 30], "seed": 5},
         "arch": {"architectures": [[24, 6, 24]], "networks": 20, "seed": 6},
+        "lines": {"n_in": 5, "depths": [1, 2], "total_neurons": [8, 16], "networks": 6, "seed": 8},
     },
     "covariance": {"widths": [8], "networks": 10, "depth": 2, "sigma_b": 1.0, "grid": [-1.0, 0.0, 2.0], "seed": 7},
     "bias_ablation": {"experiment": "arch", "windows": [1.0]},
+    "lines": {"experiment": "lines"},
 }
 
 
@@ -55,6 +57,9 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c.update(seeds=3), "seeds"),
         (lambda c: c["covariance"].update(grid=[1.0]), "grid"),
         (lambda c: c["bias_ablation"].update(experiment="nope"), "bias_ablation.experiment"),
+        (lambda c: c["lines"].update(experiment="arch"), "lines.experiment"),
+        (lambda c: c["experiments"]["lines"].update(total_neurons=[9]), "not divisible by depth 2"),
+        (lambda c: c["experiments"]["lines"].update(widths=[4]), "lines"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, edit, message):
@@ -74,7 +79,7 @@ def test_counts_identical_across_core_counts_and_after_a_killed_run(tmp_path):
         out = _snakemake(work, "--cores", cores, "convergence")
         assert out.returncode == 0, out.stderr[-3000:]
     reference = _count_files(one)
-    assert len(reference) == 6
+    assert len(reference) == 2 * 7  # count + knot table of each of the 7 cells
     assert reference == _count_files(two)
     assert (one / "results/stats/convergence_cells.csv").read_bytes() == (
         two / "results/stats/convergence_cells.csv"

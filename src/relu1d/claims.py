@@ -16,6 +16,23 @@ K2_MARGIN = 0.02
 #: K3: share of (cell, layer) pairs with ≥ K3_MIN_KNOTS knots whose CI must contain the model value.
 K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS = 0.90, 0.50, 200
 
+#: H1/H2: the fitted exponent's CI must lie inside expected ± H_EXPONENT_MARGIN (outside ± H_EXPONENT_REJECT:
+#: rejected), and at the largest N the depths must agree within a factor H_DEPTH_FACTOR (beyond H_DEPTH_REJECT:
+#: rejected).
+H_EXPONENT_MARGIN, H_EXPONENT_REJECT = 0.1, 0.2
+H_DEPTH_FACTOR, H_DEPTH_REJECT = 1.25, 2.0
+
+
+def _scaling_rule(quantity: str, law: str, expected: int, per_neuron: str) -> str:
+    return (
+        f"supported if, for every σ_b and depth, the 95% CI of the exponent in {law} lies inside "
+        f"[{expected - H_EXPONENT_MARGIN:g}, {expected + H_EXPONENT_MARGIN:g}] and, at the largest N, {per_neuron} "
+        f"of all depths agree within a factor {H_DEPTH_FACTOR:g}; not supported if a CI lies entirely outside "
+        f"[{expected - H_EXPONENT_REJECT:g}, {expected + H_EXPONENT_REJECT:g}] or the factor exceeds "
+        f"{H_DEPTH_REJECT:g}; else inconclusive ({quantity})"
+    )
+
+
 RULES = {
     "K1": (
         f"supported if, at the largest width of every depth, the 95% CI of E[R]/(Σn+1) lies inside "
@@ -32,6 +49,8 @@ RULES = {
         f"inconclusive"
     ),
     "K4": "supported if every network with σ_b = 0 has at most 2 linear regions over ℝ; else not supported",
+    "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ/N"),
+    "H2": _scaling_rule("d: distance from a random input to the nearest breakpoint", "E[d] ∝ N^γ", -1, "E[d]·N"),
 }
 
 STATEMENTS = {
@@ -39,6 +58,8 @@ STATEMENTS = {
     "K2": "E[X_ℓ,i] → 1 for every layer; exactly 1 in layer 1",
     "K3": "a layer-ℓ knot survives to f with probability π_ℓ = Π_{k>ℓ}(1 − 2^{−n_k})",
     "K4": "σ_b = 0 gives at most 2 linear regions",
+    "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
+    "H2": "the mean distance to the nearest region boundary is ∝ 1/N",
 }
 
 
@@ -103,6 +124,47 @@ def k4_verdict(counts: pd.DataFrame) -> tuple[str, str]:
     return value, "supported" if most <= 2 else "not supported"
 
 
+#: H1/H2: (fitted exponent column, per-neuron column, the exponent the claim predicts).
+SCALING = {"H1": ("density_exponent", "density_per_neuron", 1), "H2": ("distance_exponent", "distance_times_n", -1)}
+
+
+def scaling_verdict(probes: pd.DataFrame, rates: pd.DataFrame, experiment: str, claim: str) -> tuple[str, str]:
+    """H1 (ρ ∝ N) or H2 (E[d] ∝ 1/N) on the equal-width σ_b > 0 cells of ``experiment`` (RULES[claim]).
+
+    H2 is inconclusive when some network has no breakpoint at all (d = ∞ is left out of E[d]).
+    """
+    exponent, per_neuron, expected = SCALING[claim]
+    fits = rates[(rates["experiment"] == experiment) & (rates["sigma_b"] > 0)]
+    cells = probes[(probes["experiment"] == experiment) & (probes["sigma_b"] > 0) & (probes["width"] > 0)]
+    if fits.empty or cells.empty:
+        return f"no σ_b > 0 equal-width cells in experiment {experiment!r}", "inconclusive"
+    parts, factors = [], []
+    for sigma_b, group in cells.groupby("sigma_b", sort=True):
+        largest = group[group["sum_n"] == group["sum_n"].max()]
+        factor = float(largest[per_neuron].max() / largest[per_neuron].min())
+        factors.append(factor)
+        fit = fits[fits["sigma_b"] == sigma_b]
+        exps = ", ".join(
+            f"L={r.depth}: {getattr(r, exponent):.3f} [{getattr(r, exponent + '_lo'):.3f}, "
+            f"{getattr(r, exponent + '_hi'):.3f}]"
+            for r in fit.itertuples()
+        )
+        parts.append(
+            f"σ_b={sigma_b:g}: exponents {exps}; depth factor at N={int(largest['sum_n'].iloc[0])}: {factor:.3f}"
+        )
+    lo, hi = fits[exponent + "_lo"].to_numpy(), fits[exponent + "_hi"].to_numpy()
+    value = "; ".join(parts)
+    if (
+        np.any((hi < expected - H_EXPONENT_REJECT) | (lo > expected + H_EXPONENT_REJECT))
+        or max(factors) > H_DEPTH_REJECT
+    ):
+        return value, "not supported"
+    if np.any(np.isnan(lo)) or (claim == "H2" and cells["affine_networks"].sum() > 0):
+        return value, "inconclusive"
+    inside = np.all((lo >= expected - H_EXPONENT_MARGIN) & (hi <= expected + H_EXPONENT_MARGIN))
+    return value, "supported" if inside and max(factors) <= H_DEPTH_FACTOR else "inconclusive"
+
+
 def first_layer_exact(counts: pd.DataFrame) -> bool:
     """K2's exact part: with σ_b > 0 every first-layer neuron has exactly one knot, −b/w, in every network."""
     pos = counts[counts["sigma_b"] > 0]
@@ -119,13 +181,23 @@ def knot_totals(counts: pd.DataFrame) -> pd.Series:
     return pd.DataFrame(rows, columns=["cell", "layer", "total"]).set_index(["cell", "layer"])["total"]
 
 
-def claims_table(counts: pd.DataFrame, cells: pd.DataFrame, layers: pd.DataFrame, experiment: str) -> pd.DataFrame:
-    """Rows K1–K4: claim, statement, verdict rule, measured values, verdict."""
+def claims_table(
+    counts: pd.DataFrame,
+    cells: pd.DataFrame,
+    layers: pd.DataFrame,
+    probes: pd.DataFrame,
+    probe_fits: pd.DataFrame,
+    experiment: str,
+    lines_experiment: str,
+) -> pd.DataFrame:
+    """Rows K1–K4 (on ``experiment``), H1–H2 (on ``lines_experiment``): claim, statement, rule, measured, verdict."""
     results = {
         "K1": k1_verdict(cells, experiment),
         "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
         "K3": k3_verdict(layers, knot_totals(counts)),
         "K4": k4_verdict(counts),
+        "H1": scaling_verdict(probes, probe_fits, lines_experiment, "H1"),
+        "H2": scaling_verdict(probes, probe_fits, lines_experiment, "H2"),
     }
     return pd.DataFrame(
         [

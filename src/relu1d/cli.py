@@ -138,6 +138,18 @@ def _cmd_convergence(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lines(args: argparse.Namespace) -> int:
+    from relu1d.counting import read_counts
+    from relu1d.io import write_csv
+    from relu1d.stats import probe_rates, probe_summary
+
+    probes = probe_summary(read_counts(args.counts))
+    write_csv(probes, args.cells)
+    write_csv(probe_rates(probes), args.rates)
+    print(f"probe statistics of {len(probes)} cells")
+    return 0
+
+
 def _cmd_bias_ablation(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -167,13 +179,21 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
     if not (args.output.endswith(".csv")):
         raise ValueError(f"claims: --output must end in .csv (a .tex twin is written beside it), got {args.output}")
-    table = claims_table(read_counts(args.counts), pd.read_csv(args.cells), pd.read_csv(args.layers), args.experiment)
+    table = claims_table(
+        read_counts(args.counts),
+        pd.read_csv(args.cells),
+        pd.read_csv(args.layers),
+        pd.read_csv(args.probes),
+        pd.read_csv(args.probe_rates),
+        args.experiment,
+        args.lines_experiment,
+    )
     out = Path(args.output)
     save_table(
         table,
         out.parent,
         out.stem,
-        caption="Claims of paper K: verdict rules (fixed before the numbers), measured values and verdicts.",
+        caption="Claims of papers K and H: verdict rules (fixed before the numbers), measured values and verdicts.",
         column_format="lp{3.2cm}p{4.2cm}p{4.6cm}l",
     )
     print(table[["claim", "verdict"]].to_string(index=False))
@@ -287,11 +307,20 @@ def _parser() -> argparse.ArgumentParser:
     bias.add_argument("-o", "--output", required=True)
     bias.set_defaults(func=_cmd_bias_ablation)
 
-    claims = sub.add_parser("claims", help="claims table K1-K4 with verdict rules (CSV + LaTeX)")
+    lines = sub.add_parser("lines", help="probe statistics per cell and their fitted exponents (claims H1/H2)")
+    lines.add_argument("counts", nargs="+")
+    lines.add_argument("--cells", required=True)
+    lines.add_argument("--rates", required=True)
+    lines.set_defaults(func=_cmd_lines)
+
+    claims = sub.add_parser("claims", help="claims table K1-K4, H1-H2 with verdict rules (CSV + LaTeX)")
     claims.add_argument("--counts", nargs="+", required=True)
     claims.add_argument("--cells", required=True)
     claims.add_argument("--layers", required=True)
+    claims.add_argument("--probes", required=True, help="per-cell probe statistics (relu1d lines --cells)")
+    claims.add_argument("--probe-rates", required=True, help="probe exponents (relu1d lines --rates)")
     claims.add_argument("--experiment", default="equal_width", help="the main equal-width experiment")
+    claims.add_argument("--lines-experiment", default="lines", help="the n_in > 1 experiment of claims H1/H2")
     claims.add_argument("-o", "--output", required=True, help="claims .csv (and .tex beside it)")
     claims.set_defaults(func=_cmd_claims)
 

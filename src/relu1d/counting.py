@@ -3,9 +3,14 @@
 Networks are regenerated from their manifest (hash-checked), counted with :func:`relu1d.count_regions` and
 reduced to two tables:
 
-* **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints;
+* **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints, and the
+  network's *probe* (claims H1/H2): regions on the segment between two random inputs a, a′ ~ N(0, I) and the
+  distance from a to the nearest breakpoint;
 * **knots** — one row per gate change (network, layer, neuron, position, whether f′ jumps there), the raw
   material of the density (Kac–Rice) and per-neuron analyses.
+
+Networks with n_in > 1 inputs are counted along their probe's line t ↦ a + t·(a′ − a)/|a′ − a| (over all t ∈ ℝ;
+knot positions are then values of t), 1-D networks along x itself.
 
 Determinism: rows are ordered by network index, every worker does its BLAS in one thread (a multi-threaded
 GEMM may sum in a different order and move a knot by an ulp), and Parquet is written without timestamps, so the
@@ -29,6 +34,7 @@ from tqdm import tqdm
 from relu1d.breakpoints import count_regions
 from relu1d.ensemble import Cell, read_manifest, verified_network
 from relu1d.io import atomic_output
+from relu1d.lines import probe_statistics, restrict_to_line, sample_probe
 
 COUNT_COLUMNS = (
     "cell",
@@ -44,6 +50,9 @@ COUNT_COLUMNS = (
     "breakpoints_per_layer",
     "method",
     "certified",
+    "probe_length",
+    "probe_regions",
+    "probe_distance",
 )
 
 _WORKER_CELL: Cell | None = None
@@ -53,7 +62,15 @@ _WORKER_BACKEND: Any = None
 def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any = None) -> tuple[dict, dict]:
     """Regenerate, verify and count network ``index`` of ``cell``; return its counts row and its knot columns."""
     net = verified_network(cell, index, expected_sha256, cell.id)
+    a, a_prime = sample_probe(cell.n_in, cell.seed_entropy(index))
+    if cell.n_in == 1:
+        start, end = float(a[0]), float(a_prime[0])
+    else:
+        length = float(np.linalg.norm(a_prime - a))
+        net = restrict_to_line(net, a, (a_prime - a) / length)
+        start, end = 0.0, length
     result = count_regions(net, xp=xp)
+    probe_regions, probe_distance = probe_statistics(result, start, end)
     row = {
         "cell": cell.id,
         "experiment": cell.experiment,
@@ -68,6 +85,9 @@ def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any =
         "breakpoints_per_layer": result.breakpoints_per_layer.tolist(),
         "method": result.method,
         "certified": result.certified,
+        "probe_length": abs(end - start),
+        "probe_regions": probe_regions,
+        "probe_distance": probe_distance,
     }
     layer = np.concatenate(
         [np.full(idx.shape[0], ell, dtype=np.int16) for ell, idx in enumerate(result.knot_index, start=1)]

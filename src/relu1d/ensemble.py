@@ -95,18 +95,28 @@ def parameter_sha256(net: Network) -> str:
 def cells_from_config(config: Mapping[str, Any]) -> dict[str, Cell]:
     """All cells of the ``experiments`` section of a (schema-validated) configuration, keyed by cell id.
 
-    An experiment gives either ``depths`` × ``widths`` (equal-width networks) or explicit ``architectures``,
-    times each value of ``sigma_b``. ``networks`` is an int, or a list aligned with ``widths`` (one per width),
-    or a list aligned with ``architectures``.
+    An experiment gives ``depths`` × ``widths`` (equal-width networks), ``depths`` × ``total_neurons`` (equal
+    widths N/L, so that depths are compared at the same N) or explicit ``architectures``, times each value of
+    ``sigma_b``. ``networks`` is an int, or a list aligned with ``widths``, ``total_neurons`` or ``architectures``.
     """
     cells: dict[str, Cell] = {}
     for name, exp in (config.get("experiments") or {}).items():
         if "architectures" in exp:
             archs = [tuple(int(n) for n in a) for a in exp["architectures"]]
-            counts = _aligned(exp["networks"], len(archs), name, "architectures")
+            counts = aligned_counts(exp["networks"], len(archs), f"experiments.{name}", "architectures")
+        elif "total_neurons" in exp:
+            totals = [int(n) for n in exp["total_neurons"]]
+            per_total = aligned_counts(exp["networks"], len(totals), f"experiments.{name}", "total_neurons")
+            archs, counts = [], []
+            for depth in exp["depths"]:
+                for total, n in zip(totals, per_total, strict=True):
+                    if total % int(depth):
+                        raise ValueError(f"experiments.{name}: total_neurons {total} is not divisible by depth {depth}")
+                    archs.append((total // int(depth),) * int(depth))
+                    counts.append(n)
         else:
             widths = [int(n) for n in exp["widths"]]
-            per_width = _aligned(exp["networks"], len(widths), name, "widths")
+            per_width = aligned_counts(exp["networks"], len(widths), f"experiments.{name}", "widths")
             archs, counts = [], []
             for depth in exp["depths"]:
                 for width, n in zip(widths, per_width, strict=True):
@@ -121,12 +131,13 @@ def cells_from_config(config: Mapping[str, Any]) -> dict[str, Cell]:
     return cells
 
 
-def _aligned(networks: int | Sequence[int], length: int, name: str, against: str) -> list[int]:
+def aligned_counts(networks: int | Sequence[int], length: int, where: str, against: str) -> list[int]:
+    """``networks`` (an int for all, or one per entry of ``against``) as a list of ``length`` ints."""
     if isinstance(networks, int):
         return [networks] * length
     if len(networks) != length:
         raise ValueError(
-            f"experiments.{name}.networks: has {len(networks)} entries but {against} has {length} (give one per entry)"
+            f"{where}.networks: has {len(networks)} entries but {against} has {length} (give one per entry)"
         )
     return [int(n) for n in networks]
 

@@ -41,6 +41,16 @@ _LATEX = {
     "η": r"$\eta$",
     "ε": r"$\varepsilon$",
     "π": r"$\pi$",
+    "ρ": r"$\rho$",
+    "β": r"$\beta$",
+    "γ": r"$\gamma$",
+    "·": r"$\cdot$",
+    "–": "--",
+    "§": r"\S{}",
+    "ᵢ": r"$_i$",
+    "±": r"$\pm$",
+    "²": r"$^2$",
+    "∞": r"$\infty$",
     "ℓ": r"$\ell$",
     "ℝ": r"$\mathbb{R}$",
 }
@@ -48,8 +58,15 @@ _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_LATEX, key=le
 
 
 def latex_text(text: str) -> str:
-    """Plain text for LaTeX: special characters escaped, the Unicode symbols of our tables as math (one pass)."""
-    return _LATEX_PATTERN.sub(lambda m: _LATEX[m.group(0)], text)
+    """Plain text for LaTeX: special characters escaped, the Unicode symbols of our tables as math (one pass).
+
+    Raises ValueError on any other non-ASCII character (pdflatex would stop on it with a less helpful message).
+    """
+    converted = _LATEX_PATTERN.sub(lambda m: _LATEX[m.group(0)], text)
+    unknown = sorted({c for c in converted if ord(c) > 127})
+    if unknown:
+        raise ValueError(f"latex_text: no LaTeX form for {''.join(unknown)!r} in {text!r}")
+    return converted
 
 
 def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:

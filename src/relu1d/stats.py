@@ -253,3 +253,81 @@ def bias_summary(counts: pd.DataFrame, knots_by_cell: dict[str, pd.DataFrame], w
             }
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def probe_summary(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per cell, the probe statistics of claims H1/H2 (Hanin & Rolnick 2019, Thm 1 and Cor. 2), with bootstrap CIs:
+
+    * ρ = E[(R_seg − 1)/|a′ − a|], breakpoints per unit length on the segment between two random inputs, and ρ/N;
+    * E[d], the mean distance (along the line) from a random input a to the nearest breakpoint, and E[d]·N.
+
+    Networks without any breakpoint (d = ∞; e.g. σ_b = 0 in 1-D) are left out of E[d] and counted in
+    ``affine_networks``.
+    """
+    rows = []
+    for cell, group in counts.groupby("cell", sort=True):
+        first = group.iloc[0]
+        n = int(first["sum_n"])
+        density = bootstrap_mean(
+            ((group["probe_regions"] - 1) / group["probe_length"]).to_numpy(), f"{cell}/probe_density"
+        )
+        distances = group["probe_distance"].to_numpy()
+        finite = distances[np.isfinite(distances)]
+        distance = bootstrap_mean(finite, f"{cell}/probe_distance") if finite.size else MeanCI(*[np.nan] * 4, 0)
+        widths = list(first["widths"])
+        rows.append(
+            {
+                "cell": cell,
+                "experiment": first["experiment"],
+                "depth": int(first["depth"]),
+                "width": int(widths[0]) if len(set(widths)) == 1 else -1,
+                "sum_n": n,
+                "sigma_b": float(first["sigma_b"]),
+                "networks": len(group),
+                "mean_probe_length": float(group["probe_length"].mean()),
+                "density": density.mean,
+                "density_se": density.se,
+                "density_lo": density.lo,
+                "density_hi": density.hi,
+                "density_per_neuron": density.mean / n,
+                "density_per_neuron_lo": density.lo / n,
+                "density_per_neuron_hi": density.hi / n,
+                "distance": distance.mean,
+                "distance_se": distance.se,
+                "distance_lo": distance.lo,
+                "distance_hi": distance.hi,
+                "distance_times_n": distance.mean * n,
+                "distance_times_n_lo": distance.lo * n,
+                "distance_times_n_hi": distance.hi * n,
+                "affine_networks": int(distances.size - finite.size),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def probe_rates(probes: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment, σ_b > 0 and depth (equal widths): fitted exponents ρ ∝ N^β (H1 predicts β = 1) and
+    E[d] ∝ N^γ (H2 predicts γ = −1), weighted by the bootstrap standard errors."""
+    rows = []
+    eq = probes[(probes["width"] > 0) & (probes["sigma_b"] > 0)]
+    for (experiment, sigma_b, depth), group in eq.groupby(["experiment", "sigma_b", "depth"], sort=True):
+        n = group["sum_n"].to_numpy()
+        density = fit_power_law(n, group["density"].to_numpy(), group["density_se"].to_numpy())
+        distance = fit_power_law(n, group["distance"].to_numpy(), group["distance_se"].to_numpy())
+        rows.append(
+            {
+                "experiment": experiment,
+                "sigma_b": float(sigma_b),
+                "depth": int(depth),
+                "cells": len(group),
+                "density_exponent": density["alpha"],
+                "density_exponent_lo": density["alpha_lo"],
+                "density_exponent_hi": density["alpha_hi"],
+                "density_log_c": density["log_c"],
+                "distance_exponent": distance["alpha"],
+                "distance_exponent_lo": distance["alpha_lo"],
+                "distance_exponent_hi": distance["alpha_hi"],
+                "distance_log_c": distance["log_c"],
+            }
+        )
+    return pd.DataFrame(rows)

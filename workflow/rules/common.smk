@@ -4,28 +4,32 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from relu1d.ensemble import cells_from_config
+from relu1d.ensemble import aligned_counts, cells_from_config
 
 validate(config, "../schemas/config.schema.yaml")
 
 # Cross-key checks the schema cannot express (e.g. one `networks` entry per width) raise here, before any job.
 CELLS = cells_from_config(config)
 COV = config["covariance"]
-COV_NETWORKS = (
-    COV["networks"]
-    if isinstance(COV["networks"], list)
-    else [COV["networks"]] * len(COV["widths"])
-)
-if len(COV_NETWORKS) != len(COV["widths"]):
-    raise ValueError(
-        f"covariance.networks: has {len(COV_NETWORKS)} entries but covariance.widths has {len(COV['widths'])}"
+COV_NETWORKS = dict(
+    zip(
+        COV["widths"],
+        aligned_counts(COV["networks"], len(COV["widths"]), "covariance", "widths"),
     )
-COV_NETWORKS = dict(zip(COV["widths"], COV_NETWORKS))
+)
 BIAS = config["bias_ablation"]
 BIAS_CELLS = [c for c, cell in CELLS.items() if cell.experiment == BIAS["experiment"]]
 if not BIAS_CELLS:
     raise ValueError(
         f"bias_ablation.experiment: {BIAS['experiment']!r} is not an experiment with cells"
+    )
+
+LINES = config["lines"]
+if not any(
+    cell.experiment == LINES["experiment"] and cell.n_in > 1 for cell in CELLS.values()
+):
+    raise ValueError(
+        f"lines.experiment: {LINES['experiment']!r} is not an experiment with n_in > 1"
     )
 
 # Files shipped with the workflow, addressed from the Snakefile so that `--directory .test` works.
@@ -78,11 +82,13 @@ FIGURES = {
         "convergence_survival",
     ],
     "bias": ["bias_ablation"],
+    "lines": ["lines_density", "lines_distance", "lines_distance_1d"],
     "covariance": ["covariance_variance", "covariance_zscores", "covariance_bias"],
 }
 TABLES = {
     "convergence": ["convergence_cells", "convergence_rates"],
     "bias": ["bias_ablation"],
+    "lines": ["lines_cells", "lines_rates"],
     "covariance": ["covariance_summary"],
 }
 

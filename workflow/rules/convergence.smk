@@ -1,4 +1,5 @@
-# Stage 3: E[R]/(sum n + 1) and delta per cell with bootstrap CIs, per-layer knots and survival, fitted rates.
+# Stage 3: E[R]/(sum n + 1) and delta per cell with bootstrap CIs, per-layer knots and survival, fitted rates;
+# probe statistics along lines (H1/H2); the claims table.
 
 
 rule convergence:
@@ -38,11 +39,29 @@ rule bias_ablation:
         " --output {output} > {log} 2>&1"
 
 
+rule lines:
+    input:
+        expand("results/counts/{cell}.parquet", cell=CELLS),
+    output:
+        cells="results/stats/lines_cells.csv",
+        rates="results/stats/lines_rates.csv",
+    log:
+        "results/logs/lines.log",
+    benchmark:
+        "results/benchmarks/lines.tsv"
+    conda:
+        ENV
+    shell:
+        "relu1d lines {input} --cells {output.cells} --rates {output.rates} > {log} 2>&1"
+
+
 rule claims:
     input:
         counts=expand("results/counts/{cell}.parquet", cell=CELLS),
         cells=rules.convergence.output.cells,
         layers=rules.convergence.output.layers,
+        probes=rules.lines.output.cells,
+        probe_rates=rules.lines.output.rates,
     output:
         csv="results/tables/claims.csv",
         tex="results/tables/claims.tex",
@@ -52,6 +71,9 @@ rule claims:
         "results/benchmarks/claims.tsv"
     conda:
         ENV
+    params:
+        lines=LINES["experiment"],
     shell:
         "relu1d claims --counts {input.counts} --cells {input.cells} --layers {input.layers}"
-        " --output {output.csv} > {log} 2>&1"
+        " --probes {input.probes} --probe-rates {input.probe_rates}"
+        " --lines-experiment {params.lines} --output {output.csv} > {log} 2>&1"

@@ -71,3 +71,35 @@ rule notebook_bias:
         ENV
     shell:
         papermill({"table": "{input.table}"})
+
+
+rule notebook_lines:
+    input:
+        source=NOTEBOOK_DIR / "lines.py",
+        cells=rules.lines.output.cells,
+        rates=rules.lines.output.rates,
+        counts=expand("results/counts/{cell}.parquet", cell=CELLS),
+    output:
+        figure_outputs("lines"),
+        table_outputs("lines"),
+        notebook="results/notebooks/lines.ipynb",
+        html="results/notebooks/lines.html",
+    log:
+        notebook="results/logs/notebooks/lines.ipynb",
+        stderr="results/logs/notebooks/lines.log",
+    benchmark:
+        "results/benchmarks/notebooks/lines.tsv"
+    conda:
+        ENV
+    params:
+        experiment=LINES["experiment"],
+        counts=lambda wc, input: ",".join(input.counts),
+    shell:
+        papermill(
+            {
+                "cells": "{input.cells}",
+                "rates": "{input.rates}",
+                "counts": "{params.counts}",
+                "experiment": "{params.experiment}",
+            },
+        )

@@ -38,5 +38,6 @@ rule paper:
     conda:
         "../../envs/paper.yaml"
     shell:
-        "latexmk -pdf -interaction=nonstopmode -halt-on-error -outdir=results/paper/build {input.tex} > {log} 2>&1"
+        # -g: always rebuild, so a failed earlier run cannot leave latexmk thinking nothing is to be done
+        "latexmk -g -pdf -interaction=nonstopmode -halt-on-error -outdir=results/paper/build {input.tex} > {log} 2>&1"
         " && cp results/paper/build/main.pdf {output}"

@@ -1,0 +1,188 @@
+# %% [markdown]
+# # Regions along lines (claims H1, H2 of Hanin & Rolnick 2019)
+#
+# Reads `results/stats/lines_{cells,rates}.csv` (`relu1d lines`) and the probe columns of the count tables;
+# plots and tabulates only. Every network carries a *probe*: two random inputs a, a′ ~ N(0, I). Networks with
+# n_in > 1 inputs are counted exactly along the line through a and a′; ρ is the number of breakpoints per unit
+# length on the segment [a, a′], d the distance along the line from a to the nearest breakpoint.
+
+# %% tags=["parameters"]
+cells = "results/stats/lines_cells.csv"
+rates = "results/stats/lines_rates.csv"
+counts = ""
+experiment = "lines"
+main_experiment = "equal_width"
+figures = "results/figures"
+tables = "results/tables"
+
+# %%
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from relu1d.plotting import save_figure, save_table
+
+sns.set_theme(context="paper", style="whitegrid")
+probes = pd.read_csv(cells)
+fits = pd.read_csv(rates)
+lines = probes[(probes["experiment"] == experiment) & (probes["sigma_b"] > 0)].sort_values(
+    ["sigma_b", "depth", "sum_n"]
+)
+depths = sorted(lines["depth"].unique())
+palette = dict(zip(depths, sns.color_palette("viridis", len(depths)), strict=True))
+sigmas = sorted(lines["sigma_b"].unique(), reverse=True)
+markers = dict(zip(sigmas, ["o", "s", "^", "D"], strict=False))
+
+
+def draw(ax, frame, column, fit_prefix=None):
+    """Means with their bootstrap CIs against N, one line per (σ_b, depth); optional fitted power law."""
+    for (sigma_b, depth), g in frame.groupby(["sigma_b", "depth"], sort=True):
+        y, lo, hi = (g[c] for c in (column, column + "_lo", column + "_hi"))
+        ax.errorbar(
+            g["sum_n"],
+            y,
+            yerr=[y - lo, hi - y],
+            marker=markers[sigma_b],
+            ms=3,
+            capsize=2,
+            color=palette[depth],
+            ls="none" if fit_prefix else "-",
+            label=f"L = {depth}, σ_b = {sigma_b:g}",
+        )
+        if fit_prefix:
+            fit = fits[
+                (fits["experiment"] == g["experiment"].iloc[0])
+                & (fits["sigma_b"] == sigma_b)
+                & (fits["depth"] == depth)
+            ]
+            if len(fit) and np.isfinite(fit[fit_prefix + "_exponent"].iloc[0]):
+                n = np.geomspace(g["sum_n"].min(), g["sum_n"].max(), 50)
+                curve = np.exp(fit[fit_prefix + "_log_c"].iloc[0]) * n ** fit[fit_prefix + "_exponent"].iloc[0]
+                ax.plot(n, curve, color=palette[depth], lw=0.8, ls="--" if sigma_b != sigmas[0] else "-")
+    ax.set_xscale("log")
+    ax.set_xlabel("N (hidden neurons)")
+
+
+# %% [markdown]
+# ## H1: breakpoints per unit length ρ between two random inputs, against N
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+draw(axes[0], lines, "density", fit_prefix="density")
+axes[0].set_yscale("log")
+axes[0].set_ylabel("ρ: breakpoints per unit length on [a, a′]")
+axes[0].set_title("fitted ρ ∝ N^β (lines)", fontsize=8)
+draw(axes[1], lines, "density_per_neuron")
+axes[1].set_ylabel("ρ / N")
+axes[1].legend(fontsize=6, ncol=2)
+save_figure(fig, figures, "lines_density")
+
+# %% [markdown]
+# ## H2: distance from a random input to the nearest breakpoint, against N
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+draw(axes[0], lines, "distance", fit_prefix="distance")
+axes[0].set_yscale("log")
+axes[0].set_ylabel("E[d] (along the line)")
+axes[0].set_title("fitted E[d] ∝ N^γ (lines)", fontsize=8)
+draw(axes[1], lines, "distance_times_n")
+axes[1].set_ylabel("E[d] · N")
+axes[1].legend(fontsize=6, ncol=2)
+save_figure(fig, figures, "lines_distance")
+
+# %% [markdown]
+# ## In 1-D: the nearest-breakpoint distance from x ~ N(0, 1)
+#
+# Left: E[d]·Σn per depth. Right: the distribution of d / E[d] per width at the deepest depth, against the
+# Exp(1) law of a homogeneous Poisson process (distance to the nearest point of a rate-ρ process is Exp(2ρ)).
+
+# %%
+one_d = probes[(probes["experiment"] == main_experiment) & (probes["sigma_b"] > 0)].sort_values(["depth", "sum_n"])
+raw = pd.concat(
+    [
+        pd.read_parquet(p, columns=["experiment", "depth", "widths", "sigma_b", "probe_distance"])
+        for p in counts.split(",")
+        if p
+    ],
+    ignore_index=True,
+)
+raw = raw[(raw["experiment"] == main_experiment) & (raw["sigma_b"] > 0) & np.isfinite(raw["probe_distance"])]
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+palette_1d = dict(
+    zip(sorted(one_d["depth"].unique()), sns.color_palette("viridis", one_d["depth"].nunique()), strict=True)
+)
+for depth, g in one_d.groupby("depth", sort=True):
+    y = g["distance_times_n"]
+    axes[0].errorbar(
+        g["sum_n"],
+        y,
+        yerr=[y - g["distance_times_n_lo"], g["distance_times_n_hi"] - y],
+        marker="o",
+        ms=3,
+        capsize=2,
+        color=palette_1d[depth],
+        label=f"L = {depth}",
+    )
+axes[0].set_xscale("log")
+axes[0].set_xlabel("Σn")
+axes[0].set_ylabel("E[d] · Σn (1-D, x ~ N(0, 1))")
+axes[0].legend(fontsize=7)
+deepest = raw[raw["depth"] == raw["depth"].max()].copy()
+deepest["width"] = deepest["widths"].map(lambda w: int(w[0]))
+widths = sorted(deepest["width"].unique())
+shades = dict(zip(widths, sns.color_palette("rocket_r", len(widths)), strict=True))
+for width, g in deepest.groupby("width", sort=True):
+    s = np.sort(g["probe_distance"].to_numpy() / g["probe_distance"].mean())
+    axes[1].step(s, np.arange(1, s.size + 1) / s.size, where="post", color=shades[width], lw=0.9, label=f"n = {width}")
+grid = np.linspace(0, 5, 200)
+axes[1].plot(grid, 1 - np.exp(-grid), color="black", ls="--", lw=1, label="Exp(1)")
+axes[1].set_xlim(0, 5)
+axes[1].set_xlabel(f"d / E[d]   (L = {int(deepest['depth'].max()) if len(deepest) else 0})")
+axes[1].set_ylabel("empirical CDF")
+axes[1].legend(fontsize=6, ncol=2)
+save_figure(fig, figures, "lines_distance_1d")
+
+# %%
+columns = {
+    "experiment": "experiment",
+    "depth": "L",
+    "width": "n",
+    "sum_n": "N",
+    "sigma_b": "σ_b",
+    "networks": "networks",
+    "density": "ρ",
+    "density_per_neuron": "ρ/N",
+    "distance": "E[d]",
+    "distance_times_n": "E[d]·N",
+}
+shown = pd.concat([lines, one_d])
+save_table(
+    shown[list(columns)].rename(columns=columns),
+    tables,
+    "lines_cells",
+    caption="Probe statistics per cell: breakpoints per unit length ρ on the segment between two random inputs, "
+    "and mean distance E[d] from a random input to the nearest breakpoint (bootstrap CIs in lines_cells.csv).",
+)
+rate_columns = {
+    "experiment": "experiment",
+    "sigma_b": "σ_b",
+    "depth": "L",
+    "cells": "cells",
+    "density_exponent": "β",
+    "density_exponent_lo": "β lo",
+    "density_exponent_hi": "β hi",
+    "distance_exponent": "γ",
+    "distance_exponent_lo": "γ lo",
+    "distance_exponent_hi": "γ hi",
+}
+save_table(
+    fits[fits["experiment"].isin([experiment, main_experiment])][list(rate_columns)].rename(columns=rate_columns),
+    tables,
+    "lines_rates",
+    caption="Fitted exponents ρ ∝ N^β (H1: β = 1) and E[d] ∝ N^γ (H2: γ = −1), 95% CIs.",
+)
