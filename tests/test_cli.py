@@ -125,3 +125,30 @@ def test_pipeline_commands_and_their_errors(tmp_path):
     write_parquet(table, tmp_path / "c3.parquet")
     differ = _run("compare-counts", "--reference", str(counts), "--other", str(tmp_path / "c3.parquet"))
     assert differ.returncode == 2 and "1 of 5 networks differ" in differ.stderr
+
+
+def test_design_from_pilot_counts(tmp_path):
+    import pandas as pd
+
+    from relu1d.counting import read_counts
+    from relu1d.stats import cell_summary, networks_for_half_width
+
+    tables = []
+    for width in ("32", "64"):
+        manifest = tmp_path / f"m{width}.json"
+        made = _run("ensemble", "--experiment", "pilot", "--widths", width, width, "--sigma-b", "1", "--networks", "12",
+                    "--seed", "9", "-o", str(manifest))  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        tables.append(tmp_path / f"c{width}.parquet")
+        counted = _run("count-ensemble", str(manifest), "--counts", str(tables[-1]), "--knots", str(tmp_path / "k.pq"))
+        assert counted.returncode == 0, counted.stderr
+    out = _run(
+        "design", *map(str, tables), "--widths", "32", "128", "--half-width", "0.01", "-o", str(tmp_path / "d.csv")
+    )
+    assert out.returncode == 0, out.stderr
+    design = pd.read_csv(tmp_path / "d.csv").set_index("width")
+    # Two pilot cells: the fitted law passes through both, so at width 32 the design is the pilot's own SD's.
+    sd32 = cell_summary(read_counts([tables[0]]))["ratio_relative_sd"].item()
+    assert design.loc[32, "relative_sd"] == pytest.approx(sd32)
+    assert design.loc[32, "networks"] == networks_for_half_width(sd32, 0.01)
+    assert "networks per cell" in out.stdout

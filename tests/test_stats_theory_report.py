@@ -18,9 +18,12 @@ from relu1d.stats import (
     fit_power_law,
     layer_summary,
     model_regions,
+    network_design,
+    networks_for_half_width,
     probe_rates,
     probe_summary,
     survival_model,
+    width_from_which,
     window_regions,
 )
 from relu1d.theory import nngp_kernel, relu_expectation, variance
@@ -87,8 +90,43 @@ def test_cell_and_layer_summaries():
     layers = layer_summary(_counts_frame())
     assert layers.loc[layers["cell"] == "e__8__sb1", "knots_per_neuron"].item() == pytest.approx(7.75 / 8)
     assert (layers["survival"] == 1.0).all()
+    assert row["ratio_half_width"] == pytest.approx((row["ratio_hi"] - row["ratio_lo"]) / 2)
+    assert row["ratio_relative_sd"] == pytest.approx(np.std([5, 4, 5, 5], ddof=1) / 5)
     rates = delta_rates(cells)
     assert list(rates.columns[:3]) == ["experiment", "sigma_b", "depth"]
+    # δ(8) = −1/32 has a CI reaching below −1%, so no width qualifies (NaN), whatever width 4 does.
+    assert np.isnan(rates["width_delta_within_1pct"].item())
+
+
+def test_width_from_which_needs_every_wider_cell():
+    widths = np.array([64, 2, 8, 32, 16])
+    assert width_from_which(widths, np.array([True, False, False, True, True])) == 16
+    assert width_from_which(widths, np.array([True, False, True, False, True])) == 64  # 32 fails again
+    assert width_from_which(widths, np.ones(5, bool)) == 2
+    assert np.isnan(width_from_which(widths, np.array([False, True, True, True, True])))
+
+
+def test_network_design_hits_the_half_width():
+    # z·s/h = 10 (z = 1.95996 at 95%) → 100 networks.
+    assert networks_for_half_width(0.05 / 1.96, 0.005) == 100
+    assert networks_for_half_width(0.0, 0.01) == 2
+    with pytest.raises(ValueError):
+        networks_for_half_width(0.1, 0.0)
+    # Pilot SD 3.2·n^(−1/2) at depth 2 from width 32 on (width 4 is ignored), none at depth 1; the design
+    # extrapolates the fit to wider cells.
+    pilot = pd.DataFrame(
+        {
+            "depth": [1, 1, 2, 2, 2, 2],
+            "width": [64, 256, 4, 64, 256, 1024],
+            "sigma_b": 1.0,
+            "ratio_relative_sd": [0.0, 0.0, 0.3, 0.4, 0.2, 0.1],
+        }
+    )
+    design = network_design(pilot, [256, 4096], 0.005).set_index(["depth", "width"])
+    assert design.loc[(2, 256), "sd_exponent"] == pytest.approx(-0.5)
+    assert design.loc[(2, 4096), "relative_sd"] == pytest.approx(0.05)
+    assert design.loc[(2, 4096), "networks"] == np.ceil((1.959964 * 0.05 / 0.005) ** 2)
+    assert design.loc[(1, 4096), "networks"] == 2
 
 
 def test_nngp_kernel_layer_one_diagonal_and_symmetry():

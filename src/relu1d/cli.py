@@ -150,6 +150,23 @@ def _cmd_lines(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_design(args: argparse.Namespace) -> int:
+    from relu1d.counting import read_counts
+    from relu1d.io import write_csv
+    from relu1d.stats import cell_summary, network_design
+
+    pilot = cell_summary(read_counts(args.counts))
+    design = network_design(pilot, args.widths, args.half_width, fit_min_width=args.fit_min_width)
+    if args.output:
+        write_csv(design, args.output)
+    table = design.pivot(index="width", columns="depth", values="networks")
+    print(f"networks per cell for a 95% CI half-width <= {args.half_width:g} on E[R]/(sum n + 1) (rows: width):")
+    print(table.to_string())
+    exponents = design.groupby("depth")["sd_exponent"].first()
+    print("pilot SD ~ width^a, a per depth: " + ", ".join(f"L={d}: {a:.2f}" for d, a in exponents.items()))
+    return 0
+
+
 def _cmd_bias_ablation(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -306,6 +323,14 @@ def _parser() -> argparse.ArgumentParser:
     bias.add_argument("--windows", nargs="+", type=float, required=True, help="half-widths M")
     bias.add_argument("-o", "--output", required=True)
     bias.set_defaults(func=_cmd_bias_ablation)
+
+    design = sub.add_parser("design", help="networks per cell for a target CI half-width, from pilot count tables")
+    design.add_argument("counts", nargs="+", help="pilot count tables (.parquet) of equal-width cells")
+    design.add_argument("--widths", nargs="+", type=_positive_int, required=True)
+    design.add_argument("--half-width", type=float, default=0.005, help="CI half-width on the ratio (default 0.005)")
+    design.add_argument("--fit-min-width", type=_positive_int, default=32, help="fit the SD law from this width")
+    design.add_argument("-o", "--output", help="optional CSV of the design")
+    design.set_defaults(func=_cmd_design)
 
     lines = sub.add_parser("lines", help="probe statistics per cell and their fitted exponents (claims H1/H2)")
     lines.add_argument("counts", nargs="+")

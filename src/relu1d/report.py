@@ -60,13 +60,24 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame) -> dict[str, s
     for _, r in rates.iterrows():
         d = spelled(r["depth"])
         big = eq[(eq["depth"] == r["depth"]) & (eq["width"] == r["largest_width"])].iloc[0]
-        out[f"RatioDepth{d}"] = fmt(big["ratio"], 4)
-        out[f"RatioLoDepth{d}"] = fmt(big["ratio_lo"], 4)
-        out[f"RatioHiDepth{d}"] = fmt(big["ratio_hi"], 4)
-        out[f"DeltaPercentDepth{d}"] = fmt(100 * big["delta"], 2)
+        out[f"RatioDepth{d}"] = f"{big['ratio']:.4f}"
+        out[f"RatioLoDepth{d}"] = f"{big['ratio_lo']:.4f}"
+        out[f"RatioHiDepth{d}"] = f"{big['ratio_hi']:.4f}"
+        out[f"DeltaPercentDepth{d}"] = f"{100 * big['delta']:.2f}"
         out[f"AlphaDepth{d}"] = fmt(r["alpha"], 2)
         out[f"AlphaLoDepth{d}"] = fmt(r["alpha_lo"], 2)
         out[f"AlphaHiDepth{d}"] = fmt(r["alpha_hi"], 2)
+    deepest = rates.loc[rates["depth"].idxmax()]
+    d = spelled(deepest["depth"])
+    out["DeepestDepth"] = str(int(deepest["depth"]))
+    for name in ("Ratio", "RatioLo", "RatioHi", "DeltaPercent", "Alpha", "AlphaLo", "AlphaHi"):
+        out[f"{name}Deepest"] = out[f"{name}Depth{d}"]
+    out["WidthDeltaOnePct"] = ", ".join(
+        f"$L={int(r['depth'])}$: "
+        + ("not reached" if np.isnan(r["width_delta_within_1pct"]) else f"$n={int(r['width_delta_within_1pct'])}$")
+        for _, r in rates.sort_values("depth").iterrows()
+    )
+    out["MaxHalfWidthPercent"] = fmt(100 * float(rates["ratio_half_width_at_largest"].max()), 2)
     return out
 
 

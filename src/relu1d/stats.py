@@ -16,6 +16,8 @@ from scipy import stats as sps
 
 CONFIDENCE = 0.95
 N_BOOTSTRAP = 4000
+#: |δ| below which a cell counts as converged for the "width at which |δ| < 1%" of claim K1 (issue 4).
+DELTA_SMALL = 0.01
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def cell_summary(counts: pd.DataFrame) -> pd.DataFrame:
                 "ratio": regions.mean / (sum_n + 1),
                 "ratio_lo": regions.lo / (sum_n + 1),
                 "ratio_hi": regions.hi / (sum_n + 1),
+                "ratio_half_width": (regions.hi - regions.lo) / 2 / (sum_n + 1),
+                "ratio_relative_sd": float(group["linear_regions"].std(ddof=1)) / (sum_n + 1),
                 "delta": (regions.mean - 1 - sum_n) / sum_n,
                 "delta_lo": (regions.lo - 1 - sum_n) / sum_n,
                 "delta_hi": (regions.hi - 1 - sum_n) / sum_n,
@@ -187,6 +191,7 @@ def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
         se = resolved["se_regions"] / resolved["sum_n"]
         fit = fit_power_law(resolved["width"].to_numpy(), resolved["delta"].abs().to_numpy(), se.to_numpy())
         largest = group.loc[group["width"].idxmax()]
+        inside = (group["delta_lo"] >= -DELTA_SMALL) & (group["delta_hi"] <= DELTA_SMALL)
         rows.append(
             {
                 "experiment": experiment,
@@ -199,8 +204,65 @@ def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
                 "delta_at_largest": float(largest["delta"]),
                 "delta_lo_at_largest": float(largest["delta_lo"]),
                 "delta_hi_at_largest": float(largest["delta_hi"]),
+                "width_delta_within_1pct": width_from_which(group["width"].to_numpy(), inside.to_numpy()),
+                "ratio_half_width_at_largest": float(largest["ratio_half_width"]),
             }
         )
+    return pd.DataFrame(rows)
+
+
+def width_from_which(widths: np.ndarray, holds: np.ndarray) -> float:
+    """Smallest width w such that ``holds`` is true for every cell of width ≥ w; NaN if it fails at the largest."""
+    order = np.argsort(widths)
+    widths, holds = np.asarray(widths)[order], np.asarray(holds, dtype=bool)[order]
+    if holds.size == 0 or not holds[-1]:
+        return float("nan")
+    failing = np.flatnonzero(~holds)
+    return float(widths[failing[-1] + 1] if failing.size else widths[0])
+
+
+def networks_for_half_width(relative_sd: float, half_width: float, confidence: float = CONFIDENCE) -> int:
+    """Networks N = ⌈(z·s/h)²⌉ so that the normal-approximation CI of a mean with per-network standard deviation s
+    (here of R/(Σn+1)) has half-width ≤ h; z is the two-sided ``confidence`` quantile (1.96 at 95%)."""
+    if not (relative_sd >= 0 and half_width > 0):
+        raise ValueError(f"networks_for_half_width: need sd >= 0 and half_width > 0, got {relative_sd}, {half_width}")
+    z = sps.norm.ppf(0.5 + confidence / 2)
+    return max(2, int(np.ceil((z * relative_sd / half_width) ** 2)))
+
+
+def network_design(
+    cells: pd.DataFrame,
+    widths: list[int],
+    half_width: float,
+    confidence: float = CONFIDENCE,
+    fit_min_width: int = 32,
+) -> pd.DataFrame:
+    """Networks per (depth, width) for a ratio CI half-width ≤ ``half_width``, from a pilot's cell summary.
+
+    Per depth the pilot's per-network SD of R/(Σn+1) is fitted as s(n) = c·n^a (least squares in log-log over the
+    pilot's equal-width cells of width ≥ ``fit_min_width`` with s > 0: narrower cells are in the extinction regime
+    and follow another law); widths inside or outside the pilot range are read off the fit, so a small pilot at
+    moderate widths designs a study at large ones. Depth 1 has s = 0 (R = n + 1 exactly): N = 2.
+    """
+    rows = []
+    eq = cells[(cells["width"] >= fit_min_width) & (cells["sigma_b"] > 0)]
+    for depth, group in eq.groupby("depth", sort=True):
+        ok = group[group["ratio_relative_sd"] > 0]
+        if len(ok) >= 2:
+            slope, intercept = np.polyfit(np.log(ok["width"]), np.log(ok["ratio_relative_sd"]), 1)
+        else:
+            slope, intercept = 0.0, -np.inf
+        for width in widths:
+            sd = float(np.exp(intercept + slope * np.log(width)))
+            rows.append(
+                {
+                    "depth": int(depth),
+                    "width": int(width),
+                    "sd_exponent": float(slope),
+                    "relative_sd": sd,
+                    "networks": networks_for_half_width(sd, half_width, confidence),
+                }
+            )
     return pd.DataFrame(rows)
 
 

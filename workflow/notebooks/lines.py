@@ -129,6 +129,7 @@ for depth, g in one_d.groupby("depth", sort=True):
         label=f"L = {depth}",
     )
 axes[0].set_xscale("log")
+axes[0].set_yscale("log")  # narrow deep nets (breakpoint extinction) are orders of magnitude above the rest
 axes[0].set_xlabel("Σn")
 axes[0].set_ylabel("E[d] · Σn (1-D, x ~ N(0, 1))")
 axes[0].legend(fontsize=7)

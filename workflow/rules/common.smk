@@ -78,6 +78,7 @@ FIGURES = {
         "convergence_ratio",
         "convergence_delta",
         "convergence_layers",
+        "convergence_knots",
         "convergence_model",
         "convergence_survival",
     ],
