@@ -59,6 +59,20 @@ def bootstrap_mean(values: np.ndarray, key: str, n_boot: int = N_BOOTSTRAP, conf
     return MeanCI(mean, se, float(lo), float(hi), int(x.size))
 
 
+def _cell_columns(cell: str, first: pd.Series) -> dict[str, object]:
+    """The identifying columns of a cell's summary row, from its first network's row (width −1: unequal widths)."""
+    widths = [int(n) for n in first["widths"]]
+    return {
+        "cell": cell,
+        "experiment": first["experiment"],
+        "depth": int(first["depth"]),
+        "width": widths[0] if len(set(widths)) == 1 else -1,
+        "widths": "x".join(str(n) for n in widths),
+        "sum_n": int(first["sum_n"]),
+        "sigma_b": float(first["sigma_b"]),
+    }
+
+
 def cell_summary(counts: pd.DataFrame) -> pd.DataFrame:
     """Per cell: E[R] with CI, the ratio E[R]/(Σn+1) and δ = (E[R] − 1 − Σn)/Σn with CIs (claim K1).
 
@@ -70,16 +84,9 @@ def cell_summary(counts: pd.DataFrame) -> pd.DataFrame:
         sum_n = int(first["sum_n"])
         regions = bootstrap_mean(group["linear_regions"].to_numpy(), f"{cell}/linear_regions")
         activation = bootstrap_mean(group["activation_regions"].to_numpy(), f"{cell}/activation_regions")
-        widths = list(first["widths"])
         rows.append(
             {
-                "cell": cell,
-                "experiment": first["experiment"],
-                "depth": int(first["depth"]),
-                "width": int(widths[0]) if len(set(widths)) == 1 else -1,
-                "widths": "x".join(str(n) for n in widths),
-                "sum_n": sum_n,
-                "sigma_b": float(first["sigma_b"]),
+                **_cell_columns(cell, first),
                 "networks": regions.n,
                 "mean_regions": regions.mean,
                 "se_regions": regions.se,
@@ -295,10 +302,7 @@ def bias_summary(counts: pd.DataFrame, knots_by_cell: dict[str, pd.DataFrame], w
         over_r = bootstrap_mean(group["linear_regions"].to_numpy(), f"{cell}/linear_regions")
         breakpoints = knots.loc[knots["is_breakpoint"]].drop_duplicates(["index", "knot"])["position"].abs()
         row = {
-            "cell": cell,
-            "depth": int(first["depth"]),
-            "width": int(first["widths"][0]),
-            "sigma_b": float(first["sigma_b"]),
+            **_cell_columns(cell, first),
             "networks": len(group),
             "max_regions": int(group["linear_regions"].max()),
             "mean_regions": over_r.mean,
@@ -336,15 +340,9 @@ def probe_summary(counts: pd.DataFrame) -> pd.DataFrame:
         distances = group["probe_distance"].to_numpy()
         finite = distances[np.isfinite(distances)]
         distance = bootstrap_mean(finite, f"{cell}/probe_distance") if finite.size else MeanCI(*[np.nan] * 4, 0)
-        widths = list(first["widths"])
         rows.append(
             {
-                "cell": cell,
-                "experiment": first["experiment"],
-                "depth": int(first["depth"]),
-                "width": int(widths[0]) if len(set(widths)) == 1 else -1,
-                "sum_n": n,
-                "sigma_b": float(first["sigma_b"]),
+                **_cell_columns(cell, first),
                 "networks": len(group),
                 "mean_probe_length": float(group["probe_length"].mean()),
                 "density": density.mean,
