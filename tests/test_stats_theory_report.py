@@ -15,6 +15,7 @@ from relu1d.stats import (
     bootstrap_mean,
     cell_summary,
     delta_rates,
+    fit_exponential,
     fit_power_law,
     layer_summary,
     model_regions,
@@ -49,6 +50,17 @@ def test_fit_power_law_recovers_exponent():
     assert fit["alpha"] == pytest.approx(-0.5, abs=1e-9)
     assert fit["alpha_lo"] <= -0.5 <= fit["alpha_hi"]
     assert np.isnan(fit_power_law(x[:2], y[:2], y[:2])["alpha"])
+
+
+def test_fit_exponential_recovers_decay():
+    x = np.arange(2.0, 12.0, 2.0)
+    y = 5.0 * 2.0**-x
+    fit = fit_exponential(x, y, 0.01 * y)
+    assert fit["decay"] == pytest.approx(np.log(2), abs=1e-9)
+    assert fit["decay_lo"] <= np.log(2) <= fit["decay_hi"]
+    noisy = y * np.exp(np.random.default_rng(1).normal(0, 0.3, x.size))
+    wide = fit_exponential(x, noisy, 0.01 * noisy)  # scatter ≫ stated errors: the CI is residual-scaled
+    assert wide["decay_hi"] - wide["decay_lo"] > 0.05
 
 
 def test_survival_model():

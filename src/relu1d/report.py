@@ -67,10 +67,24 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame) -> dict[str, s
         out[f"AlphaDepth{d}"] = fmt(r["alpha"], 2)
         out[f"AlphaLoDepth{d}"] = fmt(r["alpha_lo"], 2)
         out[f"AlphaHiDepth{d}"] = fmt(r["alpha_hi"], 2)
+        out[f"DecayDepth{d}"] = fmt(r["decay"], 2)
+        out[f"DecayLoDepth{d}"] = fmt(r["decay_lo"], 2)
+        out[f"DecayHiDepth{d}"] = fmt(r["decay_hi"], 2)
     deepest = rates.loc[rates["depth"].idxmax()]
     d = spelled(deepest["depth"])
     out["DeepestDepth"] = str(int(deepest["depth"]))
-    for name in ("Ratio", "RatioLo", "RatioHi", "DeltaPercent", "Alpha", "AlphaLo", "AlphaHi"):
+    for name in (
+        "Ratio",
+        "RatioLo",
+        "RatioHi",
+        "DeltaPercent",
+        "Alpha",
+        "AlphaLo",
+        "AlphaHi",
+        "Decay",
+        "DecayLo",
+        "DecayHi",
+    ):
         out[f"{name}Deepest"] = out[f"{name}Depth{d}"]
     out["WidthDeltaOnePct"] = ", ".join(
         f"$L={int(r['depth'])}$: "

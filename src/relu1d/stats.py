@@ -156,38 +156,50 @@ def survival_model(widths: list[int], layer: int) -> float:
     return float(np.prod([1.0 - 2.0 ** (-n) for n in widths[layer:]]))
 
 
-def fit_power_law(x: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
-    """Weighted least squares of log y = log c + α log x, weights 1/Var(log y) with Var(log y) ≈ (se_y/y)².
-
-    Returns α, its CI (Student t with k − 2 degrees of freedom, residual-scaled), c and the number of points.
-    """
-    x, y, se_y = (np.asarray(a, dtype=np.float64) for a in (x, y, se_y))
-    ok = (x > 0) & (y > 0) & np.isfinite(se_y) & (se_y > 0)
+def _fit_log_linear(t: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: float) -> dict[str, float]:
+    """Weighted least squares of log y = a + b·t, weights 1/Var(log y) with Var(log y) ≈ (se_y/y)²: (a, b, CI of b)
+    with a Student t interval (k − 2 degrees of freedom, residual-scaled when the scatter exceeds the errors).
+    NaN coefficients with fewer than 3 usable points."""
+    t, y, se_y = (np.asarray(a, dtype=np.float64) for a in (t, y, se_y))
+    ok = np.isfinite(t) & (y > 0) & np.isfinite(se_y) & (se_y > 0)
     k = int(ok.sum())
     if k < 3:
-        return {"alpha": np.nan, "alpha_lo": np.nan, "alpha_hi": np.nan, "log_c": np.nan, "points": k}
-    lx, ly = np.log(x[ok]), np.log(y[ok])
+        return {"a": np.nan, "b": np.nan, "b_lo": np.nan, "b_hi": np.nan, "k": k}
+    ly = np.log(y[ok])
     w = (y[ok] / se_y[ok]) ** 2
-    design = np.column_stack([np.ones(k), lx])
+    design = np.column_stack([np.ones(k), t[ok]])
     sw = np.sqrt(w)
     coef, *_ = np.linalg.lstsq(design * sw[:, None], ly * sw, rcond=None)
     resid = (ly - design @ coef) * sw
     scale = float(resid @ resid) / (k - 2)
     cov = np.linalg.inv((design * w[:, None]).T @ design) * max(scale, 1.0)
-    t = sps.t.ppf(0.5 + confidence / 2, k - 2)
-    half = t * np.sqrt(cov[1, 1])
+    half = sps.t.ppf(0.5 + confidence / 2, k - 2) * np.sqrt(cov[1, 1])
     return {
-        "alpha": float(coef[1]),
-        "alpha_lo": float(coef[1] - half),
-        "alpha_hi": float(coef[1] + half),
-        "log_c": float(coef[0]),
-        "points": k,
+        "a": float(coef[0]),
+        "b": float(coef[1]),
+        "b_lo": float(coef[1] - half),
+        "b_hi": float(coef[1] + half),
+        "k": k,
     }
 
 
+def fit_power_law(x: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """y = c·x^α: weighted least squares of log y on log x (``_fit_log_linear``); α with its CI, log c, points."""
+    x = np.asarray(x, dtype=np.float64)
+    fit = _fit_log_linear(np.log(np.where(x > 0, x, np.nan)), y, se_y, confidence)
+    return {"alpha": fit["b"], "alpha_lo": fit["b_lo"], "alpha_hi": fit["b_hi"], "log_c": fit["a"], "points": fit["k"]}
+
+
+def fit_exponential(x: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """y = c·e^(−κx): weighted least squares of log y on x; κ with its CI. The K3 survival model predicts that the
+    region deficit of narrow networks decays like 2^(−n), κ = ln 2 per unit of width (SCIENCE.md K3)."""
+    fit = _fit_log_linear(x, y, se_y, confidence)
+    return {"decay": -fit["b"], "decay_lo": -fit["b_hi"], "decay_hi": -fit["b_lo"]}
+
+
 def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per experiment, σ_b > 0 and depth (equal-width cells): fitted rate |δ| ∝ width^α from cells whose δ CI
-    excludes 0.
+    """Per experiment, σ_b > 0 and depth (equal-width cells): fitted rates |δ| ∝ width^α from cells whose δ CI
+    excludes 0, and −δ ∝ e^(−κ·width) from those whose δ CI lies below 0.
 
     Cells whose CI contains 0 carry no sign and no log; they are counted in ``cells_unresolved``.
     """
@@ -197,6 +209,11 @@ def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
         resolved = group[(group["delta_lo"] > 0) | (group["delta_hi"] < 0)]
         se = resolved["se_regions"] / resolved["sum_n"]
         fit = fit_power_law(resolved["width"].to_numpy(), resolved["delta"].abs().to_numpy(), se.to_numpy())
+        # The exponential law is the survival model's, for the deficit of narrow networks only (δ < 0 resolved).
+        deficit = resolved["delta_hi"] < 0
+        decay = fit_exponential(
+            resolved["width"][deficit].to_numpy(), -resolved["delta"][deficit].to_numpy(), se[deficit].to_numpy()
+        )
         largest = group.loc[group["width"].idxmax()]
         inside = (group["delta_lo"] >= -DELTA_SMALL) & (group["delta_hi"] <= DELTA_SMALL)
         rows.append(
@@ -205,6 +222,7 @@ def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
                 "sigma_b": float(sigma_b),
                 "depth": int(depth),
                 **fit,
+                **decay,
                 "cells_resolved": len(resolved),
                 "cells_unresolved": len(group) - len(resolved),
                 "largest_width": int(largest["width"]),
