@@ -68,32 +68,27 @@ def draw(ax, frame, column, fit_prefix=None):
 
 
 # %% [markdown]
-# ## H1: breakpoints per unit length ρ between two random inputs, against N
+# ## H1: breakpoints per unit length ρ between two random inputs; H2: distance to the nearest breakpoint; against N
+
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-draw(axes[0], lines, "density", fit_prefix="density")
-axes[0].set_yscale("log")
-axes[0].set_ylabel("ρ: breakpoints per unit length on [a, a′]")
-axes[0].set_title("fitted ρ ∝ N^β (lines)", fontsize=8)
-draw(axes[1], lines, "density_per_neuron")
-axes[1].set_ylabel("ρ / N")
-axes[1].legend(fontsize=6, ncol=2)
-save_figure(fig, figures, "lines_density")
+def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
+    """Left: the quantity with its fitted power law (log-log); right: the quantity scaled by N."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    draw(axes[0], lines, quantity, fit_prefix=quantity)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel(label)
+    axes[0].set_title(f"fitted {law} (lines)", fontsize=8)
+    draw(axes[1], lines, per_neuron)
+    axes[1].set_ylabel(per_neuron_label)
+    axes[1].legend(fontsize=6, ncol=2)
+    save_figure(fig, figures, name)
 
-# %% [markdown]
-# ## H2: distance from a random input to the nearest breakpoint, against N
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-draw(axes[0], lines, "distance", fit_prefix="distance")
-axes[0].set_yscale("log")
-axes[0].set_ylabel("E[d] (along the line)")
-axes[0].set_title("fitted E[d] ∝ N^γ (lines)", fontsize=8)
-draw(axes[1], lines, "distance_times_n")
-axes[1].set_ylabel("E[d] · N")
-axes[1].legend(fontsize=6, ncol=2)
-save_figure(fig, figures, "lines_distance")
+scaling_figure(
+    "density", "density_per_neuron", "ρ: breakpoints per unit length on [a, a′]", "ρ / N", "ρ ∝ N^β", "lines_density"
+)
+scaling_figure("distance", "distance_times_n", "E[d] (along the line)", "E[d] · N", "E[d] ∝ N^γ", "lines_distance")
 
 # %% [markdown]
 # ## In 1-D: the nearest-breakpoint distance from x ~ N(0, 1)
