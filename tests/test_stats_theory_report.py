@@ -6,7 +6,7 @@ import pytest
 from scipy import integrate
 
 from relu1d.claims import first_layer_exact, k1_verdict, k4_verdict, scaling_verdict
-from relu1d.covariance import covariance_table
+from relu1d.covariance import covariance_tables
 from relu1d.ensemble import Cell
 from relu1d.plotting import latex_text
 from relu1d.report import macros, spelled
@@ -166,10 +166,12 @@ def test_relu_expectation_against_numeric_integration():
 
 
 def test_covariance_monte_carlo_layer_one_is_unbiased():
-    table = covariance_table(Cell("covariance", (64, 64), 1.0, 200, 3), np.array([-2.0, 0.0, 1.0]))
-    assert len(table) == 2 * 6
-    assert table["z"].abs().max() < 5  # layer 1 is exact, layer 2 carries O(1/n) bias only
-    assert table.loc[table["diagonal"] & (table["layer"] == 1), "scaled_error"].abs().max() < 0.1
+    tables = covariance_tables(Cell("covariance", (64, 64), 1.0, 200, 3), np.array([-2.0, 0.0, 1.0]))
+    kernel = tables["kernel"]
+    assert len(kernel) == 2 * 6 and len(tables["derivatives"]) == 2 * 2 * 3 and len(tables["bias"]) == 2
+    assert kernel["z"].abs().max() < 5  # layer 1 is exact, layer 2 carries O(1/n) bias only
+    diag = kernel[kernel["diagonal"]]
+    assert np.allclose(diag["corr_mc"], 1.0) and np.all(diag["corr_z"] == 0)
 
 
 def test_macros_and_latex_text():

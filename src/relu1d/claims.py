@@ -22,6 +22,11 @@ K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS = 0.90, 0.50, 200
 H_EXPONENT_MARGIN, H_EXPONENT_REJECT = 0.1, 0.2
 H_DEPTH_FACTOR, H_DEPTH_REJECT = 1.25, 2.0
 
+#: K5: family-wise level of the joint (Bonferroni) test of the moments that are exact at every width.
+K5_LEVEL = 0.05
+#: K6: family-wise level of the per-layer KS tests at the largest width, and the largest acceptable KS distance.
+K6_LEVEL, K6_MAX_D = 0.05, 0.02
+
 
 def _scaling_rule(quantity: str, law: str, expected: int, per_neuron: str) -> str:
     return (
@@ -49,6 +54,17 @@ RULES = {
         f"inconclusive"
     ),
     "K4": "supported if every network with σ_b = 0 has at most 2 linear regions over ℝ; else not supported",
+    "K5": (
+        f"supported if (a) the moments the recursion gives exactly at every width (Var z, Cov(z, z′), Var z′) pass a "
+        f"joint test, the largest |z| over all widths, layers and inputs below the Bonferroni bound at level "
+        f"{K5_LEVEL:g}, and (b) at the deepest layer the 95% CI of the exponent a in |off-diagonal correlation "
+        f"error| ∝ n^a lies below 0; not supported if (a) fails or that CI lies above 0; else inconclusive"
+    ),
+    "K6": (
+        f"supported if, at the largest width, no layer's knot positions reject the Kac–Rice law (cluster-bootstrap "
+        f"KS test, p ≥ {K6_LEVEL:g}/L) and every KS distance D ≤ {K6_MAX_D:g}; not supported if a layer rejects "
+        f"with D > {K6_MAX_D:g}; else inconclusive"
+    ),
     "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ/N"),
     "H2": _scaling_rule("d: distance from a random input to the nearest breakpoint", "E[d] ∝ N^γ", -1, "E[d]·N"),
 }
@@ -58,6 +74,8 @@ STATEMENTS = {
     "K2": "E[X_ℓ,i] → 1 for every layer; exactly 1 in layer 1",
     "K3": "a layer-ℓ knot survives to f with probability π_ℓ = Π_{k>ℓ}(1 − 2^{−n_k})",
     "K4": "σ_b = 0 gives at most 2 linear regions",
+    "K5": "pre-activations follow the NNGP variance and covariance recursions in the infinite-width limit",
+    "K6": "layer-ℓ knots have the Kac–Rice density of the limiting process, ∫ρ = 1 knot per neuron",
     "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
     "H2": "the mean distance to the nearest region boundary is ∝ 1/N",
 }
@@ -124,6 +142,41 @@ def k4_verdict(counts: pd.DataFrame) -> tuple[str, str]:
     return value, "supported" if most <= 2 else "not supported"
 
 
+def k5_verdict(exact_z: pd.Series, rates: pd.DataFrame) -> tuple[str, str]:
+    """K5 (RULES["K5"]): ``exact_z`` are the z-scores of the exactly-known moments (covariance.exact_moment_scores),
+    ``rates`` the per-layer bias exponents (covariance.bias_rates)."""
+    from relu1d.covariance import bonferroni_bound
+
+    z = exact_z.abs()
+    bound = bonferroni_bound(len(z), K5_LEVEL)
+    deepest = rates.loc[rates["layer"].idxmax()]
+    lo, hi = float(deepest["exponent_lo"]), float(deepest["exponent_hi"])
+    value = (
+        f"exact moments: max |z| = {z.max():.2f} over {len(z)} (bound {bound:.2f}); bias exponent at layer "
+        f"{int(deepest['layer'])}: {float(deepest['exponent']):.2f} [{lo:.2f}, {hi:.2f}] "
+        f"({int(deepest['widths_resolved'])} widths resolved)"
+    )
+    if z.max() > bound or lo > 0:
+        return value, "not supported"
+    return value, "supported" if hi < 0 else "inconclusive"
+
+
+def k6_verdict(tests: pd.DataFrame) -> tuple[str, str]:
+    """K6 (RULES["K6"]) on the knot-law tests (density.knot_law_tables) of the largest width."""
+    widest = tests[tests["width"] == tests["width"].max()]
+    level = K6_LEVEL / len(widest)
+    rejected = widest["p_value"] < level
+    value = (
+        f"n = {int(widest['width'].iloc[0])}, {int(widest['networks'].iloc[0])} networks: KS D = "
+        f"{widest['ks_d'].min():.4f}–{widest['ks_d'].max():.4f}, min p = {widest['p_value'].min():.3f} "
+        f"(level {level:.4f}); knots per neuron {widest['knots_per_neuron'].min():.3f}–"
+        f"{widest['knots_per_neuron'].max():.3f} (∫ρ = 1)"
+    )
+    if np.any(rejected & (widest["ks_d"] > K6_MAX_D)):
+        return value, "not supported"
+    return value, "supported" if not rejected.any() and widest["ks_d"].max() <= K6_MAX_D else "inconclusive"
+
+
 #: H1/H2: (fitted exponent column, per-neuron column, the exponent the claim predicts).
 SCALING = {"H1": ("density_exponent", "density_per_neuron", 1), "H2": ("distance_exponent", "distance_times_n", -1)}
 
@@ -187,15 +240,21 @@ def claims_table(
     layers: pd.DataFrame,
     probes: pd.DataFrame,
     probe_fits: pd.DataFrame,
+    exact_z: pd.Series,
+    bias_rates: pd.DataFrame,
+    knot_tests: pd.DataFrame,
     experiment: str,
     lines_experiment: str,
 ) -> pd.DataFrame:
-    """Rows K1–K4 (on ``experiment``), H1–H2 (on ``lines_experiment``): claim, statement, rule, measured, verdict."""
+    """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), H1–H2 (on ``lines_experiment``):
+    claim, statement, rule, measured, verdict."""
     results = {
         "K1": k1_verdict(cells, experiment),
         "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
         "K3": k3_verdict(layers, knot_totals(counts)),
         "K4": k4_verdict(counts),
+        "K5": k5_verdict(exact_z, bias_rates),
+        "K6": k6_verdict(knot_tests),
         "H1": scaling_verdict(probes, probe_fits, lines_experiment, "H1"),
         "H2": scaling_verdict(probes, probe_fits, lines_experiment, "H2"),
     }

@@ -187,11 +187,18 @@ def _cmd_bias_ablation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_csvs(paths: Sequence[str]):
+    import pandas as pd
+
+    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+
+
 def _cmd_claims(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from relu1d.claims import claims_table
     from relu1d.counting import read_counts
+    from relu1d.covariance import exact_moment_scores
     from relu1d.plotting import save_table
 
     if not (args.output.endswith(".csv")):
@@ -202,6 +209,9 @@ def _cmd_claims(args: argparse.Namespace) -> int:
         pd.read_csv(args.layers),
         pd.read_csv(args.probes),
         pd.read_csv(args.probe_rates),
+        exact_moment_scores(_read_csvs(args.covariance_kernel), _read_csvs(args.covariance_derivatives)),
+        pd.read_csv(args.covariance_rates),
+        pd.read_csv(args.knot_law),
         args.experiment,
         args.lines_experiment,
     )
@@ -218,14 +228,63 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
 
 def _cmd_covariance(args: argparse.Namespace) -> int:
-    from relu1d.covariance import covariance_table
+    from relu1d.covariance import covariance_tables
     from relu1d.ensemble import Cell
     from relu1d.io import write_csv
 
     cell = Cell("covariance", (args.width,) * args.depth, args.sigma_b, args.networks, args.seed)
-    table = covariance_table(cell, np.asarray(args.grid, dtype=np.float64))
-    write_csv(table, args.output)
-    print(f"{cell.id}: max |z| = {table['z'].abs().max():.2f} over {len(table)} (layer, x, x') entries")
+    tables = covariance_tables(cell, np.asarray(args.grid, dtype=np.float64))
+    # all three computed before any is written: a failure leaves none behind
+    for name, path in (("kernel", args.output), ("derivatives", args.derivatives), ("bias", args.bias)):
+        write_csv(tables[name], path)
+    kernel = tables["kernel"]
+    print(
+        f"{cell.id}: max |z| = {kernel['z'].abs().max():.2f} over {len(kernel)} (layer, x, x') entries;"
+        f" derivative moments max |z| = {tables['derivatives']['z'].abs().max():.2f}"
+    )
+    return 0
+
+
+def _cmd_covariance_rates(args: argparse.Namespace) -> int:
+    from relu1d.covariance import bias_rates
+    from relu1d.io import write_csv
+
+    rates = bias_rates(_read_csvs(args.bias))
+    write_csv(rates, args.output)
+    print(rates[["layer", "exponent", "exponent_lo", "exponent_hi", "widths_resolved"]].to_string(index=False))
+    return 0
+
+
+def _cmd_knot_law(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from relu1d.counting import read_counts
+    from relu1d.density import knot_law_tables
+    from relu1d.io import write_csv
+
+    if len(args.counts) != len(args.knots):
+        raise ValueError(f"knot-law: {len(args.counts)} count tables but {len(args.knots)} knot tables")
+    tests, hists = [], []
+    for count_path, knot_path in zip(args.counts, args.knots, strict=True):
+        counts = read_counts([count_path])
+        first = counts.iloc[0]
+        widths = {int(n) for n in first["widths"]}
+        if len(widths) != 1 or float(first["sigma_b"]) <= 0:
+            raise ValueError(f"knot-law: {count_path} is not an equal-width cell with sigma_b > 0")
+        t, h = knot_law_tables(
+            pd.read_parquet(knot_path, columns=["index", "layer", "position"]),
+            width=widths.pop(),
+            depth=int(first["depth"]),
+            sigma_b=float(first["sigma_b"]),
+            networks=len(counts),
+            key=str(first["cell"]),
+        )
+        tests.append(t)
+        hists.append(h)
+    tests_table = pd.concat(tests, ignore_index=True)
+    write_csv(tests_table, args.tests)
+    write_csv(pd.concat(hists, ignore_index=True), args.histograms)
+    print(tests_table[["width", "layer", "knots_per_neuron", "ks_d", "p_value"]].to_string(index=False))
     return 0
 
 
@@ -236,7 +295,7 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
     from relu1d.report import convergence_numbers, covariance_numbers, macros
 
     cells, rates = pd.read_csv(args.cells), pd.read_csv(args.rates)
-    covariance = pd.concat([pd.read_csv(p) for p in args.covariance], ignore_index=True)
+    covariance = _read_csvs(args.covariance)
     write_text(args.output, macros(convergence_numbers(cells, rates) | covariance_numbers(covariance)))
     print(f"wrote {args.output}")
     return 0
@@ -314,8 +373,22 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--networks", type=_positive_int, required=True)
     cov.add_argument("--seed", type=int, required=True)
     cov.add_argument("--grid", nargs="+", type=float, required=True)
-    cov.add_argument("-o", "--output", required=True)
+    cov.add_argument("-o", "--output", required=True, help="kernel entries (CSV)")
+    cov.add_argument("--derivatives", required=True, help="Cov(z, z') and Var z' per layer and x (CSV)")
+    cov.add_argument("--bias", required=True, help="off-diagonal correlation error per layer (CSV)")
     cov.set_defaults(func=_cmd_covariance)
+
+    cov_rates = sub.add_parser("covariance-rates", help="finite-width bias exponent per layer (claim K5)")
+    cov_rates.add_argument("bias", nargs="+", help="bias tables of relu1d covariance, one per width")
+    cov_rates.add_argument("-o", "--output", required=True)
+    cov_rates.set_defaults(func=_cmd_covariance_rates)
+
+    knot_law = sub.add_parser("knot-law", help="knot positions per layer vs the Kac-Rice density (claim K6)")
+    knot_law.add_argument("--counts", nargs="+", required=True, help="count tables of equal-width cells")
+    knot_law.add_argument("--knots", nargs="+", required=True, help="knot tables, in the order of --counts")
+    knot_law.add_argument("--tests", required=True, help="KS statistic and cluster-bootstrap p per layer (CSV)")
+    knot_law.add_argument("--histograms", required=True, help="histograms vs the law (CSV)")
+    knot_law.set_defaults(func=_cmd_knot_law)
 
     bias = sub.add_parser("bias-ablation", help="regions over R and on windows (-M, M) per sigma_b cell (claim K4)")
     bias.add_argument("--counts", nargs="+", required=True)
@@ -338,12 +411,16 @@ def _parser() -> argparse.ArgumentParser:
     lines.add_argument("--rates", required=True)
     lines.set_defaults(func=_cmd_lines)
 
-    claims = sub.add_parser("claims", help="claims table K1-K4, H1-H2 with verdict rules (CSV + LaTeX)")
+    claims = sub.add_parser("claims", help="claims table K1-K6, H1-H2 with verdict rules (CSV + LaTeX)")
     claims.add_argument("--counts", nargs="+", required=True)
     claims.add_argument("--cells", required=True)
     claims.add_argument("--layers", required=True)
     claims.add_argument("--probes", required=True, help="per-cell probe statistics (relu1d lines --cells)")
     claims.add_argument("--probe-rates", required=True, help="probe exponents (relu1d lines --rates)")
+    claims.add_argument("--covariance-kernel", nargs="+", required=True, help="kernel tables (relu1d covariance)")
+    claims.add_argument("--covariance-derivatives", nargs="+", required=True, help="derivative-moment tables")
+    claims.add_argument("--covariance-rates", required=True, help="bias exponents (relu1d covariance-rates)")
+    claims.add_argument("--knot-law", required=True, help="knot-law tests (relu1d knot-law --tests)")
     claims.add_argument("--experiment", default="equal_width", help="the main equal-width experiment")
     claims.add_argument("--lines-experiment", default="lines", help="the n_in > 1 experiment of claims H1/H2")
     claims.add_argument("-o", "--output", required=True, help="claims .csv (and .tex beside it)")

@@ -7,6 +7,10 @@ SCIENCE.md §4 (paper K's method; Cho & Saul 2009; Lee et al. 2018). With n₀ =
 
 with cos θ = K^ℓ(x,x′)/√(K^ℓ(x,x)K^ℓ(x′,x′)). θ is computed as atan2(√(qq′ − c²), c), which keeps its
 precision near the diagonal where arccos(c/√(qq′)) loses half the digits.
+
+Breakpoints (SCIENCE.md §5, claim K6): the zeros of the layer-ℓ pre-activation process have the Kac–Rice density
+ρ(x) = √(qp − c²)/(πq), with q = Var Z, c = Cov(Z, Z′), p = Var Z′ propagated through the layers. For He
+scaling this is a Cauchy density of scale σ_b·√(ℓ/2) (``knot_scale``), so ∫ρ = 1 knot per neuron.
 """
 
 from __future__ import annotations
@@ -52,3 +56,63 @@ def variance(x: np.ndarray, layer: int, sigma_b: float) -> np.ndarray:
     _check(layer, sigma_b)
     x = np.asarray(x, dtype=np.float64)
     return 2 * x * x + int(layer) * float(sigma_b) ** 2
+
+
+def _one_point_moments(x: np.ndarray, layer: int, sigma_b: float) -> tuple[np.ndarray, ...]:
+    """(q, c, p, D) of Z = z^ℓ(x): Var Z, Cov(Z, Z′), Var Z′ and the Gram determinant D = qp − c².
+
+    Layer 1 (one input, w ~ N(0, σ_w²), b ~ N(0, σ_b²)): q = σ_b² + σ_w²x², c = σ_w²x, p = σ_w², D = σ_w²σ_b².
+    Layer ℓ → ℓ+1 differentiates z^{ℓ+1} = Σⱼ Wⱼ relu(zⱼ) + b, z′^{ℓ+1} = Σⱼ Wⱼ 1{zⱼ > 0} z′ⱼ and uses the
+    Gaussian identities (regress Z′ on Z) E[relu(Z)²] = q/2, E[relu(Z)Z′] = c/2, E[1{Z>0}Z′²] = p/2:
+    q ← σ_b² + σ_w²q/2, c ← σ_w²c/2, p ← σ_w²p/2, hence D ← σ_b²p_new + (σ_w²/2)²D. D is propagated
+    itself because qp − c² cancels catastrophically at large |x| (qp and c² agree to ~x²/σ_b² relative).
+    These moments hold at every finite width too: conditionally on layer ℓ, (zᵢ, z′ᵢ) is exactly Gaussian.
+    """
+    _check(layer, sigma_b)
+    x = np.asarray(x, dtype=np.float64)
+    s2 = float(sigma_b) ** 2
+    half = SIGMA_W2 / 2
+    q, c, p = s2 + SIGMA_W2 * x * x, SIGMA_W2 * x, np.full_like(x, SIGMA_W2)
+    det = np.full_like(x, SIGMA_W2 * s2)
+    for _ in range(int(layer) - 1):
+        q, c, p = s2 + half * q, half * c, half * p
+        det = s2 * p + half * half * det
+    return q, c, p, det
+
+
+def derivative_moments(x: np.ndarray, layer: int, sigma_b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Var z^ℓ(x), Cov(z^ℓ(x), ∂ₓz^ℓ(x)), Var ∂ₓz^ℓ(x)): for He scaling 2x² + ℓσ_b², 2x and 2 at every layer.
+
+    Propagated through the recursion (``_one_point_moments``), not differenced: SCIENCE.md §5.
+    """
+    q, c, p, _ = _one_point_moments(x, layer, sigma_b)
+    return q, c, p
+
+
+def breakpoint_density(x: np.ndarray, layer: int, sigma_b: float) -> np.ndarray:
+    """Kac–Rice density of zeros of one layer-ℓ neuron's pre-activation, ρ(x) = √(qp − c²)/(πq) (SCIENCE.md §5).
+
+    Equals the Cauchy density σ/(π(x² + σ²)) with σ = ``knot_scale(layer, sigma_b)``. Zero for σ_b = 0 (the
+    process then vanishes only at x = 0, a point mass the density does not carry).
+    """
+    q, _, _, det = _one_point_moments(x, layer, sigma_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q > 0, np.sqrt(det) / (np.pi * q), 0.0)
+
+
+def knot_scale(layer: int, sigma_b: float) -> float:
+    """Scale of the Cauchy law of layer-ℓ knots: σ_b·√(ℓ/2), from ρ = √(2ℓ)σ_b/(π(2x² + ℓσ_b²)) (He scaling)."""
+    _check(layer, sigma_b)
+    return float(sigma_b) * np.sqrt(int(layer) / 2)
+
+
+def knot_cdf(x: np.ndarray, layer: int, sigma_b: float) -> np.ndarray:
+    """∫_{−∞}^x ρ = ½ + arctan(x/σ)/π, σ = ``knot_scale``: the limiting law of a layer-ℓ knot's position.
+
+    Also the probability-integral transform that maps layer-ℓ knots to Uniform(0, 1) in the limit, which is
+    how the figures show the tails (K6). Requires σ_b > 0.
+    """
+    scale = knot_scale(layer, sigma_b)
+    if scale == 0:
+        raise ValueError("sigma_b: the knot law needs sigma_b > 0 (with sigma_b = 0 every knot is at x = 0)")
+    return 0.5 + np.arctan(np.asarray(x, dtype=np.float64) / scale) / np.pi

@@ -17,6 +17,24 @@ COV_NETWORKS = dict(
         aligned_counts(COV["networks"], len(COV["widths"]), "covariance", "widths"),
     )
 )
+# K6: the deepest equal-width cells of COV["knot_experiment"] at the covariance stage's σ_b, every width.
+_knot_cells = {
+    c: cell
+    for c, cell in CELLS.items()
+    if cell.experiment == COV["knot_experiment"]
+    and len(set(cell.widths)) == 1
+    and cell.sigma_b == COV["sigma_b"]
+}
+if not _knot_cells or COV["sigma_b"] <= 0:
+    raise ValueError(
+        f"covariance.knot_experiment: {COV['knot_experiment']!r} has no equal-width cells at"
+        f" covariance.sigma_b = {COV['sigma_b']} (> 0 needed)"
+    )
+_knot_depth = max(cell.depth for cell in _knot_cells.values())
+KNOT_LAW_CELLS = sorted(
+    (c for c, cell in _knot_cells.items() if cell.depth == _knot_depth),
+    key=lambda c: CELLS[c].widths[0],
+)
 BIAS = config["bias_ablation"]
 BIAS_CELLS = [c for c, cell in CELLS.items() if cell.experiment == BIAS["experiment"]]
 if not BIAS_CELLS:

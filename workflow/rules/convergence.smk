@@ -62,6 +62,15 @@ rule claims:
         layers=rules.convergence.output.layers,
         probes=rules.lines.output.cells,
         probe_rates=rules.lines.output.rates,
+        cov_kernel=expand(
+            "results/verification/covariance/width{width}.csv", width=COV["widths"]
+        ),
+        cov_derivatives=expand(
+            "results/verification/covariance/width{width}_derivatives.csv",
+            width=COV["widths"],
+        ),
+        cov_rates="results/stats/covariance_rates.csv",
+        knot_law="results/stats/knot_law.csv",
     output:
         csv="results/tables/claims.csv",
         tex="results/tables/claims.tex",
@@ -76,4 +85,6 @@ rule claims:
     shell:
         "relu1d claims --counts {input.counts} --cells {input.cells} --layers {input.layers}"
         " --probes {input.probes} --probe-rates {input.probe_rates}"
+        " --covariance-kernel {input.cov_kernel} --covariance-derivatives {input.cov_derivatives}"
+        " --covariance-rates {input.cov_rates} --knot-law {input.knot_law}"
         " --lines-experiment {params.lines} --output {output.csv} > {log} 2>&1"

@@ -1,0 +1,136 @@
+"""Where the knots fall: layer-ℓ knot positions against the Kac–Rice density (SCIENCE.md §5, claim K6).
+
+In the infinite-width limit a layer-ℓ neuron's knots (zeros of its pre-activation) have the density
+ρ_ℓ(x) = √(qp − c²)/(πq), a Cauchy law of scale σ_b·√(ℓ/2) (``relu1d.theory``), and ∫ρ_ℓ = 1. Its CDF maps the knots
+to u = F_ℓ(x) ∈ (0, 1), uniform under the law: the transformed axis shows the tails, where a raw histogram would
+not. Layer 1 is exactly Cauchy at any width (x = −b/w with b, w independent centred Gaussians).
+
+Knots of one network are dependent (they share the layers below), so the network is the resampling unit: the
+Kolmogorov–Smirnov statistic D = sup |F̂ − U| of the pooled u's gets its p-value from a cluster bootstrap of the
+centred process sup |F̂* − F̂| (resampling networks; valid for any within-network dependence), and histogram bars
+get ratio-estimator standard errors over networks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from relu1d.theory import knot_cdf
+
+N_BOOTSTRAP = 999
+PIT_BINS = 40
+#: Half-width and bins of the bounded-window view (in x, for σ_b = 1 the scales σ_b·√(ℓ/2) are 0.7–2).
+WINDOW = 6.0
+WINDOW_BINS = 48
+_CHUNK = 2_000_000  # bootstrap replicates × knots held at once
+
+
+def ks_statistic(u: np.ndarray) -> float:
+    """D = sup_t |F̂(t) − t| of a sample u in [0, 1] against Uniform(0, 1) (both sides of every jump)."""
+    u = np.sort(np.asarray(u, dtype=np.float64))
+    m = u.size
+    if m == 0:
+        return float("nan")
+    i = np.arange(1, m + 1)
+    return float(max(np.max(i / m - u), np.max(u - (i - 1) / m)))
+
+
+def cluster_ks_test(
+    u: np.ndarray, network: np.ndarray, networks: int, key: str, n_boot: int = N_BOOTSTRAP
+) -> tuple[float, float]:
+    """(D, p): the KS statistic of the pooled sample and its p-value under the cluster bootstrap.
+
+    Replicate b reweights network j by w_bj ~ Multinomial(N, 1/N) (networks without knots included); its ECDF is
+    F*_b(t) = Σ_{u_i ≤ t} w_{b,net(i)} / Σ_i w_{b,net(i)}, and p = (1 + #{sup |F*_b − F̂| ≥ D})/(B + 1).
+    Both ECDFs jump only at the pooled sample points, so each sup is a maximum over those points.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    network = np.asarray(network, dtype=np.int64)
+    if u.size == 0:
+        return float("nan"), float("nan")
+    order = np.argsort(u, kind="stable")
+    u, network = u[order], network[order]
+    last_of_tie = np.append(u[1:] != u[:-1], True)
+    d = ks_statistic(u)
+    f_hat = (np.arange(1, u.size + 1) / u.size)[last_of_tie]
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little"))
+    weights = rng.multinomial(networks, np.full(networks, 1.0 / networks), size=n_boot).astype(np.float64)
+    exceed = 0
+    step = max(1, _CHUNK // u.size)
+    for start in range(0, n_boot, step):
+        w = weights[start : start + step][:, network]  # (b, m): each knot weighted by its network's draw
+        cum = np.cumsum(w, axis=1)
+        total = cum[:, -1:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sup = np.max(np.abs(cum[:, last_of_tie] / total - f_hat), axis=1)
+        exceed += int(np.count_nonzero(np.where(total[:, 0] > 0, sup, np.inf) >= d))
+    return d, (1 + exceed) / (n_boot + 1)
+
+
+def _binned_fraction(
+    values: np.ndarray, network: np.ndarray, networks: int, edges: np.ndarray, total_per_network: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fraction of all knots in each bin, Σ_j c_jb / Σ_j t_j, with its ratio-estimator SE over networks."""
+    bins = np.searchsorted(edges, values, side="right") - 1
+    inside = (bins >= 0) & (bins < edges.size - 1)
+    counts = np.zeros((networks, edges.size - 1))
+    np.add.at(counts, (network[inside], bins[inside]), 1.0)
+    total = total_per_network.sum()
+    frac = counts.sum(axis=0) / total
+    resid = counts - frac[None, :] * total_per_network[:, None]
+    se = np.sqrt(networks / max(networks - 1, 1) * np.sum(resid**2, axis=0)) / total
+    return frac, se
+
+
+def knot_law_tables(
+    knots: pd.DataFrame, width: int, depth: int, sigma_b: float, networks: int, key: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per layer of one equal-width cell: the KS test of the knots against the Kac–Rice law (``tests``), and
+    histograms on the transformed axis u = F_ℓ(x) and on the window (−WINDOW, WINDOW) against the law
+    (``histograms``)."""
+    tests, hists = [], []
+    ident = {"width": width, "depth": depth, "sigma_b": sigma_b, "networks": networks}
+    for layer in range(1, depth + 1):
+        sel = knots[knots["layer"] == layer]
+        x = sel["position"].to_numpy(np.float64)
+        net = sel["index"].to_numpy(np.int64)
+        u = knot_cdf(x, layer, sigma_b)
+        d, p = cluster_ks_test(u, net, networks, f"{key}/layer{layer}")
+        tests.append(
+            ident
+            | {
+                "layer": layer,
+                "knots": int(x.size),
+                "knots_per_neuron": x.size / (networks * width),
+                "ks_d": d,
+                "p_value": p,
+            }
+        )
+        per_net = np.bincount(net, minlength=networks).astype(np.float64)
+        if x.size == 0:
+            continue
+        for axis, values, edges in (
+            ("pit", u, np.linspace(0.0, 1.0, PIT_BINS + 1)),
+            ("window", x, np.linspace(-WINDOW, WINDOW, WINDOW_BINS + 1)),
+        ):
+            frac, se = _binned_fraction(values, net, networks, edges, per_net)
+            width_bin = np.diff(edges)
+            law = np.diff(edges) if axis == "pit" else np.diff(knot_cdf(edges, layer, sigma_b))
+            hists.append(
+                pd.DataFrame(
+                    ident
+                    | {
+                        "layer": layer,
+                        "axis": axis,
+                        "lo": edges[:-1],
+                        "hi": edges[1:],
+                        "density": frac / width_bin,
+                        "se": se / width_bin,
+                        "law": law / width_bin,
+                    }
+                )
+            )
+    return pd.DataFrame(tests), pd.concat(hists, ignore_index=True) if hists else pd.DataFrame()
