@@ -126,6 +126,51 @@ def test_pipeline_commands_and_their_errors(tmp_path):
     differ = _run("compare-counts", "--reference", str(counts), "--other", str(tmp_path / "c3.parquet"))
     assert differ.returncode == 2 and "1 of 5 networks differ" in differ.stderr
 
+    # Stage 4 (K6) on these counts; then its errors.
+    law = _run(
+        "knot-law",
+        "--counts",
+        str(counts),
+        "--knots",
+        str(knots),
+        "--tests",
+        str(tmp_path / "t.csv"),
+        "--histograms",
+        str(tmp_path / "h.csv"),
+    )
+    assert law.returncode == 0, law.stderr
+    assert len(pd.read_csv(tmp_path / "t.csv")) == 2 and (tmp_path / "h.csv").exists()
+    mismatch = _run(
+        "knot-law",
+        "--counts",
+        str(counts),
+        str(counts),
+        "--knots",
+        str(knots),
+        "--tests",
+        str(tmp_path / "t2.csv"),
+        "--histograms",
+        str(tmp_path / "h2.csv"),
+    )
+    assert mismatch.returncode == 2 and "2 count tables but 1 knot tables" in mismatch.stderr
+    assert not (tmp_path / "t2.csv").exists() and not (tmp_path / "h2.csv").exists()
+
+
+def test_covariance_stage_writes_three_tables_or_none(tmp_path):
+    outs = [tmp_path / f"{name}.csv" for name in ("kernel", "derivatives", "bias")]
+    common = ["covariance", "--width", "8", "--depth", "3", "--sigma-b", "1", "--networks", "12", "--seed", "1"]
+    flags = ["--output", str(outs[0]), "--derivatives", str(outs[1]), "--bias", str(outs[2])]
+    ok = _run(*common, "--grid", "-1", "0", "2", *flags)
+    assert ok.returncode == 0, ok.stderr
+    assert all(p.exists() for p in outs)
+    rates = _run("covariance-rates", str(outs[2]), "-o", str(tmp_path / "rates.csv"))
+    assert rates.returncode == 0 and (tmp_path / "rates.csv").exists()
+    for p in outs:
+        p.unlink()
+    bad = _run(*common, "--grid", "1", "1", *flags)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "grid" in bad.stderr
+    assert not any(p.exists() for p in outs)
+
 
 def test_design_from_pilot_counts(tmp_path):
     import pandas as pd

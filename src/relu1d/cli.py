@@ -295,8 +295,13 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
     from relu1d.report import convergence_numbers, covariance_numbers, macros
 
     cells, rates = pd.read_csv(args.cells), pd.read_csv(args.rates)
-    covariance = _read_csvs(args.covariance)
-    write_text(args.output, macros(convergence_numbers(cells, rates) | covariance_numbers(covariance)))
+    covariance = covariance_numbers(
+        _read_csvs(args.covariance),
+        _read_csvs(args.covariance_derivatives),
+        pd.read_csv(args.covariance_rates),
+        pd.read_csv(args.knot_law),
+    )
+    write_text(args.output, macros(convergence_numbers(cells, rates) | covariance))
     print(f"wrote {args.output}")
     return 0
 
@@ -429,7 +434,10 @@ def _parser() -> argparse.ArgumentParser:
     num = sub.add_parser("numbers", help="write numbers.tex (LaTeX macros) for the report")
     num.add_argument("--cells", required=True)
     num.add_argument("--rates", required=True)
-    num.add_argument("--covariance", nargs="+", required=True)
+    num.add_argument("--covariance", nargs="+", required=True, help="kernel tables (relu1d covariance)")
+    num.add_argument("--covariance-derivatives", nargs="+", required=True)
+    num.add_argument("--covariance-rates", required=True)
+    num.add_argument("--knot-law", required=True)
     num.add_argument("-o", "--output", required=True)
     num.set_defaults(func=_cmd_numbers)
     return parser

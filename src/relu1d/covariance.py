@@ -191,6 +191,7 @@ def bias_rates(bias: pd.DataFrame) -> pd.DataFrame:
                 "exponent": fit["alpha"],
                 "exponent_lo": fit["alpha_lo"],
                 "exponent_hi": fit["alpha_hi"],
+                "log_amplitude": fit["log_c"],
                 "widths_resolved": len(resolved),
                 "sign": int(np.sign(resolved["corr_error"]).sum()) if len(resolved) else 0,
                 "largest_width": int(widest["width"]),

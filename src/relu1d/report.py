@@ -95,14 +95,47 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame) -> dict[str, s
     return out
 
 
-def covariance_numbers(table: pd.DataFrame) -> dict[str, str]:
-    """K5 numbers: largest |z| and the fraction of |z| > 3, overall and on the diagonal (the exact recursion)."""
-    diag = table[table["diagonal"]]
+def covariance_numbers(
+    kernel: pd.DataFrame, derivatives: pd.DataFrame, rates: pd.DataFrame, knot_law: pd.DataFrame
+) -> dict[str, str]:
+    """K5 and K6 numbers: the joint test of the exact moments, the bias exponent of the deepest layer, and the KS
+    tests of the knot law at the largest width."""
+    from relu1d.claims import K6_LEVEL
+    from relu1d.covariance import bonferroni_bound, exact_moment_scores
+
+    exact = exact_moment_scores(kernel, derivatives).abs()
+    deep = rates.loc[rates["layer"].idxmax()]
+    fitted = rates[np.isfinite(rates["exponent"])]
+    widest = knot_law[knot_law["width"] == knot_law["width"].max()]
+    off = kernel[~kernel["diagonal"]]
     return {
-        "CovMaxAbsZ": fmt(float(table["z"].abs().max()), 3),
-        "CovDiagMaxAbsZ": fmt(float(diag["z"].abs().max()), 3),
-        "CovFracAbove": fmt(100 * float((table["z"].abs() > 3).mean()), 2),
-        "CovWidths": ", ".join(str(w) for w in sorted(table["width"].unique())),
-        "CovLayers": str(int(table["layer"].max())),
-        "CovPairs": str(len(table)),
+        "CovWidths": ", ".join(str(w) for w in sorted(kernel["width"].unique())),
+        "CovNetworks": ", ".join(str(n) for n in kernel.groupby("width")["networks"].first()),
+        "CovLayers": str(int(kernel["layer"].max())),
+        "CovPairs": str(len(kernel)),
+        "CovExactEntries": str(len(exact)),
+        "CovExactMaxAbsZ": fmt(float(exact.max()), 3),
+        "CovExactBound": fmt(bonferroni_bound(len(exact)), 3),
+        "CovOffMaxAbsZNarrow": fmt(float(off.loc[off["width"] == off["width"].min(), "corr_z"].abs().max()), 3),
+        "CovOffMaxAbsZWide": fmt(float(off.loc[off["width"] == off["width"].max(), "corr_z"].abs().max()), 3),
+        "CovBiasLayer": str(int(deep["layer"])),
+        "CovBiasExponent": fmt(float(deep["exponent"]), 3),
+        "CovBiasExponentLo": fmt(float(deep["exponent_lo"]), 3),
+        "CovBiasExponentHi": fmt(float(deep["exponent_hi"]), 3),
+        "CovBiasFittedLayers": f"{int(fitted['layer'].min())}--{int(fitted['layer'].max())}" if len(fitted) else "none",
+        "CovBiasExponentRange": (
+            f"{fmt(float(fitted['exponent'].min()), 2)} to {fmt(float(fitted['exponent'].max()), 2)}"
+            if len(fitted)
+            else "n/a"
+        ),
+        "CovBiasAtLargest": fmt(float(deep["error_at_largest"]), 2),
+        "CovBiasSEAtLargest": fmt(float(deep["se_at_largest"]), 2),
+        "KnotWidth": str(int(widest["width"].iloc[0])),
+        "KnotNetworks": str(int(widest["networks"].iloc[0])),
+        "KnotMaxD": fmt(float(widest["ks_d"].max()), 2),
+        "KnotMinP": fmt(float(widest["p_value"].min()), 2),
+        "KnotLevel": fmt(K6_LEVEL / len(widest), 2),
+        "KnotPerNeuronMin": fmt(float(widest["knots_per_neuron"].min()), 4),
+        "KnotPerNeuronMax": fmt(float(widest["knots_per_neuron"].max()), 4),
+        "KnotFirstLayerMinP": fmt(float(knot_law.loc[knot_law["layer"] == 1, "p_value"].min()), 2),
     }

@@ -1,11 +1,17 @@
 # %% [markdown]
-# # Covariance recursion at finite width (claim K5)
+# # The Gaussian-process machinery at finite width (claims K5, K6)
 #
-# Monte Carlo pre-activation second moments (`relu1d covariance`) against the NNGP recursion
-# (`relu1d.theory.nngp_kernel`). Plots and tabulates only.
+# K5: Monte Carlo pre-activation moments (`relu1d covariance`) against the NNGP recursion (`relu1d.theory`), and
+# the finite-width bias fitted by `relu1d covariance-rates`. K6: knot positions from the exact counts against the
+# Kac–Rice density (`relu1d knot-law`). Plots and tabulates only.
 
 # %% tags=["parameters"]
-tables = "results/verification/covariance/width8.csv"
+kernel = "results/verification/covariance/width8.csv"
+derivatives = "results/verification/covariance/width8_derivatives.csv"
+bias = "results/verification/covariance/width8_bias.csv"
+rates = "results/stats/covariance_rates.csv"
+knot_law = "results/stats/knot_law.csv"
+knot_histograms = "results/stats/knot_histograms.csv"
 figures = "results/figures"
 table_dir = "results/tables"
 
@@ -23,97 +29,263 @@ from scipy import stats
 
 from relu1d.plotting import save_figure, save_table
 
+
+def read(paths):
+    return pd.concat([pd.read_csv(p) for p in paths.split(",")], ignore_index=True)
+
+
 sns.set_theme(context="paper", style="whitegrid")
-cov = pd.concat([pd.read_csv(p) for p in tables.split(",")], ignore_index=True)
+cov, der, bias_table = read(kernel), read(derivatives), read(bias)
+rate_table, law, hist = pd.read_csv(rates), pd.read_csv(knot_law), pd.read_csv(knot_histograms)
 Path(figures).mkdir(parents=True, exist_ok=True)
-widest = cov["width"].max()
+widest, narrowest, deepest = cov["width"].max(), cov["width"].min(), cov["layer"].max()
+layer_colours = dict(
+    zip(sorted(cov["layer"].unique()), sns.color_palette("viridis", cov["layer"].nunique()), strict=True)
+)
 
 # %% [markdown]
-# ## Variance V^ℓ(x) = 2x² + ℓσ_b²: Monte Carlo (widest network) vs recursion
+# ## One-point moments, exact at every width: Var z = 2x² + ℓσ_b², Cov(z, z′) = 2x, Var z′ = 2
 
 # %%
-diag = cov[cov["diagonal"] & (cov["width"] == widest)]
-fig, ax = plt.subplots(figsize=(6, 4))
-for colour, (layer, g) in zip(
-    sns.color_palette("viridis", diag["layer"].nunique()), diag.groupby("layer"), strict=True
-):
-    g = g.sort_values("x")
-    ax.errorbar(g["x"], g["mc"], yerr=1.96 * g["se"], fmt="o", ms=3, color=colour, label=f"ℓ = {layer} (MC)")
-    ax.plot(g["x"], g["analytic"], color=colour, lw=1)
-ax.set_xscale("symlog", linthresh=1.0)
-ax.set_yscale("log")
-ax.set_xlabel("input x")
-ax.set_ylabel("Var z^ℓ(x)")
-ax.set_title(f"width {widest}; lines: recursion, points: Monte Carlo ± 95% CI", fontsize=8)
-ax.legend(ncol=2, fontsize=7)
+diag = cov[cov["diagonal"] & (cov["width"] == widest)].rename(columns={"x": "input"})
+moments = [("Var z^ℓ(x)", diag)] + [
+    (label, der[(der["moment"] == name) & (der["width"] == widest)].rename(columns={"x": "input"}))
+    for name, label in (("cov_z_dz", "Cov(z^ℓ(x), ∂z^ℓ(x))"), ("var_dz", "Var ∂z^ℓ(x)"))
+]
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+for ax, (label, table) in zip(axes, moments, strict=True):
+    for layer, g in table.groupby("layer"):
+        g = g.sort_values("input")
+        ax.errorbar(
+            g["input"], g["mc"], yerr=1.96 * g["se"], fmt="o", ms=3, color=layer_colours[layer], label=f"ℓ = {layer}"
+        )
+        ax.plot(g["input"], g["analytic"], color=layer_colours[layer], lw=1)
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_xlabel("input x")
+    ax.set_ylabel(label)
+axes[0].legend(ncol=2, fontsize=6)
+fig.suptitle(f"width {widest}: Monte Carlo ± 95% CI (points) vs the recursion (lines)", fontsize=9)
 save_figure(fig, figures, "covariance_variance")
 
 # %% [markdown]
-# ## Standardised errors z = (MC − K)/SE, all entries, per width; N(0, 1) for reference
+# ## Standardised errors: the exact moments per width against N(0, 1); off-diagonal correlations
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4))
-grid = np.linspace(-5, 5, 201)
-for colour, (width, g) in zip(sns.color_palette("magma", cov["width"].nunique()), cov.groupby("width"), strict=True):
-    ax.hist(
-        g["z"].clip(-6, 6),
-        bins=np.linspace(-6, 6, 41),
-        density=True,
-        histtype="step",
-        color=colour,
-        label=f"n = {width}",
-    )
-ax.plot(grid, stats.norm.pdf(grid), color="grey", ls="--", label="N(0, 1)")
-ax.set_xlabel("z-score of K^ℓ(x, x′) (clipped to ±6)")
-ax.set_ylabel("density")
-ax.legend(fontsize=7)
+exact = pd.concat([cov.loc[cov["diagonal"], ["width", "z"]], der[["width", "z"]]], ignore_index=True)
+off = cov[~cov["diagonal"]]
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+grid = np.linspace(-6, 6, 241)
+palette = dict(zip(sorted(cov["width"].unique()), sns.color_palette("magma", cov["width"].nunique()), strict=True))
+for ax, (table, column, title) in zip(
+    axes,
+    (
+        (exact, "z", "exact moments (variances, Cov(z, z′), Var z′)"),
+        (off, "corr_z", "off-diagonal correlations (infinite-width limit)"),
+    ),
+    strict=True,
+):
+    for width, g in table.groupby("width"):
+        ax.hist(
+            g[column].clip(-6, 6),
+            bins=np.linspace(-6, 6, 41),
+            density=True,
+            histtype="step",
+            color=palette[width],
+            label=f"n = {width}",
+        )
+    ax.plot(grid, stats.norm.pdf(grid), color="grey", ls="--", label="N(0, 1)")
+    ax.set_xlabel("z-score (clipped to ±6)")
+    ax.set_title(title, fontsize=8)
+axes[0].set_ylabel("density")
+axes[1].legend(fontsize=7)
 save_figure(fig, figures, "covariance_zscores")
 
 # %% [markdown]
-# ## Finite-width error of off-diagonal entries vs width, per layer
-#
-# On the correlation scale, |MC − K|/√(K(x,x)K(x′,x′)); dashed: the mean |error| that Monte Carlo noise alone
-# would give (√(2/π)·SE on the same scale). Points above it are finite-width bias.
+# ## Finite-width bias of the correlation vs width, per layer, with the fitted power laws
 
 # %%
-off = cov[~cov["diagonal"]].assign(abs_err=lambda d: d["scaled_error"].abs(), noise=lambda d: d["scaled_se"])
-bias = off.groupby(["width", "layer"], as_index=False)[["abs_err", "noise"]].mean()
-noise = off.groupby("width", as_index=False)["noise"].mean()
-fig, ax = plt.subplots(figsize=(6, 4))
-sns.lineplot(data=bias, x="width", y="abs_err", hue="layer", marker="o", palette="viridis", legend="full", ax=ax)
-ax.plot(noise["width"], np.sqrt(2 / np.pi) * noise["noise"], color="black", ls="--", label="noise level")
+fig, ax = plt.subplots(figsize=(6, 4.2))
+fits = rate_table.set_index("layer")
+n_line = np.geomspace(bias_table["width"].min(), bias_table["width"].max(), 50)
+for layer, g in bias_table.groupby("layer"):
+    fit = fits.loc[layer]
+    if not np.isfinite(fit["exponent"]):
+        continue
+    colour = layer_colours[layer]
+    label = f"ℓ = {layer}: a = {fit['exponent']:.2f}"
+    ax.errorbar(g["width"], -g["corr_error"], yerr=1.96 * g["se"], fmt="o-", ms=3, lw=0.8, color=colour, label=label)
+    ax.plot(n_line, np.exp(fit["log_amplitude"]) * n_line ** fit["exponent"], color=colour, ls=":", lw=1)
+ref = bias_table[bias_table["layer"] == deepest]
+ax.plot(n_line, -ref["corr_error"].iloc[0] * ref["width"].iloc[0] / n_line, color="black", ls="--", lw=1, label="∝ 1/n")
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.set_xlabel("width n")
-ax.set_ylabel("mean |MC − K| / √(K(x,x)K(x′,x′)) (off-diagonal)")
-ax.legend(fontsize=7, ncol=2)
+ax.set_ylabel("−(MC − NNGP) correlation, mean over pairs x ≠ x′")
+ax.set_title("layers with ≥ 3 resolved widths (the others: table covariance_summary)", fontsize=8)
+ax.legend(fontsize=6, ncol=2)
 save_figure(fig, figures, "covariance_bias")
 
 # %% [markdown]
-# ## Summary table
+# ## Correlation heatmaps at the deepest layer: recursion, Monte Carlo, difference in standard errors
 
 # %%
-summary = (
-    cov.groupby(["width", "layer"])
-    .agg(
-        networks=("networks", "first"),
-        max_abs_z=("z", lambda z: z.abs().max()),
-        frac_abs_z_above_3=("z", lambda z: (z.abs() > 3).mean()),
-        mean_abs_scaled_error=("scaled_error", lambda r: r.abs().mean()),
-    )
-    .reset_index()
+fig, axes = plt.subplots(2, 3, figsize=(11, 7))
+labels = [f"{v:g}" for v in sorted(cov["x"].unique())]
+for row, width in zip(axes, (narrowest, widest), strict=True):
+    g = cov[(cov["width"] == width) & (cov["layer"] == deepest)]
+    full = pd.concat([g, g.rename(columns={"x": "x2", "x2": "x"})]).drop_duplicates(["x", "x2"])
+    mats = {
+        "NNGP recursion": full.pivot(index="x", columns="x2", values="corr_analytic"),
+        "Monte Carlo": full.pivot(index="x", columns="x2", values="corr_mc"),
+        "(MC − NNGP)/SE": full.pivot(index="x", columns="x2", values="corr_z"),
+    }
+    for ax, (title, mat) in zip(row, mats.items(), strict=True):
+        diff = title.startswith("(")
+        sns.heatmap(
+            mat,
+            ax=ax,
+            cmap="vlag" if diff else "viridis",
+            center=0 if diff else None,
+            vmin=None if diff else -1,
+            vmax=None if diff else 1,
+            annot=diff,
+            fmt=".1f",
+            annot_kws={"fontsize": 5},
+            xticklabels=labels,
+            yticklabels=labels,
+            square=True,
+            cbar_kws={"shrink": 0.7},
+        )
+        ax.set_title(f"n = {width}, ℓ = {deepest}: {title}", fontsize=8)
+        ax.set_xlabel("x′")
+        ax.set_ylabel("x")
+save_figure(fig, figures, "covariance_heatmaps")
+
+# %% [markdown]
+# ## K6: knots per layer on the transformed axis u = F_ℓ(x) (uniform under the Kac–Rice law), selected widths
+
+# %%
+law_widths = sorted(law["width"].unique())
+shown = [w for w in (law_widths[0], 16, 64, law_widths[-1]) if w in law_widths]
+shown = sorted(set(shown))
+width_colours = dict(zip(shown, sns.color_palette("magma", len(shown) + 1), strict=False))
+layers = sorted(law["layer"].unique())
+ncols = 4
+nrows = int(np.ceil(len(layers) / ncols))
+
+
+def histogram_grid(axis, xlabel, name):
+    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 2.8 * nrows), squeeze=False, sharex=True)
+    for ax, layer in zip(axes.flat, layers, strict=False):
+        for width in shown:
+            g = hist[(hist["axis"] == axis) & (hist["layer"] == layer) & (hist["width"] == width)]
+            mid = (g["lo"] + g["hi"]) / 2
+            ax.stairs(
+                g["density"],
+                np.append(g["lo"], g["hi"].iloc[-1]),
+                color=width_colours[width],
+                lw=1,
+                label=f"n = {width}",
+            )
+            ax.errorbar(mid, g["density"], yerr=1.96 * g["se"], fmt="none", color=width_colours[width], lw=0.5)
+        g = hist[(hist["axis"] == axis) & (hist["layer"] == layer) & (hist["width"] == shown[-1])]
+        ax.stairs(g["law"], np.append(g["lo"], g["hi"].iloc[-1]), color="black", ls="--", lw=1, label="Kac–Rice")
+        ax.set_title(f"layer {layer}", fontsize=8)
+        ax.set_xlabel(xlabel)
+    for ax in axes.flat[len(layers) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=6)
+    save_figure(fig, figures, name)
+
+
+histogram_grid("pit", "u = F_ℓ(x)", "knot_density_pit")
+
+# %% [markdown]
+# ## K6: the same knots on a bounded window, against the density ρ_ℓ(x) (bin averages)
+
+# %%
+histogram_grid("window", "x", "knot_density_window")
+
+# %% [markdown]
+# ## K6: KS distance to the Kac–Rice law vs width, per layer (filled: rejected at 0.05/L, cluster bootstrap)
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 4.2))
+level = 0.05 / len(layers)
+for layer, g in law.groupby("layer"):
+    colour = layer_colours.get(layer, "grey")
+    ax.plot(g["width"], g["ks_d"], "-", color=colour, lw=0.8, label=f"ℓ = {layer}")
+    rejected = g["p_value"] < level
+    ax.scatter(g["width"][rejected], g["ks_d"][rejected], color=colour, s=14)
+    ax.scatter(g["width"][~rejected], g["ks_d"][~rejected], facecolors="white", edgecolors=colour, s=14)
+top = law[law["layer"] == layers[-1]].sort_values("width")
+ax.plot(
+    top["width"], top["ks_d"].iloc[0] * top["width"].iloc[0] / top["width"], color="black", ls="--", lw=1, label="∝ 1/n"
 )
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.set_xlabel("width n")
+ax.set_ylabel("KS distance D of layer-ℓ knots")
+ax.legend(fontsize=6, ncol=2)
+save_figure(fig, figures, "knot_ks")
+
+# %% [markdown]
+# ## Tables
+
+# %%
+exact_max = exact.assign(abs_z=exact["z"].abs()).groupby("width")["abs_z"].max()
+summary = bias_table.merge(
+    off.groupby(["width", "layer"])["corr_z"].agg(lambda z: z.abs().max()).rename("max_corr_z").reset_index(),
+    on=["width", "layer"],
+).assign(exact_max_z=lambda t: t["width"].map(exact_max))[
+    ["width", "networks", "layer", "corr_error", "se", "max_corr_z", "exact_max_z"]
+]
 save_table(
     summary.rename(
         columns={
             "width": "n",
             "layer": "ℓ",
-            "max_abs_z": "max |z|",
-            "frac_abs_z_above_3": "frac |z|>3",
-            "mean_abs_scaled_error": "mean |scaled err.|",
+            "corr_error": "corr. error",
+            "se": "SE",
+            "max_corr_z": "max |z| off-diag.",
+            "exact_max_z": "max |z| exact (all ℓ)",
         }
     ),
     table_dir,
     "covariance_summary",
-    caption="Monte Carlo vs NNGP recursion per width and layer: largest |z| and mean |error| on the correlation scale.",
+    caption=(
+        "Monte Carlo vs NNGP recursion per width and layer: mean off-diagonal correlation error (MC − NNGP) with its "
+        "jackknife SE, the largest off-diagonal |z|, and the largest |z| of the moments exact at every width."
+    ),
+)
+save_table(
+    rate_table[
+        ["layer", "exponent", "exponent_lo", "exponent_hi", "widths_resolved", "error_at_largest", "se_at_largest"]
+    ].rename(
+        columns={
+            "layer": "ℓ",
+            "exponent": "a",
+            "exponent_lo": "a lo",
+            "exponent_hi": "a hi",
+            "widths_resolved": "widths",
+            "error_at_largest": "error at largest n",
+            "se_at_largest": "SE",
+        }
+    ),
+    table_dir,
+    "covariance_rates",
+    caption=(
+        "Finite-width bias of the off-diagonal correlation, |error| ∝ n^a per layer "
+        "(95% CI; fitted on the widths whose error is resolved)."
+    ),
+)
+largest = law[law["width"] == law["width"].max()]
+save_table(
+    largest[["width", "networks", "layer", "knots", "knots_per_neuron", "ks_d", "p_value"]].rename(
+        columns={"width": "n", "layer": "ℓ", "knots_per_neuron": "knots per neuron", "ks_d": "KS D", "p_value": "p"}
+    ),
+    table_dir,
+    "knot_law",
+    caption="Layer-ℓ knots at the largest width against the Kac–Rice law: KS distance and cluster-bootstrap p-value.",
 )

@@ -102,13 +102,21 @@ FIGURES = {
     ],
     "bias": ["bias_ablation"],
     "lines": ["lines_density", "lines_distance", "lines_distance_1d"],
-    "covariance": ["covariance_variance", "covariance_zscores", "covariance_bias"],
+    "covariance": [
+        "covariance_variance",
+        "covariance_zscores",
+        "covariance_bias",
+        "covariance_heatmaps",
+        "knot_density_pit",
+        "knot_density_window",
+        "knot_ks",
+    ],
 }
 TABLES = {
     "convergence": ["convergence_cells", "convergence_rates"],
     "bias": ["bias_ablation"],
     "lines": ["lines_cells", "lines_rates"],
-    "covariance": ["covariance_summary"],
+    "covariance": ["covariance_summary", "covariance_rates", "knot_law"],
 }
 
 

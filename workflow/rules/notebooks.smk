@@ -32,9 +32,12 @@ rule notebook_convergence:
 rule notebook_covariance:
     input:
         source=NOTEBOOK_DIR / "covariance.py",
-        tables=expand(
-            "results/verification/covariance/width{width}.csv", width=COV["widths"]
-        ),
+        kernel=rules.claims.input.cov_kernel,
+        derivatives=rules.claims.input.cov_derivatives,
+        bias=rules.covariance_rates.input,
+        rates=rules.covariance_rates.output,
+        knot_law=rules.knot_law.output.tests,
+        knot_histograms=rules.knot_law.output.histograms,
     output:
         figure_outputs("covariance"),
         table_outputs("covariance"),
@@ -48,9 +51,21 @@ rule notebook_covariance:
     conda:
         ENV
     params:
-        tables=lambda wc, input: ",".join(input.tables),
+        kernel=lambda wc, input: ",".join(input.kernel),
+        derivatives=lambda wc, input: ",".join(input.derivatives),
+        bias=lambda wc, input: ",".join(input.bias),
     shell:
-        papermill({"tables": "{params.tables}", "table_dir": "results/tables"})
+        papermill(
+            {
+                "kernel": "{params.kernel}",
+                "derivatives": "{params.derivatives}",
+                "bias": "{params.bias}",
+                "rates": "{input.rates}",
+                "knot_law": "{input.knot_law}",
+                "knot_histograms": "{input.knot_histograms}",
+                "table_dir": "results/tables",
+            }
+        )
 
 
 rule notebook_bias:

@@ -5,7 +5,10 @@ rule numbers:
     input:
         cells=rules.convergence.output.cells,
         rates=rules.convergence.output.rates,
-        covariance=rules.notebook_covariance.input.tables,
+        covariance=rules.notebook_covariance.input.kernel,
+        derivatives=rules.notebook_covariance.input.derivatives,
+        cov_rates=rules.covariance_rates.output,
+        knot_law=rules.knot_law.output.tests,
     output:
         "results/paper/numbers.tex",
     log:
@@ -15,7 +18,8 @@ rule numbers:
         ENV
     shell:
         "relu1d numbers --cells {input.cells} --rates {input.rates} --covariance {input.covariance}"
-        " --output {output} > {log} 2>&1"
+        " --covariance-derivatives {input.derivatives} --covariance-rates {input.cov_rates}"
+        " --knot-law {input.knot_law} --output {output} > {log} 2>&1"
 
 
 rule paper:
