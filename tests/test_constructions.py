@@ -1,15 +1,22 @@
 """Arora et al. zig-zag compositions: exact counts (p+1)^k on [0, M] and over ℝ."""
 
+from fractions import Fraction
+
+import numpy as np
 import pytest
 
-from relu1d import count_regions
+from relu1d import count_regions, sample_network
 from relu1d.constructions import (
+    min_units_one_hidden_layer,
+    pwl_network,
+    zigzag,
     zigzag_interval,
     zigzag_pieces_on_interval,
     zigzag_pieces_on_line,
     zigzag_power,
+    zigzag_rational,
 )
-from relu1d.exact import count_regions_exact
+from relu1d.exact import count_rational_parameters, count_regions_exact
 
 
 @pytest.mark.parametrize("p", [1, 2, 3])
@@ -39,3 +46,77 @@ def test_zigzag_rejects_bad_parameters():
         zigzag_power(0, 2)
     with pytest.raises(ValueError, match="k must be"):
         zigzag_power(2, 0)
+
+
+def _random_pwl(rng: np.random.Generator, pieces: int, flat: str = "") -> tuple[np.ndarray, np.ndarray, float]:
+    """Dyadic breakpoints, slopes and value (exact in float64); consecutive slopes differ (a genuine p-piece f)."""
+    t = np.cumsum(rng.integers(1, 9, size=pieces - 1)) / 4.0 - 5.0
+    s = rng.integers(-12, 13, size=pieces) / 8.0
+    for i in range(1, pieces):
+        while s[i] == s[i - 1] or (s[i] == 0 and i == pieces - 1 and flat != "right"):
+            s[i] = rng.integers(-12, 13) / 8.0
+    if flat == "left":
+        s[0] = 0.0 if s[1] != 0 else s[0]
+    if flat == "right":
+        s[-1] = 0.0 if s[-2] != 0 else s[-1]
+    return t, s, float(rng.integers(-8, 9) / 4.0)
+
+
+@pytest.mark.parametrize("flat", ["", "left", "right"])
+def test_pwl_network_has_exactly_the_pieces_of_its_function(flat):
+    rng = np.random.default_rng(len(flat))
+    for pieces in range(2, 13):
+        t, s, y = _random_pwl(rng, pieces, flat)
+        net = pwl_network(t, s, y)
+        expected_units = pieces - 1 if (s[0] == 0 or s[-1] == 0) else pieces
+        assert net.widths == (expected_units,)
+        exact = count_regions_exact(net)
+        assert exact.linear_regions == pieces
+        assert [float(b) for b in exact.breakpoints] == list(t)
+        assert float(exact.slopes[0]) == s[0] and float(exact.slopes[-1]) == s[-1]
+        assert net(np.array([t[0]]))[0] == y
+        assert count_regions(net).linear_regions == pieces
+
+
+def test_fewer_units_cannot_reach_p_pieces():
+    for pieces in range(3, 10):
+        assert min_units_one_hidden_layer(pieces) == pieces - 1
+        for seed in range(20):
+            net = sample_network((pieces - 2,), 1.0, seed=(pieces, seed))
+            assert count_regions(net).linear_regions <= pieces - 1 < pieces
+    with pytest.raises(ValueError, match="increasing"):
+        pwl_network([1.0, 0.0], [1.0, 2.0, 3.0], 0.0)
+    with pytest.raises(ValueError, match="slopes"):
+        pwl_network([1.0], [1.0], 0.0)
+
+
+@pytest.mark.parametrize(
+    "a", [(0.5, 0.25, 0.25), (0.25, 0.25, 0.25, 0.125, 0.125), (0.125, 0.875), (0.25, 0.5, 0.125, 0.125)]
+)
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_general_zigzag_counts(a, k):
+    p = len(a) - 1
+    net = zigzag(a, k, height=4.0)
+    result = count_regions(net)
+    assert result.restrict(0.0, 4.0).linear_regions == zigzag_pieces_on_interval(p, k)
+    assert result.linear_regions == zigzag_pieces_on_line(p, k)
+    if k <= 2:
+        assert count_regions_exact(net).linear_regions == zigzag_pieces_on_line(p, k)
+
+
+def test_general_zigzag_any_rational_simplex_point_is_exact():
+    rng = np.random.default_rng(3)
+    for _ in range(8):
+        parts = rng.integers(1, 30, size=rng.integers(2, 5))
+        a = [Fraction(int(v), int(parts.sum())) for v in parts]
+        p = len(a) - 1
+        for k in (1, 2, 3):
+            weights, biases = zigzag_rational(a, k, height=Fraction(7, 3))
+            exact = count_rational_parameters(weights, biases)
+            assert exact.linear_regions == zigzag_pieces_on_line(p, k)
+            assert exact.restrict(Fraction(0), Fraction(7, 3)).linear_regions == zigzag_pieces_on_interval(p, k)
+    # the same a rounded to floats is a different function: its exact count may exceed (p+1)^k (see module doc)
+    with pytest.raises(ValueError, match="summing to 1"):
+        zigzag((0.5, 0.6), 2)
+    with pytest.raises(ValueError, match="summing to 1"):
+        zigzag_rational([Fraction(1, 2), Fraction(1, 3)], 2)

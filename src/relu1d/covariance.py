@@ -100,60 +100,71 @@ def covariance_tables(cell: Cell, grid: np.ndarray) -> dict[str, pd.DataFrame]:
     per_net = [network_moments(cell.network(i), grid) for i in range(cell.networks)]
     m_all, c_all, p_all = (np.stack(a) for a in zip(*per_net, strict=True))
     (m, m_se), (c, c_se), (p, p_se) = _mean_se(m_all), _mean_se(c_all), _mean_se(p_all)
-    ell = np.arange(1, cell.depth + 1)
+    layers = range(1, cell.depth + 1)
     iu, ju = np.triu_indices(grid.size)
-    off_u, off_j = np.triu_indices(grid.size, 1)
-    corr, corr_se = _grouped_jackknife(m_all, lambda a: _correlations(a, iu, ju), JACKKNIFE_GROUPS)
-    errors = lambda a: _correlations(a, off_u, off_j) - corr_analytic_off  # noqa: E731
+    off = iu != ju
+    analytic = np.stack([nngp_kernel(grid[iu], grid[ju], ell, cell.sigma_b) for ell in layers])  # (L, pairs)
+    scale = np.stack(
+        [np.sqrt(variance(grid[iu], ell, cell.sigma_b) * variance(grid[ju], ell, cell.sigma_b)) for ell in layers]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr_analytic = np.where(scale > 0, analytic / scale, 0.0)
+
+    def correlation_statistics(mean_m: np.ndarray) -> np.ndarray:
+        """(L, pairs + 1): the MC correlations, then their error averaged over the off-diagonal pairs."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = _correlations(mean_m, iu, ju)
+        return np.column_stack([r, (r - corr_analytic)[:, off].mean(axis=1)])
+
+    stat, stat_se = _grouped_jackknife(m_all, correlation_statistics, JACKKNIFE_GROUPS)
     ident = {"width": cell.widths[0], "sigma_b": cell.sigma_b, "networks": cell.networks}
-    kernel, derivs, corr_analytic_all = [], [], []
-    for layer in ell:
-        k = nngp_kernel(grid[iu], grid[ju], int(layer), cell.sigma_b)
-        scale = np.sqrt(variance(grid[iu], int(layer), cell.sigma_b) * variance(grid[ju], int(layer), cell.sigma_b))
-        corr_analytic_all.append(np.where(scale > 0, k / np.where(scale > 0, scale, 1.0), 0.0))
-        mc, se = m[layer - 1][iu, ju], m_se[layer - 1][iu, ju]
+    kernel, derivs = [], []
+    for ell in layers:
+        mc, se = m[ell - 1][iu, ju], m_se[ell - 1][iu, ju]
+        corr, corr_se = stat[ell - 1, :-1], np.where(off, stat_se[ell - 1, :-1], 0.0)  # diagonal: 1 by construction
         kernel.append(
             pd.DataFrame(
                 ident
                 | {
-                    "layer": layer,
+                    "layer": ell,
                     "x": grid[iu],
                     "x2": grid[ju],
-                    "diagonal": iu == ju,
+                    "diagonal": ~off,
                     "mc": mc,
                     "se": se,
-                    "analytic": k,
-                    "z": _z(mc, k, se),
-                    "corr_mc": corr[layer - 1],
-                    "corr_se": corr_se[layer - 1],
-                    "corr_analytic": corr_analytic_all[-1],
+                    "analytic": analytic[ell - 1],
+                    "z": _z(mc, analytic[ell - 1], se),
+                    "corr_mc": corr,
+                    "corr_se": corr_se,
+                    "corr_analytic": corr_analytic[ell - 1],
+                    "corr_z": np.where(off, _z(corr, corr_analytic[ell - 1], corr_se), 0.0),
                 }
             )
         )
-        _, c_theory, p_theory = derivative_moments(grid, int(layer), cell.sigma_b)
-        for name, mc_, se_, th in (("cov_z_dz", c, c_se, c_theory), ("var_dz", p, p_se, p_theory)):
+        _, c_theory, p_theory = derivative_moments(grid, ell, cell.sigma_b)
+        for name, mean, sem, theory in (("cov_z_dz", c, c_se, c_theory), ("var_dz", p, p_se, p_theory)):
             derivs.append(
                 pd.DataFrame(
                     ident
                     | {
-                        "layer": layer,
+                        "layer": ell,
                         "moment": name,
                         "x": grid,
-                        "mc": mc_[layer - 1],
-                        "se": se_[layer - 1],
-                        "analytic": th,
-                        "z": _z(mc_[layer - 1], th, se_[layer - 1]),
+                        "mc": mean[ell - 1],
+                        "se": sem[ell - 1],
+                        "analytic": theory,
+                        "z": _z(mean[ell - 1], theory, sem[ell - 1]),
                     }
                 )
             )
-    kernel_table = pd.concat(kernel, ignore_index=True)
-    kernel_table["corr_z"] = _z(kernel_table["corr_mc"], kernel_table["corr_analytic"], kernel_table["corr_se"])
-    kernel_table.loc[kernel_table["diagonal"], ["corr_se", "corr_z"]] = [0.0, 0.0]  # 1 by construction
-    off_mask = iu != ju
-    corr_analytic_off = np.stack(corr_analytic_all)[:, off_mask]
-    mean_err, mean_err_se = _grouped_jackknife(m_all, lambda a: errors(a).mean(axis=-1), JACKKNIFE_GROUPS)
-    bias = pd.DataFrame(ident | {"layer": ell, "pairs": int(off_mask.sum()), "corr_error": mean_err, "se": mean_err_se})
-    return {"kernel": kernel_table, "derivatives": pd.concat(derivs, ignore_index=True), "bias": bias}
+    bias = pd.DataFrame(
+        ident | {"layer": list(layers), "pairs": int(off.sum()), "corr_error": stat[:, -1], "se": stat_se[:, -1]}
+    )
+    return {
+        "kernel": pd.concat(kernel, ignore_index=True),
+        "derivatives": pd.concat(derivs, ignore_index=True),
+        "bias": bias,
+    }
 
 
 def _z(mc: np.ndarray, analytic: np.ndarray, se: np.ndarray) -> np.ndarray:

@@ -120,7 +120,13 @@ def count_regions_exact(
         weights[0] = [[sum((wij * vj for wij, vj in zip(row, v, strict=True)), Fraction(0))] for row in w1]
     elif net.n_in != 1:
         raise ValueError(f"count_regions_exact: the network has {net.n_in} inputs; give a line")
+    return count_rational_parameters(weights, biases)
 
+
+def count_rational_parameters(weights: list[list[list[Fraction]]], biases: list[list[Fraction]]) -> ExactCount:
+    """Exact region structure over ℝ of the one-input network with these rational parameters (W¹ of shape n₁ × 1,
+    …, output 1 × n_L): for networks whose intended weights are not floats (e.g. zig-zags with any rational a)."""
+    widths = tuple(len(b) for b in biases[:-1])
     points: list[Fraction] = []  # partition of ℝ; intervals are (points[k-1], points[k])
     pieces: list[list[Piece]] = [[(Fraction(1), Fraction(0))]]  # per input neuron, per interval: x itself
     layer_changes: list[list[tuple[Fraction, int]]] = []
@@ -146,7 +152,7 @@ def count_regions_exact(
     values = tuple(f_pieces[index[t]][0] * t + f_pieces[index[t]][1] for t in knots)
     slopes = (*tuple(f_pieces[index[t]][0] for t in knots), f_pieces[-1][0])
     return ExactCount(
-        widths=net.widths,
+        widths=widths,
         knots=tuple(knots),
         breakpoints=tuple(breakpoints),
         values=values,
