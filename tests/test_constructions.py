@@ -1,11 +1,15 @@
 """Arora et al. zig-zag compositions: exact counts (p+1)^k on [0, M] and over ℝ."""
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from relu1d import count_regions, sample_network
+from relu1d.arora import a1_table, a2_table, a3_table, min_size_by_piece_bound, piece_bound, tradeoff_table
+from relu1d.claims import arora_verdicts
 from relu1d.constructions import (
     min_units_one_hidden_layer,
     pwl_network,
@@ -120,3 +124,39 @@ def test_general_zigzag_any_rational_simplex_point_is_exact():
         zigzag((0.5, 0.6), 2)
     with pytest.raises(ValueError, match="summing to 1"):
         zigzag_rational([Fraction(1, 2), Fraction(1, 3)], 2)
+
+
+def test_piece_bound_and_the_size_it_implies():
+    assert piece_bound((3,)) == 4 and piece_bound((2, 2)) == 2 * 3 * 2 and piece_bound((4, 5, 6)) == 4 * 5 * 5 * 6
+    # brute force over all width vectors of a given total size
+    for depth in (1, 2, 3):
+        for pieces in (5, 17, 60):
+            s = min_size_by_piece_bound(pieces, depth)
+            best = {
+                total: max(
+                    piece_bound(w) for w in itertools.product(range(1, total + 1), repeat=depth) if sum(w) == total
+                )
+                for total in range(depth, s + 1)
+            }
+            assert best[s] >= pieces and all(best[t] < pieces for t in range(depth, s))
+
+
+def test_arora_tables_and_verdicts():
+    a1 = a1_table([2, 5, 13], 3, seed=1)
+    assert (a1["counted"] == a1["pieces"]).all() and a1["counted_rational"].isna().sum() == 3  # p = 13 > 12
+    a2 = a2_table({1: 3, 2: 2}, [(1, 2)], 2)
+    assert (a2["on_interval"] == a2["on_interval_formula"]).all() and len(a2) == 7
+    trade = tradeoff_table([2, 3], count_up_to=2)
+    assert trade["deep_pieces_counted"].iloc[0] == 16 and np.isnan(trade["deep_pieces_counted"].iloc[1])
+    assert (trade["shallow_size_by_a3_bound"] >= trade["shallow_size_thm32"]).all()
+    counts = pd.DataFrame(
+        {"cell": ["c", "c"], "experiment": "e", "widths": [[4, 4], [4, 4]], "linear_regions": [9, 12]}
+    )
+    a3 = a3_table(counts, a2)
+    assert a3.loc[0, "bound"] == 2 * 5 * 4 and a3.loc[0, "max_pieces"] == 12 and len(a3) == 1 + len(a2)
+    verdicts = arora_verdicts(a1, a2, trade, a3)
+    assert {c: v for c, (_, v) in verdicts.items()} == {"A1": "supported", "A2": "supported", "A3": "supported"}
+    over = a3.assign(max_pieces=a3["bound"] + 1)
+    assert arora_verdicts(a1, a2, trade, over)["A3"][1] == "not supported"
+    wrong = a2.assign(on_line=a2["on_line"] + 1)
+    assert arora_verdicts(a1, wrong, trade, a3)["A2"][1] == "not supported"

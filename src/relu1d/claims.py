@@ -65,6 +65,16 @@ RULES = {
         f"KS test, p ≥ {K6_LEVEL:g}/L) and every KS distance D ≤ {K6_MAX_D:g}; not supported if a layer rejects "
         f"with D > {K6_MAX_D:g}; else inconclusive"
     ),
+    "A1": (
+        "supported if every built one-hidden-layer network of a random p-piece PWL function has exactly p pieces "
+        "(float engine, and rational arithmetic for small p), its breakpoints where the function's are, and at most "
+        "p units (p − 1 with a flat end); else not supported"
+    ),
+    "A2": (
+        "supported if every zig-zag composition (equal spacing and rational a) has exactly (p+1)^k pieces on [0, M] "
+        "and the stated count over ℝ, and every deep trade-off network counted has k^{k²} pieces; else not supported"
+    ),
+    "A3": "supported if no counted network has more pieces than 2^{k−1}(w₁+1)w₂⋯w_k; else not supported",
     "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ/N"),
     "H2": _scaling_rule("d: distance from a random input to the nearest breakpoint", "E[d] ∝ N^γ", -1, "E[d]·N"),
 }
@@ -76,6 +86,9 @@ STATEMENTS = {
     "K4": "σ_b = 0 gives at most 2 linear regions",
     "K5": "pre-activations follow the NNGP variance and covariance recursions in the infinite-width limit",
     "K6": "layer-ℓ knots have the Kac–Rice density of the limiting process, ∫ρ = 1 knot per neuron",
+    "A1": "a continuous PWL function with p pieces is one hidden layer of ≤ p ReLUs (p − 1 with a flat end piece)",
+    "A2": "the k-fold zig-zag composition has (p+1)^k pieces on [0, M]; depth buys pieces exponentially cheaper",
+    "A3": "a network with hidden widths w₁…w_k has at most 2^{k−1}(w₁+1)w₂⋯w_k pieces",
     "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
     "H2": "the mean distance to the nearest region boundary is ∝ 1/N",
 }
@@ -177,6 +190,41 @@ def k6_verdict(tests: pd.DataFrame) -> tuple[str, str]:
     return value, "supported" if not rejected.any() and widest["ks_d"].max() <= K6_MAX_D else "inconclusive"
 
 
+def arora_verdicts(a1: pd.DataFrame, a2: pd.DataFrame, tradeoff: pd.DataFrame, a3: pd.DataFrame) -> dict:
+    """A1–A3 (RULES) on the tables of ``relu1d.arora``."""
+    rational = a1["counted_rational"].dropna()
+    a1_ok = (
+        (a1["counted"] == a1["pieces"]).all()
+        and (rational == a1.loc[rational.index, "pieces"]).all()
+        and a1["breakpoints_match"].all()
+        and (a1["units"] <= a1["units_allowed"]).all()
+    )
+    a1_value = (
+        f"{int((a1['counted'] == a1['pieces']).sum())}/{len(a1)} functions (p = {a1['pieces'].min()}–"
+        f"{a1['pieces'].max()}) counted at exactly p pieces; {len(rational)} also in rational arithmetic; units = p "
+        f"(p − 1 with a flat end) in {int((a1['units'] == a1['units_allowed']).sum())}/{len(a1)}"
+    )
+    exact = (a2["on_interval"] == a2["on_interval_formula"]) & (a2["on_line"] == a2["on_line_formula"])
+    counted = tradeoff.dropna(subset=["deep_pieces_counted"])
+    deep_ok = bool((counted["deep_pieces_counted"].astype(float) == counted["deep_pieces"].astype(float)).all())
+    a2_value = (
+        f"{int(exact.sum())}/{len(exact)} zig-zags equal the formulas (up to {int(a2['on_interval'].max())} pieces); "
+        f"deep nets k = {', '.join(str(int(k)) for k in counted['k'])}: "
+        f"{', '.join(str(int(v)) for v in counted['deep_pieces_counted'])} pieces counted"
+    )
+    worst = a3.loc[a3["ratio"].idxmax()]
+    a3_value = (
+        f"{len(a3)} cells/constructions; largest count/bound {worst['ratio']:.3g} ({worst['name']}); random cells: "
+        f"largest {a3.loc[a3['source'] != 'zigzag', 'ratio'].max():.2g}"
+    )
+    verdict = {True: "supported", False: "not supported"}
+    return {
+        "A1": (a1_value, verdict[bool(a1_ok)]),
+        "A2": (a2_value, verdict[bool(exact.all() and deep_ok)]),
+        "A3": (a3_value, verdict[bool((a3["max_pieces"] <= a3["bound"]).all())]),
+    }
+
+
 #: H1/H2: (fitted exponent column, per-neuron column, the exponent the claim predicts).
 SCALING = {"H1": ("density_exponent", "density_per_neuron", 1), "H2": ("distance_exponent", "distance_times_n", -1)}
 
@@ -243,11 +291,12 @@ def claims_table(
     exact_z: pd.Series,
     bias_rates: pd.DataFrame,
     knot_tests: pd.DataFrame,
+    arora: dict[str, pd.DataFrame],
     experiment: str,
     lines_experiment: str,
 ) -> pd.DataFrame:
-    """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), H1–H2 (on ``lines_experiment``):
-    claim, statement, rule, measured, verdict."""
+    """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), A1–A3 (``arora``: tables of
+    ``relu1d.arora``), H1–H2 (on ``lines_experiment``): claim, statement, rule, measured, verdict."""
     results = {
         "K1": k1_verdict(cells, experiment),
         "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
@@ -255,6 +304,7 @@ def claims_table(
         "K4": k4_verdict(counts),
         "K5": k5_verdict(exact_z, bias_rates),
         "K6": k6_verdict(knot_tests),
+        **arora_verdicts(arora["a1"], arora["a2"], arora["tradeoff"], arora["a3"]),
         "H1": scaling_verdict(probes, probe_fits, lines_experiment, "H1"),
         "H2": scaling_verdict(probes, probe_fits, lines_experiment, "H2"),
     }

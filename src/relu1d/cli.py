@@ -212,6 +212,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
         exact_moment_scores(_read_csvs(args.covariance_kernel), _read_csvs(args.covariance_derivatives)),
         pd.read_csv(args.covariance_rates),
         pd.read_csv(args.knot_law),
+        {name: pd.read_csv(getattr(args, f"arora_{name}")) for name in ("a1", "a2", "tradeoff", "a3")},
         args.experiment,
         args.lines_experiment,
     )
@@ -285,6 +286,37 @@ def _cmd_knot_law(args: argparse.Namespace) -> int:
     write_csv(tests_table, args.tests)
     write_csv(pd.concat(hists, ignore_index=True), args.histograms)
     print(tests_table[["width", "layer", "knots_per_neuron", "ks_d", "p_value"]].to_string(index=False))
+    return 0
+
+
+def _cmd_arora(args: argparse.Namespace) -> int:
+    from relu1d.arora import a1_table, a2_table, a3_table, tradeoff_table
+    from relu1d.counting import read_counts
+    from relu1d.io import write_csv
+
+    if any(p < 2 for p in args.a1_pieces):
+        raise ValueError(f"arora: --a1-pieces must be >= 2, got {args.a1_pieces}")
+    zigzag = {}
+    for item in args.zigzag:
+        p, _, k = item.partition(":")
+        if not (p.isdigit() and k.isdigit() and int(p) >= 1 and int(k) >= 1):
+            raise ValueError(f"arora: --zigzag takes P:KMAX pairs with P, KMAX >= 1, got {item!r}")
+        zigzag[int(p)] = int(k)
+    rational = []
+    for item in args.rational_a:
+        parts = item.split("/")
+        if len(parts) < 2 or not all(v.isdigit() and int(v) > 0 for v in parts):
+            raise ValueError(f"arora: --rational-a takes positive integer parts like 2/3/4, got {item!r}")
+        rational.append(tuple(int(v) for v in parts))
+    tables = {"a1": a1_table(args.a1_pieces, args.a1_functions, args.seed)}
+    tables["a2"] = a2_table(zigzag, rational, args.rational_k)
+    tables["tradeoff"] = tradeoff_table(args.tradeoff_k, args.tradeoff_count_up_to)
+    tables["a3"] = a3_table(read_counts(args.counts), tables["a2"])
+    for name, table in tables.items():  # all computed before any is written
+        write_csv(table, getattr(args, name))
+    a3 = tables["a3"]
+    print(f"A1: {int((tables['a1']['counted'] == tables['a1']['pieces']).sum())}/{len(tables['a1'])} exact")
+    print(f"A3: largest count/bound {a3['ratio'].max():.3g} over {len(a3)} cells and constructions")
     return 0
 
 
@@ -416,7 +448,7 @@ def _parser() -> argparse.ArgumentParser:
     lines.add_argument("--rates", required=True)
     lines.set_defaults(func=_cmd_lines)
 
-    claims = sub.add_parser("claims", help="claims table K1-K6, H1-H2 with verdict rules (CSV + LaTeX)")
+    claims = sub.add_parser("claims", help="claims table K1-K6, A1-A3, H1-H2 with verdict rules (CSV + LaTeX)")
     claims.add_argument("--counts", nargs="+", required=True)
     claims.add_argument("--cells", required=True)
     claims.add_argument("--layers", required=True)
@@ -426,10 +458,26 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--covariance-derivatives", nargs="+", required=True, help="derivative-moment tables")
     claims.add_argument("--covariance-rates", required=True, help="bias exponents (relu1d covariance-rates)")
     claims.add_argument("--knot-law", required=True, help="knot-law tests (relu1d knot-law --tests)")
+    for name in ("a1", "a2", "tradeoff", "a3"):
+        claims.add_argument(f"--arora-{name}", required=True, help=f"{name} table of relu1d arora")
     claims.add_argument("--experiment", default="equal_width", help="the main equal-width experiment")
     claims.add_argument("--lines-experiment", default="lines", help="the n_in > 1 experiment of claims H1/H2")
     claims.add_argument("-o", "--output", required=True, help="claims .csv (and .tex beside it)")
     claims.set_defaults(func=_cmd_claims)
+
+    arora = sub.add_parser("arora", help="claims A1-A3 (Arora et al. 2018): constructions and the piece bound")
+    arora.add_argument("--counts", nargs="+", required=True, help="count tables checked against the A3 bound")
+    arora.add_argument("--a1-pieces", nargs="+", type=_positive_int, required=True)
+    arora.add_argument("--a1-functions", type=_positive_int, required=True)
+    arora.add_argument("--seed", type=int, required=True)
+    arora.add_argument("--zigzag", nargs="+", required=True, help="P:KMAX, equal-spacing zig-zags to count")
+    arora.add_argument("--rational-a", nargs="+", required=True, help="a as integer parts, e.g. 2/3/4")
+    arora.add_argument("--rational-k", type=_positive_int, required=True)
+    arora.add_argument("--tradeoff-k", nargs="+", type=_positive_int, required=True)
+    arora.add_argument("--tradeoff-count-up-to", type=int, required=True)
+    for name in ("a1", "a2", "tradeoff", "a3"):
+        arora.add_argument(f"--{name}", required=True, help=f"{name} table (CSV)")
+    arora.set_defaults(func=_cmd_arora)
 
     num = sub.add_parser("numbers", help="write numbers.tex (LaTeX macros) for the report")
     num.add_argument("--cells", required=True)

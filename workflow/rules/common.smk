@@ -35,6 +35,7 @@ KNOT_LAW_CELLS = sorted(
     (c for c, cell in _knot_cells.items() if cell.depth == _knot_depth),
     key=lambda c: CELLS[c].widths[0],
 )
+CONSTRUCTIONS = config["constructions"]
 BIAS = config["bias_ablation"]
 BIAS_CELLS = [c for c, cell in CELLS.items() if cell.experiment == BIAS["experiment"]]
 if not BIAS_CELLS:
@@ -101,6 +102,7 @@ FIGURES = {
         "convergence_survival",
     ],
     "bias": ["bias_ablation"],
+    "constructions": ["arora_bound"],
     "lines": ["lines_density", "lines_distance", "lines_distance_1d"],
     "covariance": [
         "covariance_variance",
@@ -115,6 +117,7 @@ FIGURES = {
 TABLES = {
     "convergence": ["convergence_cells", "convergence_rates"],
     "bias": ["bias_ablation"],
+    "constructions": ["arora_a1", "arora_a2", "arora_tradeoff"],
     "lines": ["lines_cells", "lines_rates"],
     "covariance": ["covariance_summary", "covariance_rates", "knot_law"],
 }

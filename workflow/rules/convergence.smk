@@ -71,6 +71,10 @@ rule claims:
         ),
         cov_rates="results/stats/covariance_rates.csv",
         knot_law="results/stats/knot_law.csv",
+        arora_a1=rules.arora.output.a1,
+        arora_a2=rules.arora.output.a2,
+        arora_tradeoff=rules.arora.output.tradeoff,
+        arora_a3=rules.arora.output.a3,
     output:
         csv="results/tables/claims.csv",
         tex="results/tables/claims.tex",
@@ -87,4 +91,6 @@ rule claims:
         " --probes {input.probes} --probe-rates {input.probe_rates}"
         " --covariance-kernel {input.cov_kernel} --covariance-derivatives {input.cov_derivatives}"
         " --covariance-rates {input.cov_rates} --knot-law {input.knot_law}"
+        " --arora-a1 {input.arora_a1} --arora-a2 {input.arora_a2}"
+        " --arora-tradeoff {input.arora_tradeoff} --arora-a3 {input.arora_a3}"
         " --lines-experiment {params.lines} --output {output.csv} > {log} 2>&1"

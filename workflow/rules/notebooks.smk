@@ -88,6 +88,36 @@ rule notebook_bias:
         papermill({"table": "{input.table}"})
 
 
+rule notebook_constructions:
+    input:
+        source=NOTEBOOK_DIR / "constructions.py",
+        a1=rules.arora.output.a1,
+        a2=rules.arora.output.a2,
+        tradeoff=rules.arora.output.tradeoff,
+        a3=rules.arora.output.a3,
+    output:
+        figure_outputs("constructions"),
+        table_outputs("constructions"),
+        notebook="results/notebooks/constructions.ipynb",
+        html="results/notebooks/constructions.html",
+    log:
+        notebook="results/logs/notebooks/constructions.ipynb",
+        stderr="results/logs/notebooks/constructions.log",
+    benchmark:
+        "results/benchmarks/notebooks/constructions.tsv"
+    conda:
+        ENV
+    shell:
+        papermill(
+            {
+                "a1": "{input.a1}",
+                "a2": "{input.a2}",
+                "tradeoff": "{input.tradeoff}",
+                "a3": "{input.a3}",
+            }
+        )
+
+
 rule notebook_lines:
     input:
         source=NOTEBOOK_DIR / "lines.py",
