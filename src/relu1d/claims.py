@@ -213,9 +213,11 @@ def arora_verdicts(a1: pd.DataFrame, a2: pd.DataFrame, tradeoff: pd.DataFrame, a
         f"{', '.join(str(int(v)) for v in counted['deep_pieces_counted'])} pieces counted"
     )
     worst = a3.loc[a3["ratio"].idxmax()]
+    deep_random = a3[(a3["source"] != "zigzag") & a3["widths"].astype(str).str.contains("x")]
     a3_value = (
-        f"{len(a3)} cells/constructions; largest count/bound {worst['ratio']:.3g} ({worst['name']}); random cells: "
-        f"largest {a3.loc[a3['source'] != 'zigzag', 'ratio'].max():.2g}"
+        f"{len(a3)} cells/constructions; largest count/bound {worst['ratio']:.3g} ({worst['name']}; one hidden "
+        f"layer with σ_b > 0 reaches w + 1 exactly); random cells with ≥ 2 hidden layers: largest "
+        f"{deep_random['ratio'].max():.2g}"
     )
     verdict = {True: "supported", False: "not supported"}
     return {
