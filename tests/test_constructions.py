@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.arora import a1_table, a2_table, a3_table, min_size_by_piece_bound, piece_bound, tradeoff_table
+from relu1d.arora import (
+    a1_table,
+    a2_table,
+    a3_table,
+    min_size_by_piece_bound,
+    piece_bound,
+    random_dyadic_pwl,
+    tradeoff_table,
+)
 from relu1d.claims import arora_verdicts
 from relu1d.constructions import (
     min_units_one_hidden_layer,
@@ -52,25 +60,11 @@ def test_zigzag_rejects_bad_parameters():
         zigzag_power(2, 0)
 
 
-def _random_pwl(rng: np.random.Generator, pieces: int, flat: str = "") -> tuple[np.ndarray, np.ndarray, float]:
-    """Dyadic breakpoints, slopes and value (exact in float64); consecutive slopes differ (a genuine p-piece f)."""
-    t = np.cumsum(rng.integers(1, 9, size=pieces - 1)) / 4.0 - 5.0
-    s = rng.integers(-12, 13, size=pieces) / 8.0
-    for i in range(1, pieces):
-        while s[i] == s[i - 1] or (s[i] == 0 and i == pieces - 1 and flat != "right"):
-            s[i] = rng.integers(-12, 13) / 8.0
-    if flat == "left":
-        s[0] = 0.0 if s[1] != 0 else s[0]
-    if flat == "right":
-        s[-1] = 0.0 if s[-2] != 0 else s[-1]
-    return t, s, float(rng.integers(-8, 9) / 4.0)
-
-
 @pytest.mark.parametrize("flat", ["", "left", "right"])
 def test_pwl_network_has_exactly_the_pieces_of_its_function(flat):
     rng = np.random.default_rng(len(flat))
     for pieces in range(2, 13):
-        t, s, y = _random_pwl(rng, pieces, flat)
+        t, s, y = random_dyadic_pwl(rng, pieces, flat)
         net = pwl_network(t, s, y)
         expected_units = pieces - 1 if (s[0] == 0 or s[-1] == 0) else pieces
         assert net.widths == (expected_units,)

@@ -55,6 +55,24 @@ def min_size_by_piece_bound(pieces: int, depth: int) -> int:
 A1_RATIONAL_UP_TO = 12
 
 
+def random_dyadic_pwl(
+    rng: np.random.Generator, pieces: int, flat_end: str = ""
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Breakpoints, slopes and f(t₁) of a random continuous PWL function with exactly ``pieces`` pieces (consecutive
+    slopes differ), all dyadic so that float64 holds them exactly; ``flat_end`` "left"/"right" zeroes that end's
+    slope (unless its neighbour is already 0)."""
+    t = np.cumsum(rng.integers(1, 9, size=pieces - 1)) / 4.0
+    s = rng.integers(-16, 17, size=pieces) / 8.0
+    for j in range(1, pieces):
+        while s[j] == s[j - 1]:
+            s[j] = rng.integers(-16, 17) / 8.0
+    if flat_end == "left" and s[1] != 0:
+        s[0] = 0.0
+    elif flat_end == "right" and s[-2] != 0:
+        s[-1] = 0.0
+    return t, s, float(rng.integers(-8, 9)) / 4.0
+
+
 def a1_table(pieces: list[int], functions: int, seed: int) -> pd.DataFrame:
     """A1: for each p, ``functions`` random dyadic PWL functions (a third with a flat end), built and counted
     by the float engine, and for p ≤ A1_RATIONAL_UP_TO in rational arithmetic too."""
@@ -62,16 +80,8 @@ def a1_table(pieces: list[int], functions: int, seed: int) -> pd.DataFrame:
     rows = []
     for p in pieces:
         for i in range(functions):
-            t = np.cumsum(rng.integers(1, 9, size=p - 1)) / 4.0
-            s = rng.integers(-16, 17, size=p) / 8.0
-            for j in range(1, p):  # consecutive slopes differ: a genuine p-piece function
-                while s[j] == s[j - 1]:
-                    s[j] = rng.integers(-16, 17) / 8.0
-            if i % 3 == 1 and s[1] != 0:
-                s[0] = 0.0
-            elif i % 3 == 2 and s[-2] != 0:
-                s[-1] = 0.0
-            net = pwl_network(t, s, float(rng.integers(-8, 9)) / 4.0)
+            t, s, value = random_dyadic_pwl(rng, p, ("", "left", "right")[i % 3])
+            net = pwl_network(t, s, value)
             result = count_regions(net)
             flat = bool(s[0] == 0 or s[-1] == 0)
             rows.append(

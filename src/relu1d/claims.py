@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from relu1d.covariance import bonferroni_bound
+
 #: K1 equivalence margin on E[R]/(Σn+1) at the largest configured width of each depth.
 K1_MARGIN = 0.01
 #: K2 equivalence margin on E[X_{ℓ,i}] at the largest width, every layer.
@@ -158,8 +160,6 @@ def k4_verdict(counts: pd.DataFrame) -> tuple[str, str]:
 def k5_verdict(exact_z: pd.Series, rates: pd.DataFrame) -> tuple[str, str]:
     """K5 (RULES["K5"]): ``exact_z`` are the z-scores of the exactly-known moments (covariance.exact_moment_scores),
     ``rates`` the per-layer bias exponents (covariance.bias_rates)."""
-    from relu1d.covariance import bonferroni_bound
-
     z = exact_z.abs()
     bound = bonferroni_bound(len(z), K5_LEVEL)
     deepest = rates.loc[rates["layer"].idxmax()]

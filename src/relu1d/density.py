@@ -13,11 +13,10 @@ get ratio-estimator standard errors over networks.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 
+from relu1d.stats import rng_for
 from relu1d.theory import knot_cdf
 
 N_BOOTSTRAP = 999
@@ -61,7 +60,7 @@ def cluster_ks_test(
     counts, totals = cum[:, :-1], cum[:, -1]
     f_hat = counts.sum(axis=0) / totals.sum()
     d_grid = np.max(np.abs(f_hat - t))
-    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little"))
+    rng = rng_for(key)
     weights = rng.multinomial(networks, np.full(networks, 1.0 / networks), size=n_boot).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         f_star = (weights @ counts) / (weights @ totals)[:, None]

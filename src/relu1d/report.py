@@ -11,6 +11,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from relu1d.claims import K6_LEVEL
+from relu1d.covariance import bonferroni_bound, exact_moment_scores
+
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 _MACRO = re.compile(r"^[A-Za-z]+$")
 
@@ -100,9 +103,6 @@ def covariance_numbers(
 ) -> dict[str, str]:
     """K5 and K6 numbers: the joint test of the exact moments, the bias exponent of the deepest layer, and the KS
     tests of the knot law at the largest width."""
-    from relu1d.claims import K6_LEVEL
-    from relu1d.covariance import bonferroni_bound, exact_moment_scores
-
     exact = exact_moment_scores(kernel, derivatives).abs()
     deep = rates.loc[rates["layer"].idxmax()]
     fitted = rates[np.isfinite(rates["exponent"])]

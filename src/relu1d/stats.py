@@ -31,7 +31,7 @@ class MeanCI:
     n: int
 
 
-def _rng_for(key: str) -> np.random.Generator:
+def rng_for(key: str) -> np.random.Generator:
     """A generator seeded from a string key (cell id, statistic), never from time or worker."""
     return np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little"))
 
@@ -48,7 +48,7 @@ def bootstrap_mean(values: np.ndarray, key: str, n_boot: int = N_BOOTSTRAP, conf
     se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
     if x.size == 1 or np.all(x == x[0]):
         return MeanCI(mean, 0.0 if x.size > 1 else se, mean, mean, int(x.size))
-    rng = _rng_for(key)
+    rng = rng_for(key)
     means = np.empty(n_boot)
     step = max(1, 2_000_000 // x.size)  # bounded memory: resample in blocks of ≤ 2e6 draws
     for start in range(0, n_boot, step):
@@ -118,7 +118,7 @@ def layer_summary(counts: pd.DataFrame) -> pd.DataFrame:
         widths = list(group.iloc[0]["widths"])
         knots = np.stack(group["knots_per_layer"].to_numpy()).astype(np.float64)
         survived = np.stack(group["breakpoints_per_layer"].to_numpy()).astype(np.float64)
-        rng = _rng_for(f"{cell}/survival")
+        rng = rng_for(f"{cell}/survival")
         boot = rng.integers(0, knots.shape[0], size=(N_BOOTSTRAP, knots.shape[0]))
         for ell, width in enumerate(widths, start=1):
             per_neuron = bootstrap_mean(knots[:, ell - 1] / width, f"{cell}/X/{ell}")
