@@ -2,30 +2,35 @@
 
 Prints, per architecture, our count time and the time numpy takes for the very matrix products the
 engine performs (H·Wᵀ and ΔS·Wᵀ with the knot counts B_ℓ this network produced), measured in the same
-process, and their ratio. Usage: ``python benchmarks/count_time.py [--widths 1024 --depths 4 8 --repeats 3]``.
+process, and their ratio, against the goals (≤ 1.25× at width ≥ 1024, ≤ 2× at width 512).
+Usage: ``python benchmarks/count_time.py`` (full grid: widths 256 512 1024 2048 × depths 2 4 6 8 10, a few
+minutes on 2 cores), ``--quick`` (smoke run), or e.g. ``--widths 1024 --depths 4 8 --repeats 3``.
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
+from _common import SEED, best_of, machine_header
+from threadpoolctl import threadpool_limits
 
 from relu1d import count_regions, sample_network
 
-
-def _best_of(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+#: (smallest width, largest allowed count/GEMM ratio), tightest first.
+GOALS = ((1024, 1.25), (512, 2.0))
 
 
-def gemm_floor(net, knots_before: list[int], repeats: int) -> float:
+def goal_for(width: int) -> float | None:
+    """The ratio goal for a width (None: no goal stated)."""
+    for min_width, ratio in GOALS:
+        if width >= min_width:
+            return ratio
+    return None
+
+
+def gemm_floor(net, knots_before: list[int], repeats: int, budget: float = float("inf")) -> float:
     """Time of the two products per layer with the engine's shapes (B_{ℓ−1} × n_{ℓ−1}) · (n_{ℓ−1} × n_ℓ)."""
     rng = np.random.default_rng(0)
     mats = [
@@ -38,29 +43,59 @@ def gemm_floor(net, knots_before: list[int], repeats: int) -> float:
             h @ wt
             h @ wt
 
-    return _best_of(run, repeats)
+    return best_of(run, repeats, budget)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--widths", nargs="+", type=int, default=[256, 512, 1024])
-    parser.add_argument("--depths", nargs="+", type=int, default=[4])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--widths", nargs="+", type=int, default=[256, 512, 1024, 2048])
+    parser.add_argument("--depths", nargs="+", type=int, default=[2, 4, 6, 8, 10])
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
+    parser.add_argument(
+        "--budget", type=float, default=10.0, help="stop repeating a measurement after this many seconds (default 10)"
+    )
     parser.add_argument("--sigma-b", type=float, default=1.0)
+    parser.add_argument("--blas-threads", type=int, default=None, help="limit BLAS threads (default: BLAS default)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: widths 256 512, depths 2 4, one repeat")
     args = parser.parse_args()
-    machine = platform.processor() or platform.machine()
-    print(f"machine: {machine}, numpy {np.__version__}, python {platform.python_version()}")
-    print(f"{'width':>6} {'depth':>5} {'regions':>8} {'count s':>8} {'GEMM s':>8} {'ratio':>6}")
-    for depth in args.depths:
-        for width in args.widths:
-            net = sample_network([width] * depth, args.sigma_b, seed=(2025, width, depth))
-            result = count_regions(net)
-            t_count = _best_of(lambda net=net: count_regions(net), args.repeats)
-            per_layer = result.knots_per_layer
-            knots_before = [1, *np.cumsum(per_layer)[:-1].tolist()]  # distinct knots entering each layer
-            t_gemm = gemm_floor(net, knots_before, args.repeats)
-            ratio = t_count / t_gemm
-            print(f"{width:>6} {depth:>5} {result.linear_regions:>8} {t_count:>8.3f} {t_gemm:>8.3f} {ratio:>6.1f}")
+    if args.quick:
+        args.widths, args.depths, args.repeats = [256, 512], [2, 4], 1
+
+    with threadpool_limits(args.blas_threads):
+        machine_header("count time vs the GEMM floor (benchmarks/count_time.py)")
+        print(f"# networks: He init, sigma_b = {args.sigma_b}, seed ({SEED}, width, depth); best of {args.repeats}")
+        print("# GEMM floor: the engine's two matrix products per layer, same shapes, same process")
+        print("# goals: count/GEMM <= 1.25x at width >= 1024, <= 2x at width 512 (none stated at 256)")
+        print(
+            f"{'width':>6} {'depth':>5} {'knots':>7} {'count s':>9} {'GEMM s':>9} {'ratio':>6} {'goal':>6} {'met':>4}"
+        )
+        met = missed = 0
+        start = time.perf_counter()
+        for depth in args.depths:
+            for width in args.widths:
+                net = sample_network([width] * depth, args.sigma_b, seed=(SEED, width, depth))
+                first = time.perf_counter()
+                result = count_regions(net)
+                first = time.perf_counter() - first
+                t_count = first
+                if args.repeats > 1 and first < args.budget:
+                    more = best_of(lambda net=net: count_regions(net), args.repeats - 1, args.budget - first)
+                    t_count = min(first, more)
+                per_layer = result.knots_per_layer
+                knots_before = [1, *np.cumsum(per_layer)[:-1].tolist()]  # distinct knots entering each layer
+                t_gemm = gemm_floor(net, knots_before, args.repeats, args.budget)
+                ratio = t_count / t_gemm
+                goal = goal_for(width)
+                verdict = "-" if goal is None else ("yes" if ratio <= goal else "no")
+                met += verdict == "yes"
+                missed += verdict == "no"
+                goal_s = "-" if goal is None else f"{goal:.2f}"
+                print(
+                    f"{width:>6} {depth:>5} {result.knots.shape[0]:>7} {t_count:>9.3f} {t_gemm:>9.3f} "
+                    f"{ratio:>6.2f} {goal_s:>6} {verdict:>4}",
+                    flush=True,
+                )
+        print(f"# goals met in {met} of {met + missed} rows with a goal; total {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
