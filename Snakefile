@@ -1,5 +1,5 @@
 # relu1d: replication pipeline for Kogan, Jananthan & Kepner, "Complexity of One-Dimensional ReLU DNNs".
-# sample -> count -> convergence -> covariance -> notebooks -> paper. All logic lives in src/relu1d.
+# sample -> count -> convergence -> covariance; constructions, sparsity -> notebooks -> paper. All logic lives in src/relu1d.
 from snakemake.utils import min_version
 
 min_version("8.0")
@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/count.smk"
 include: "workflow/rules/constructions.smk"
+include: "workflow/rules/sparsity.smk"
 include: "workflow/rules/convergence.smk"
 include: "workflow/rules/covariance.smk"
 include: "workflow/rules/notebooks.smk"
@@ -34,5 +35,6 @@ rule all:
         rules.notebook_covariance.output,
         rules.notebook_bias.output,
         rules.notebook_lines.output,
+        rules.notebook_sparsity.output,
         ["results/verification/gpu_equals_cpu.txt"] if config["use_gpu"] else [],
     localrule: True

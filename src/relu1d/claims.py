@@ -28,6 +28,10 @@ H_DEPTH_FACTOR, H_DEPTH_REJECT = 1.25, 2.0
 K5_LEVEL = 0.05
 #: K6: family-wise level of the per-layer KS tests at the largest width, and the largest acceptable KS distance.
 K6_LEVEL, K6_MAX_D = 0.05, 0.02
+#: K7 (our operational definition): α range of "regions used track N_f(ε)", and the largest acceptable η.
+K7_ALPHA, K7_MAX_ETA = (0.5, 1.5), 3.0
+#: H3: final test accuracy of a trained network (H: 95–98% on MNIST), and the band "near initialisation".
+H3_ACCURACY, H3_RATIO = 0.9, (0.5, 2.0)
 
 
 def _scaling_rule(quantity: str, law: str, expected: int, per_neuron: str) -> str:
@@ -77,6 +81,17 @@ RULES = {
         "and the stated count over ℝ, and every deep trade-off network counted has k^{k²} pieces; else not supported"
     ),
     "A3": "supported if no counted network has more pieces than 2^{k−1}(w₁+1)w₂⋯w_k; else not supported",
+    "K7": (
+        f"operational (SCIENCE.md §6): supported if, pooled over the smooth targets, the 95% CI of α in "
+        f"used ≤ c·N_f(ε)^α lies inside [{K7_ALPHA[0]:g}, {K7_ALPHA[1]:g}] and every target's last-epoch η has its "
+        f"95% CI upper end ≤ {K7_MAX_ETA:g}; not supported if that α CI lies entirely below {K7_ALPHA[0]:g} and some "
+        f"target's η CI lies entirely above {K7_MAX_ETA:g}; else inconclusive"
+    ),
+    "H3": (
+        f"supported if the final mean test accuracy is ≥ {H3_ACCURACY:g} for every architecture and at every "
+        f"snapshot the 95% CI of (mean regions on the segments)/(at initialisation) lies inside "
+        f"[{H3_RATIO[0]:g}, {H3_RATIO[1]:g}]; not supported if one such CI lies entirely outside; else inconclusive"
+    ),
     "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ/N"),
     "H2": _scaling_rule("d: distance from a random input to the nearest breakpoint", "E[d] ∝ N^γ", -1, "E[d]·N"),
 }
@@ -91,6 +106,8 @@ STATEMENTS = {
     "A1": "a continuous PWL function with p pieces is one hidden layer of ≤ p ReLUs (p − 1 with a flat end piece)",
     "A2": "the k-fold zig-zag composition has (p+1)^k pieces on [0, M]; depth buys pieces exponentially cheaper",
     "A3": "a network with hidden widths w₁…w_k has at most 2^{k−1}(w₁+1)w₂⋯w_k pieces",
+    "K7": "trained networks are region-adaptive: the regions they use follow the target's minimal complexity N_f(ε)",
+    "H3": "regions along lines between inputs stay near their initialisation count during training",
     "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
     "H2": "the mean distance to the nearest region boundary is ∝ 1/N",
 }
@@ -227,6 +244,41 @@ def arora_verdicts(a1: pd.DataFrame, a2: pd.DataFrame, tradeoff: pd.DataFrame, a
     }
 
 
+def k7_verdict(fit: pd.DataFrame) -> tuple[str, str]:
+    """K7 (RULES["K7"]) on the table of ``relu1d.sparsity.sparsity_fit``."""
+    pooled = fit[fit["target"] == "smooth (pooled)"].iloc[0]
+    per_target = fit[fit["target"] != "smooth (pooled)"]
+    value = (
+        f"α = {pooled['alpha']:.2f} [{pooled['alpha_lo']:.2f}, {pooled['alpha_hi']:.2f}] over "
+        f"{int(pooled['snapshots'])} snapshots of the smooth targets (within-target slope); last-epoch η: "
+        + ", ".join(f"{r.target} {r.eta_last:.2g} [{r.eta_lo:.2g}, {r.eta_hi:.2g}]" for r in per_target.itertuples())
+    )
+    adaptive = K7_ALPHA[0] <= pooled["alpha_lo"] and pooled["alpha_hi"] <= K7_ALPHA[1]
+    if adaptive and (per_target["eta_hi"] <= K7_MAX_ETA).all():
+        return value, "supported"
+    if pooled["alpha_hi"] < K7_ALPHA[0] and (per_target["eta_lo"] > K7_MAX_ETA).any():
+        return value, "not supported"
+    return value, "inconclusive"
+
+
+def h3_verdict(summary: pd.DataFrame) -> tuple[str, str]:
+    """H3 (RULES["H3"]) on the table of ``relu1d.sparsity.dynamics_summary``."""
+    final = summary.loc[summary.groupby("hidden")["epoch"].idxmax()]
+    value = "; ".join(
+        f"{h}: ratio to init {g['ratio_to_init'].min():.2f}–{g['ratio_to_init'].max():.2f} (CIs "
+        f"{g['ratio_lo'].min():.2f}–{g['ratio_hi'].max():.2f}), final test accuracy "
+        f"{final.loc[final['hidden'] == h, 'test_accuracy'].iloc[0]:.3f}"
+        for h, g in summary.groupby("hidden", sort=False)
+    )
+    inside = (summary["ratio_lo"] >= H3_RATIO[0]) & (summary["ratio_hi"] <= H3_RATIO[1])
+    outside = (summary["ratio_hi"] < H3_RATIO[0]) | (summary["ratio_lo"] > H3_RATIO[1])
+    if outside.any():
+        return value, "not supported"
+    if inside.all() and (final["test_accuracy"] >= H3_ACCURACY).all():
+        return value, "supported"
+    return value, "inconclusive"
+
+
 #: H1/H2: (fitted exponent column, per-neuron column, the exponent the claim predicts).
 SCALING = {"H1": ("density_exponent", "density_per_neuron", 1), "H2": ("distance_exponent", "distance_times_n", -1)}
 
@@ -294,11 +346,14 @@ def claims_table(
     bias_rates: pd.DataFrame,
     knot_tests: pd.DataFrame,
     arora: dict[str, pd.DataFrame],
+    sparsity_fit: pd.DataFrame,
+    dynamics: pd.DataFrame,
     experiment: str,
     lines_experiment: str,
 ) -> pd.DataFrame:
-    """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), A1–A3 (``arora``: tables of
-    ``relu1d.arora``), H1–H2 (on ``lines_experiment``): claim, statement, rule, measured, verdict."""
+    """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), K7 (``sparsity_fit``), A1–A3
+    (``arora``: tables of ``relu1d.arora``), H1–H2 (on ``lines_experiment``), H3 (``dynamics`` summary):
+    claim, statement, rule, measured, verdict."""
     results = {
         "K1": k1_verdict(cells, experiment),
         "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
@@ -306,9 +361,11 @@ def claims_table(
         "K4": k4_verdict(counts),
         "K5": k5_verdict(exact_z, bias_rates),
         "K6": k6_verdict(knot_tests),
+        "K7": k7_verdict(sparsity_fit),
         **arora_verdicts(arora["a1"], arora["a2"], arora["tradeoff"], arora["a3"]),
         "H1": scaling_verdict(probes, probe_fits, lines_experiment, "H1"),
         "H2": scaling_verdict(probes, probe_fits, lines_experiment, "H2"),
+        "H3": h3_verdict(dynamics),
     }
     return pd.DataFrame(
         [

@@ -36,6 +36,8 @@ KNOT_LAW_CELLS = sorted(
     key=lambda c: CELLS[c].widths[0],
 )
 CONSTRUCTIONS = config["constructions"]
+SPARSITY = config["sparsity"]
+DYNAMICS = config["training"]
 BIAS = config["bias_ablation"]
 BIAS_CELLS = [c for c, cell in CELLS.items() if cell.experiment == BIAS["experiment"]]
 if not BIAS_CELLS:
@@ -62,6 +64,7 @@ ENV = "../../envs/relu1d.yaml"
 wildcard_constraints:
     cell="|".join(re.escape(c) for c in CELLS),
     width=r"\d+",
+    target="|".join(SPARSITY["targets"]),
 
 
 def ensemble_args(wildcards):
@@ -103,6 +106,7 @@ FIGURES = {
     ],
     "bias": ["bias_ablation"],
     "constructions": ["arora_bound"],
+    "sparsity": ["sparsity_used", "sparsity_eta", "complexity_law", "dynamics_regions"],
     "lines": ["lines_density", "lines_distance", "lines_distance_1d"],
     "covariance": [
         "covariance_variance",
@@ -118,6 +122,7 @@ TABLES = {
     "convergence": ["convergence_cells", "convergence_rates"],
     "bias": ["bias_ablation"],
     "constructions": ["arora_a1", "arora_a2", "arora_tradeoff"],
+    "sparsity": ["sparsity_fit", "dynamics"],
     "lines": ["lines_cells", "lines_rates"],
     "covariance": ["covariance_summary", "covariance_rates", "knot_law"],
 }

@@ -75,6 +75,8 @@ rule claims:
         arora_a2=rules.arora.output.a2,
         arora_tradeoff=rules.arora.output.tradeoff,
         arora_a3=rules.arora.output.a3,
+        sparsity_fit=rules.sparsity_fit.output.fit,
+        dynamics=rules.dynamics.output.summary,
     output:
         csv="results/tables/claims.csv",
         tex="results/tables/claims.tex",
@@ -93,4 +95,5 @@ rule claims:
         " --covariance-rates {input.cov_rates} --knot-law {input.knot_law}"
         " --arora-a1 {input.arora_a1} --arora-a2 {input.arora_a2}"
         " --arora-tradeoff {input.arora_tradeoff} --arora-a3 {input.arora_a3}"
+        " --sparsity-fit {input.sparsity_fit} --dynamics {input.dynamics}"
         " --lines-experiment {params.lines} --output {output.csv} > {log} 2>&1"

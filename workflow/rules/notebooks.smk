@@ -118,6 +118,40 @@ rule notebook_constructions:
         )
 
 
+rule notebook_sparsity:
+    input:
+        source=NOTEBOOK_DIR / "sparsity.py",
+        sparsity=expand(
+            "results/stats/sparsity/{target}.csv", target=SPARSITY["targets"]
+        ),
+        fit=rules.sparsity_fit.output.fit,
+        law=rules.sparsity_fit.output.law,
+        dynamics=rules.dynamics.output.summary,
+    output:
+        figure_outputs("sparsity"),
+        table_outputs("sparsity"),
+        notebook="results/notebooks/sparsity.ipynb",
+        html="results/notebooks/sparsity.html",
+    log:
+        notebook="results/logs/notebooks/sparsity.ipynb",
+        stderr="results/logs/notebooks/sparsity.log",
+    benchmark:
+        "results/benchmarks/notebooks/sparsity.tsv"
+    conda:
+        ENV
+    params:
+        sparsity=lambda wc, input: ",".join(input.sparsity),
+    shell:
+        papermill(
+            {
+                "sparsity": "{params.sparsity}",
+                "fit": "{input.fit}",
+                "law": "{input.law}",
+                "dynamics": "{input.dynamics}",
+            }
+        )
+
+
 rule notebook_lines:
     input:
         source=NOTEBOOK_DIR / "lines.py",

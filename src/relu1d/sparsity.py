@@ -1,0 +1,322 @@
+"""Claims K7 (region-adaptive sparsity) and H3 (regions along lines during training): experiments and statistics.
+
+K7, our operational definition (SCIENCE.md §6; paper K's Def. 3.1–3.2 text is not available): a trained network g
+reaching sup-error ε on the target f over D uses ``used`` = its linear regions (pieces) on D, counted exactly;
+η = used / N_f(ε), where N_f(ε) is the exact minimum-link piece count (``relu1d.complexity``). For the smooth
+targets, (ε₀, α, c) are estimated by fitting log used = log c₀ + α log N_f(ε) over all snapshots with ε ≤ ε₀
+(ε₀ = the largest error at which the target needs ``FIT_MIN_PIECES`` pieces), with c = c₀·exp(max residual) so
+that used ≤ c·N_f(ε)^α holds for every fitted snapshot; pooled over targets, α is the within-target slope (one
+intercept per target). The CI of α is a bootstrap over training runs.
+
+H3 (Hanin & Rolnick 2019, §6): activation regions along fixed segments between pairs of test images, per hidden
+neuron, at snapshots during training; the ratio to the initial count with a bootstrap over networks and lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from relu1d.breakpoints import count_regions
+from relu1d.complexity import min_link_pieces, smooth_piece_estimate, sup_distance
+from relu1d.lines import count_on_segment
+from relu1d.stats import CONFIDENCE, N_BOOTSTRAP, bootstrap_mean, rng_for
+from relu1d.train import (
+    TARGETS,
+    HeMLPClassifier,
+    HeMLPRegressor,
+    mlp_logits,
+    network_from_mlp,
+    sklearn_seed,
+    target_samples,
+    training_snapshots,
+)
+
+#: N_f(ε) at the largest fitted error: the fit covers the regime where the target needs several pieces.
+FIT_MIN_PIECES = 3
+TRAIN_POINTS = 256
+BATCH_SIZE = 32
+
+
+def _monotone_counts(x: np.ndarray, y: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """N_f(ε) at many ε, exactly: N_f is non-increasing in ε, so an ε-interval whose end values agree is constant."""
+    order = np.argsort(eps)
+    e = eps[order]
+    out = np.full(e.shape[0], -1, dtype=np.int64)
+
+    def fill(i: int, j: int) -> None:
+        for k in (i, j):
+            if out[k] < 0:
+                out[k] = min_link_pieces(x, y, float(e[k]))
+        if out[i] == out[j]:
+            out[i : j + 1] = out[i]
+        elif j - i > 1:
+            mid = (i + j) // 2
+            fill(i, mid)
+            fill(mid, j)
+
+    if e.shape[0]:
+        fill(0, e.shape[0] - 1)
+    result = np.empty_like(out)
+    result[order] = out
+    return result
+
+
+def sparsity_runs(
+    targets: Sequence[str],
+    hidden: Sequence[Sequence[int]],
+    seeds: int,
+    epochs: Sequence[int],
+    sample_points: int,
+    sigma_b: float,
+    learning_rate: float,
+    seed: int,
+) -> pd.DataFrame:
+    """Train every (target, architecture, seed) and count each snapshot: one row per snapshot.
+
+    Columns: target, hidden, run, epoch, neurons, used (linear regions on D), eps (exact sup |f̂ − g| on D),
+    n_f (N_f(eps)), eta = used / n_f.
+    """
+    rows = []
+    for t_index, name in enumerate(targets):
+        f, (lo, hi), _, _ = TARGETS[name]
+        x_train = np.linspace(lo, hi, TRAIN_POINTS)[:, None]
+        y_train = f(x_train[:, 0])
+        xs, ys = target_samples(name, sample_points)
+        for a_index, layers in enumerate(hidden):
+            for run in range(seeds):
+                model = HeMLPRegressor(
+                    hidden_layer_sizes=tuple(layers),
+                    solver="adam",
+                    learning_rate_init=learning_rate,
+                    alpha=0.0,
+                    batch_size=BATCH_SIZE,
+                    random_state=sklearn_seed((seed, t_index, a_index, run)),
+                )
+                model.sigma_b = sigma_b
+                for epoch, coefs, intercepts in training_snapshots(model, x_train, y_train, epochs):
+                    net = network_from_mlp(coefs, intercepts)
+                    on_d = count_regions(net).restrict(lo, hi)
+                    gx = np.concatenate([[lo], on_d.knots, [hi]])
+                    gy = net(gx).reshape(-1)
+                    rows.append(
+                        {
+                            "target": name,
+                            "hidden": "x".join(str(n) for n in layers),
+                            "run": run,
+                            "epoch": epoch,
+                            "neurons": int(sum(layers)),
+                            "used": on_d.linear_regions,
+                            "eps": sup_distance(xs, ys, gx, gy),
+                        }
+                    )
+    table = pd.DataFrame(rows)
+    table["n_f"] = 0
+    for name in targets:
+        xs, ys = target_samples(name, sample_points)
+        mask = table["target"] == name
+        table.loc[mask, "n_f"] = _monotone_counts(xs, ys, table.loc[mask, "eps"].to_numpy())
+    table["eta"] = table["used"] / table["n_f"]
+    return table
+
+
+def _fit_alpha(n_f: np.ndarray, used: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope of log used on log N_f with one intercept per target (``groups``): the pooled α is
+    a within-target slope, not driven by targets that differ in level. Returns (slope, intercept of the first
+    group)."""
+    t, u = np.log(n_f.astype(float)), np.log(used.astype(float))
+    t_c, u_c = t.copy(), u.copy()
+    for g in np.unique(groups):
+        m = groups == g
+        t_c[m] -= t[m].mean()
+        u_c[m] -= u[m].mean()
+    slope = float(np.sum(t_c * u_c) / np.sum(t_c * t_c))
+    first = groups == groups[0]
+    return slope, float(u[first].mean() - slope * t[first].mean())
+
+
+def sparsity_fit(table: pd.DataFrame, sample_points: int, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Per target (and pooled over the smooth ones): ε₀, α with a run-bootstrap CI, the envelope constant c, and
+    η at the last epoch (mean with bootstrap CI over runs and architectures).
+    """
+    last = table[table["epoch"] == table["epoch"].max()]
+    smooth = [t for t in table["target"].unique() if TARGETS[t][2] is None]
+    groups = [(t, [t]) for t in table["target"].unique()] + ([("smooth (pooled)", smooth)] if smooth else [])
+    rows = []
+    for label, names in groups:
+        eta = bootstrap_mean(last.loc[last["target"].isin(names), "eta"].to_numpy(), f"k7-eta-{label}")
+        row = {"target": label, "eta_last": eta.mean, "eta_lo": eta.lo, "eta_hi": eta.hi, "snapshots": 0}
+        row.update(dict.fromkeys(["eps0", "alpha", "alpha_lo", "alpha_hi", "c"], np.nan))
+        if all(TARGETS[t][2] is None for t in names):
+            fitted = []
+            for name in names:
+                xs, ys = target_samples(name, sample_points)
+                eps0 = _largest_eps_with_pieces(xs, ys, FIT_MIN_PIECES)
+                part = table[(table["target"] == name) & (table["eps"] <= eps0)]
+                fitted.append(part)
+                row["eps0"] = eps0 if len(names) == 1 else np.nan
+            part = pd.concat(fitted)
+            row["snapshots"] = len(part)
+            if part["n_f"].nunique() >= 2:
+                groups = part["target"].to_numpy()
+                alpha, intercept = _fit_alpha(part["n_f"].to_numpy(), part["used"].to_numpy(), groups)
+                row["alpha"] = alpha
+                if len(names) == 1:  # the envelope constant is per target (pooled: one intercept per target)
+                    residual = np.log(part["used"]) - (intercept + alpha * np.log(part["n_f"]))
+                    row["c"] = float(np.exp(intercept + residual.max()))
+                row["alpha_lo"], row["alpha_hi"] = _alpha_ci(part, f"k7-alpha-{label}", confidence)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def complexity_law(targets: Sequence[str], sample_points: int, eps: Sequence[float]) -> pd.DataFrame:
+    """N_f(ε) of the smooth targets on an ε grid beside the asymptotic ∫ √(|f″| / 16ε) dx (SCIENCE.md §6)."""
+    rows = []
+    for name in targets:
+        f2 = TARGETS[name][3]
+        if f2 is None:
+            continue
+        xs, ys = target_samples(name, sample_points)
+        for e in eps:
+            rows.append(
+                {
+                    "target": name,
+                    "eps": float(e),
+                    "n_f": min_link_pieces(xs, ys, float(e)),
+                    "asymptotic": smooth_piece_estimate(xs, f2(xs), float(e)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _largest_eps_with_pieces(x: np.ndarray, y: np.ndarray, pieces: int) -> float:
+    """The largest ε (to 1e-3 relative, by bisection on log ε) at which N_f(ε) ≥ pieces."""
+    lo, hi = 1e-9 * np.ptp(y), np.ptp(y)
+    for _ in range(40):
+        mid = np.sqrt(lo * hi)
+        lo, hi = (mid, hi) if min_link_pieces(x, y, mid) >= pieces else (lo, mid)
+        if hi / lo < 1.001:
+            break
+    return float(lo)
+
+
+def _alpha_ci(part: pd.DataFrame, key: str, confidence: float) -> tuple[float, float]:
+    """Percentile bootstrap of α over training runs (target, architecture, run): snapshots of a run move together."""
+    runs = [
+        (g["n_f"].to_numpy(), g["used"].to_numpy(), g["target"].to_numpy())
+        for _, g in part.groupby(["target", "hidden", "run"])
+    ]
+    rng = rng_for(key)
+    alphas = []
+    for _ in range(N_BOOTSTRAP):
+        picked = [runs[i] for i in rng.integers(0, len(runs), len(runs))]
+        n_f, used, groups = (np.concatenate([r[j] for r in picked]) for j in range(3))
+        if any(np.ptp(np.log(n_f[groups == g])) > 0 for g in np.unique(groups)):
+            alphas.append(_fit_alpha(n_f, used, groups)[0])
+    q = (1 - confidence) / 2
+    lo, hi = np.quantile(alphas, [q, 1 - q])
+    return float(lo), float(hi)
+
+
+# --- H3: training dynamics on the 8×8 digits --------------------------------------------------------------------
+
+
+def digits_split(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's 8×8 digits (1797 images), pixels scaled to [0, 1], a fixed 75/25 stratified split."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    data = load_digits()
+    x = data.data / 16.0
+    return tuple(train_test_split(x, data.target, test_size=0.25, stratify=data.target, random_state=seed))
+
+
+def dynamics_runs(
+    hidden: Sequence[Sequence[int]],
+    seeds: int,
+    epochs: Sequence[int],
+    lines: int,
+    sigma_b: float,
+    learning_rate: float,
+    batch_size: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Train digit classifiers; at each snapshot count activation regions on ``lines`` fixed segments between
+    pairs of test images (the same pairs for every network). One row per (architecture, run, epoch, line).
+    """
+    x_train, x_test, y_train, y_test = digits_split(seed)
+    pairs = rng_for(f"h3-lines-{seed}").choice(x_test.shape[0], size=(lines, 2), replace=False)
+    classes = np.unique(y_train)
+    rows = []
+    for a_index, layers in enumerate(hidden):
+        for run in range(seeds):
+            model = HeMLPClassifier(
+                hidden_layer_sizes=tuple(layers),
+                solver="adam",
+                learning_rate_init=learning_rate,
+                alpha=0.0,
+                batch_size=batch_size,
+                random_state=sklearn_seed((seed, a_index, run)),
+            )
+            model.sigma_b = sigma_b
+            for epoch, coefs, intercepts in training_snapshots(model, x_train, y_train, epochs, classes=classes):
+                accuracy = float(np.mean(np.argmax(mlp_logits(coefs, intercepts, x_test), axis=1) == y_test))
+                net = network_from_mlp(coefs, intercepts)
+                for line, (i, j) in enumerate(pairs):
+                    result = count_on_segment(net, x_test[i], x_test[j])
+                    rows.append(
+                        {
+                            "hidden": "x".join(str(n) for n in layers),
+                            "run": run,
+                            "epoch": epoch,
+                            "line": line,
+                            "neurons": int(sum(layers)),
+                            "regions": result.activation_regions,
+                            "test_accuracy": accuracy,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def dynamics_summary(table: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Per architecture and epoch: regions per neuron (mean, CI over networks × lines), the ratio of the mean count
+    to the initial one (paired bootstrap over networks, lines resampled within), and test accuracy.
+    """
+    rows = []
+    for hidden, part in table.groupby("hidden", sort=False):
+        counts = part.pivot_table(index=["run", "line"], columns="epoch", values="regions")  # (run, line) × epoch
+        runs = counts.index.get_level_values("run").to_numpy()
+        run_ids = np.unique(runs)
+        rng = rng_for(f"h3-ratio-{hidden}")
+        # resample runs, then lines within each run: one index set per replicate, shared by all epochs (paired)
+        draws = []
+        for _ in range(N_BOOTSTRAP):
+            picked = rng.choice(run_ids, run_ids.size)
+            idx = np.concatenate([rng.choice(np.flatnonzero(runs == r), np.sum(runs == r)) for r in picked])
+            draws.append(idx)
+        values = counts.to_numpy()
+        boot_means = np.stack([values[idx].mean(axis=0) for idx in draws])  # replicate × epoch
+        ratios = boot_means / boot_means[:, :1]  # columns are sorted: the first is the initial snapshot
+        q = (1 - confidence) / 2
+        neurons = int(part["neurons"].iloc[0])
+        for k, epoch in enumerate(counts.columns):
+            per_neuron = bootstrap_mean(values[:, k] / neurons, f"h3-{hidden}-{epoch}")
+            accuracy = part.loc[part["epoch"] == epoch].groupby("run")["test_accuracy"].first()
+            rows.append(
+                {
+                    "hidden": hidden,
+                    "epoch": int(epoch),
+                    "neurons": neurons,
+                    "regions_per_neuron": per_neuron.mean,
+                    "rpn_lo": per_neuron.lo,
+                    "rpn_hi": per_neuron.hi,
+                    "ratio_to_init": float(values[:, k].mean() / values[:, 0].mean()),
+                    "ratio_lo": float(np.quantile(ratios[:, k], q)),
+                    "ratio_hi": float(np.quantile(ratios[:, k], 1 - q)),
+                    "test_accuracy": float(accuracy.mean()),
+                    "accuracy_min": float(accuracy.min()),
+                }
+            )
+    return pd.DataFrame(rows)
