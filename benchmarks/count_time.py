@@ -13,10 +13,10 @@ import argparse
 import time
 
 import numpy as np
-from _common import SEED, best_of, machine_header
+from _common import SEED, best_of, machine_header, timed_count
 from threadpoolctl import threadpool_limits
 
-from relu1d import count_regions, sample_network
+from relu1d import sample_network
 
 #: (smallest width, largest allowed count/GEMM ratio), tightest first.
 GOALS = ((1024, 1.25), (512, 2.0))
@@ -74,13 +74,7 @@ def main() -> None:
         for depth in args.depths:
             for width in args.widths:
                 net = sample_network([width] * depth, args.sigma_b, seed=(SEED, width, depth))
-                first = time.perf_counter()
-                result = count_regions(net)
-                first = time.perf_counter() - first
-                t_count = first
-                if args.repeats > 1 and first < args.budget:
-                    more = best_of(lambda net=net: count_regions(net), args.repeats - 1, args.budget - first)
-                    t_count = min(first, more)
+                result, t_count = timed_count(net, args.repeats, args.budget)
                 per_layer = result.knots_per_layer
                 knots_before = [1, *np.cumsum(per_layer)[:-1].tolist()]  # distinct knots entering each layer
                 t_gemm = gemm_floor(net, knots_before, args.repeats, args.budget)

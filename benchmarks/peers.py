@@ -28,7 +28,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import SEED, best_of, machine_header
+from _common import SEED, best_of, machine_header, timed_count
 
 from relu1d import count_regions, sample_network
 from relu1d.baselines import grid_count, knot_recall, walk_count
@@ -163,12 +163,7 @@ def main() -> None:
     for depth in args.depths:
         for width in args.widths:
             net = sample_network([width] * depth, args.sigma_b, seed=(SEED, width, depth))
-            start = time.perf_counter()
-            result = count_regions(net)
-            first = time.perf_counter() - start
-            ours = first
-            if args.repeats > 1 and first < args.budget:
-                ours = min(first, best_of(lambda net=net: count_regions(net), args.repeats - 1, args.budget - first))
+            result, ours = timed_count(net, args.repeats, args.budget)
             knots = result.knots
             lo, hi = float(knots.min()) - 1.0, float(knots.max()) + 1.0
             ref = result.restrict(lo, hi).activation_regions

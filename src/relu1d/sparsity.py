@@ -27,9 +27,9 @@ from relu1d.train import (
     TARGETS,
     HeMLPClassifier,
     HeMLPRegressor,
+    he_mlp,
     mlp_logits,
     network_from_mlp,
-    sklearn_seed,
     target_samples,
     training_snapshots,
 )
@@ -87,15 +87,8 @@ def sparsity_runs(
         xs, ys = target_samples(name, sample_points)
         for a_index, layers in enumerate(hidden):
             for run in range(seeds):
-                model = HeMLPRegressor(
-                    hidden_layer_sizes=tuple(layers),
-                    solver="adam",
-                    learning_rate_init=learning_rate,
-                    alpha=0.0,
-                    batch_size=BATCH_SIZE,
-                    random_state=sklearn_seed((seed, t_index, a_index, run)),
-                )
-                model.sigma_b = sigma_b
+                key = (seed, t_index, a_index, run)
+                model = he_mlp(HeMLPRegressor, layers, learning_rate, BATCH_SIZE, sigma_b, key)
                 for epoch, coefs, intercepts in training_snapshots(model, x_train, y_train, epochs):
                     net = network_from_mlp(coefs, intercepts)
                     on_d = count_regions(net).restrict(lo, hi)
@@ -252,15 +245,7 @@ def dynamics_runs(
     rows = []
     for a_index, layers in enumerate(hidden):
         for run in range(seeds):
-            model = HeMLPClassifier(
-                hidden_layer_sizes=tuple(layers),
-                solver="adam",
-                learning_rate_init=learning_rate,
-                alpha=0.0,
-                batch_size=batch_size,
-                random_state=sklearn_seed((seed, a_index, run)),
-            )
-            model.sigma_b = sigma_b
+            model = he_mlp(HeMLPClassifier, layers, learning_rate, batch_size, sigma_b, (seed, a_index, run))
             for epoch, coefs, intercepts in training_snapshots(model, x_train, y_train, epochs, classes=classes):
                 accuracy = float(np.mean(np.argmax(mlp_logits(coefs, intercepts, x_test), axis=1) == y_test))
                 net = network_from_mlp(coefs, intercepts)

@@ -46,6 +46,27 @@ class HeMLPClassifier(_HeInitialised, MLPClassifier):
     """``MLPClassifier`` with He-normal initial weights."""
 
 
+def he_mlp(
+    kind: type[HeMLPRegressor] | type[HeMLPClassifier],
+    hidden: Sequence[int],
+    learning_rate: float,
+    batch_size: int,
+    sigma_b: float,
+    seed_key: Sequence[int],
+) -> HeMLPRegressor | HeMLPClassifier:
+    """A He-initialised ReLU MLP trained by Adam with step ``learning_rate``, no L2 penalty."""
+    model = kind(
+        hidden_layer_sizes=tuple(int(n) for n in hidden),
+        solver="adam",
+        learning_rate_init=learning_rate,
+        alpha=0.0,
+        batch_size=batch_size,
+        random_state=sklearn_seed(seed_key),
+    )
+    model.sigma_b = sigma_b
+    return model
+
+
 def sklearn_seed(key: Sequence[int]) -> int:
     """A 31-bit ``random_state`` for scikit-learn from a ``SeedSequence`` key (SCIENCE.md §7)."""
     return int(seed_sequence(tuple(int(k) for k in key)).generate_state(1)[0] & 0x7FFFFFFF)
