@@ -136,25 +136,21 @@ def sparsity_fit(table: pd.DataFrame, sample_points: int, confidence: float = CO
     """
     last = table[table["epoch"] == table["epoch"].max()]
     smooth = [t for t in table["target"].unique() if TARGETS[t][2] is None]
-    groups = [(t, [t]) for t in table["target"].unique()] + ([("smooth (pooled)", smooth)] if smooth else [])
+    eps0 = {t: _largest_eps_with_pieces(*target_samples(t, sample_points), FIT_MIN_PIECES) for t in smooth}
+    fits = [(t, [t]) for t in table["target"].unique()] + ([("smooth (pooled)", smooth)] if smooth else [])
     rows = []
-    for label, names in groups:
+    for label, names in fits:
         eta = bootstrap_mean(last.loc[last["target"].isin(names), "eta"].to_numpy(), f"k7-eta-{label}")
         row = {"target": label, "eta_last": eta.mean, "eta_lo": eta.lo, "eta_hi": eta.hi, "snapshots": 0}
         row.update(dict.fromkeys(["eps0", "alpha", "alpha_lo", "alpha_hi", "c"], np.nan))
         if all(TARGETS[t][2] is None for t in names):
-            fitted = []
-            for name in names:
-                xs, ys = target_samples(name, sample_points)
-                eps0 = _largest_eps_with_pieces(xs, ys, FIT_MIN_PIECES)
-                part = table[(table["target"] == name) & (table["eps"] <= eps0)]
-                fitted.append(part)
-                row["eps0"] = eps0 if len(names) == 1 else np.nan
-            part = pd.concat(fitted)
+            part = pd.concat([table[(table["target"] == t) & (table["eps"] <= eps0[t])] for t in names])
             row["snapshots"] = len(part)
+            if len(names) == 1:
+                row["eps0"] = eps0[names[0]]
             if part["n_f"].nunique() >= 2:
-                groups = part["target"].to_numpy()
-                alpha, intercept = _fit_alpha(part["n_f"].to_numpy(), part["used"].to_numpy(), groups)
+                targets = part["target"].to_numpy()
+                alpha, intercept = _fit_alpha(part["n_f"].to_numpy(), part["used"].to_numpy(), targets)
                 row["alpha"] = alpha
                 if len(names) == 1:  # the envelope constant is per target (pooled: one intercept per target)
                     residual = np.log(part["used"]) - (intercept + alpha * np.log(part["n_f"]))
