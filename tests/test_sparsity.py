@@ -171,3 +171,13 @@ def test_sparsity_fit_recovers_a_power_law_with_target_specific_levels():
         assert fit.loc[label, "alpha_lo"] == pytest.approx(0.7) and fit.loc[label, "alpha_hi"] == pytest.approx(0.7)
     assert fit.loc["sin", "c"] == pytest.approx(3.0) and fit.loc["bump", "c"] == pytest.approx(5.0)
     assert np.isnan(fit.loc["abs", "alpha"]) and fit.loc["abs", "eta_last"] == pytest.approx(6 / 32)
+
+
+def test_architecture_names_round_trip_and_bad_names_are_named():
+    from relu1d.network import architecture_name, parse_architecture
+
+    assert architecture_name((64, 64, 8)) == "64x64x8"
+    assert parse_architecture("64x64x8") == [64, 64, 8]
+    for bad in ("64x0", "x8", "16.5", ""):
+        with pytest.raises(ValueError, match="architecture"):
+            parse_architecture(bad)

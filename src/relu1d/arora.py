@@ -26,6 +26,7 @@ from relu1d.constructions import (
     zigzag_rational,
 )
 from relu1d.exact import count_rational_parameters, count_regions_exact
+from relu1d.network import architecture_name
 
 
 def piece_bound(widths: tuple[int, ...] | list[int]) -> int:
@@ -179,7 +180,7 @@ def a3_table(counts: pd.DataFrame, constructions: pd.DataFrame) -> pd.DataFrame:
             {
                 "source": str(g["experiment"].iloc[0]),
                 "name": str(cell),
-                "widths": "x".join(map(str, widths)),
+                "widths": architecture_name(widths),
                 "networks": len(g),
                 "max_pieces": int(g["linear_regions"].max()),
                 "mean_pieces": float(g["linear_regions"].mean()),
@@ -193,7 +194,7 @@ def a3_table(counts: pd.DataFrame, constructions: pd.DataFrame) -> pd.DataFrame:
             {
                 "source": "zigzag",
                 "name": f"zigzag a={r['a']} p={int(r['p'])} k={int(r['k'])}",
-                "widths": "x".join(map(str, widths)),
+                "widths": architecture_name(widths),
                 "networks": 1,
                 "max_pieces": int(r["on_line"]),
                 "mean_pieces": float(r["on_line"]),

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from relu1d.breakpoints import DEFAULT_RTOL, count_regions
-from relu1d.network import load_network, sample_network
+from relu1d.network import load_network, parse_architecture, sample_network
 
 # The pipeline commands import pandas/pyarrow/scipy inside their functions: every Snakemake job starts a fresh
 # `relu1d` process, and the interactive `count` needs none of them.
@@ -322,17 +322,6 @@ def _cmd_arora(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hidden_layers(items: Sequence[str]) -> list[list[int]]:
-    """Architectures written like 16, 8x8, 64x64x64."""
-    layers = []
-    for item in items:
-        parts = item.split("x")
-        if not all(p.isdigit() and int(p) >= 1 for p in parts):
-            raise ValueError(f"--hidden takes widths like 16 or 8x8 (each >= 1), got {item!r}")
-        layers.append([int(p) for p in parts])
-    return layers
-
-
 def _training_options(args: argparse.Namespace) -> None:
     if args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
@@ -359,7 +348,7 @@ def _cmd_sparsity(args: argparse.Namespace) -> int:
     with threadpool_limits(1):  # same summation order whatever the machine: bit-identical training
         table = sparsity_runs(
             [args.target],
-            _hidden_layers(args.hidden),
+            [parse_architecture(h) for h in args.hidden],
             args.seeds,
             args.epochs,
             args.sample_points,
@@ -379,7 +368,7 @@ def _cmd_sparsity_fit(args: argparse.Namespace) -> int:
 
     table = _read_csvs(args.tables)
     fit = sparsity_fit(table, args.sample_points)
-    law = complexity_law(list(table["target"].unique()), args.sample_points, np.geomspace(1e-5, 1e-1, 13))
+    law = complexity_law(list(table["target"].unique()), args.sample_points)
     write_csv(fit, args.output)
     write_csv(law, args.law)
     print(fit.to_string(index=False))
@@ -397,7 +386,7 @@ def _cmd_dynamics(args: argparse.Namespace) -> int:
         raise ValueError(f"--lines and --batch-size must be >= 1, got {args.lines} and {args.batch_size}")
     with threadpool_limits(1):
         runs = dynamics_runs(
-            _hidden_layers(args.hidden),
+            [parse_architecture(h) for h in args.hidden],
             args.seeds,
             args.epochs,
             args.lines,

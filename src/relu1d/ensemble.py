@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from relu1d.io import write_text
-from relu1d.network import Network, sample_network
+from relu1d.network import Network, architecture_name, sample_network
 
 MANIFEST_VERSION = 1
 _CELL_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -54,7 +54,7 @@ class Cell:
     @property
     def id(self) -> str:
         """File-name-safe identifier, e.g. ``equal_width__64x64__sb1``."""
-        arch = "x".join(str(n) for n in self.widths)
+        arch = architecture_name(self.widths)
         inputs = "" if self.n_in == 1 else f"__in{self.n_in}"
         return f"{self.experiment}__{arch}__sb{self.sigma_b:g}{inputs}"
 

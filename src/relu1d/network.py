@@ -182,6 +182,19 @@ def sample_network(widths: Sequence[int], sigma_b: float, seed: SeedLike, n_in: 
     return Network(weights, biases)
 
 
+def architecture_name(widths: Sequence[int]) -> str:
+    """Hidden widths written as in file names and tables: (64, 64) → ``64x64``."""
+    return "x".join(str(int(n)) for n in widths)
+
+
+def parse_architecture(name: str) -> list[int]:
+    """Inverse of ``architecture_name``: ``16x16`` → [16, 16]; every width must be >= 1."""
+    parts = str(name).split("x")
+    if not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise ValueError(f"architecture: need widths like 16 or 8x8 (each >= 1), got {name!r}")
+    return [int(p) for p in parts]
+
+
 def load_network(path: str | os.PathLike) -> Network:
     """Read and validate a network ``.npz`` file; any problem raises ``ValueError`` naming it."""
     path = Path(path)

@@ -22,6 +22,7 @@ import pandas as pd
 from relu1d.breakpoints import count_regions
 from relu1d.complexity import min_link_pieces, smooth_piece_estimate, sup_distance
 from relu1d.lines import count_on_segment
+from relu1d.network import architecture_name
 from relu1d.stats import CONFIDENCE, N_BOOTSTRAP, bootstrap_mean, rng_for
 from relu1d.train import (
     TARGETS,
@@ -37,6 +38,8 @@ from relu1d.train import (
 #: N_f(ε) at the largest fitted error: the fit covers the regime where the target needs several pieces.
 FIT_MIN_PIECES = 3
 TRAIN_POINTS = 256
+#: ε grid of the N_f(ε) vs ∫√(|f″|/16ε) comparison (``complexity_law``).
+LAW_EPS = tuple(np.geomspace(1e-5, 1e-1, 13))
 BATCH_SIZE = 32
 
 
@@ -97,7 +100,7 @@ def sparsity_runs(
                     rows.append(
                         {
                             "target": name,
-                            "hidden": "x".join(str(n) for n in layers),
+                            "hidden": architecture_name(layers),
                             "run": run,
                             "epoch": epoch,
                             "neurons": int(sum(layers)),
@@ -160,7 +163,7 @@ def sparsity_fit(table: pd.DataFrame, sample_points: int, confidence: float = CO
     return pd.DataFrame(rows)
 
 
-def complexity_law(targets: Sequence[str], sample_points: int, eps: Sequence[float]) -> pd.DataFrame:
+def complexity_law(targets: Sequence[str], sample_points: int, eps: Sequence[float] = LAW_EPS) -> pd.DataFrame:
     """N_f(ε) of the smooth targets on an ε grid beside the asymptotic ∫ √(|f″| / 16ε) dx (SCIENCE.md §6)."""
     rows = []
     for name in targets:
@@ -249,7 +252,7 @@ def dynamics_runs(
                     result = count_on_segment(net, x_test[i], x_test[j])
                     rows.append(
                         {
-                            "hidden": "x".join(str(n) for n in layers),
+                            "hidden": architecture_name(layers),
                             "run": run,
                             "epoch": epoch,
                             "line": line,

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from relu1d.network import architecture_name
+
 CONFIDENCE = 0.95
 N_BOOTSTRAP = 4000
 #: |δ| below which a cell counts as converged for the "width at which |δ| < 1%" of claim K1 (issue 4).
@@ -67,7 +69,7 @@ def _cell_columns(cell: str, first: pd.Series) -> dict[str, object]:
         "experiment": first["experiment"],
         "depth": int(first["depth"]),
         "width": widths[0] if len(set(widths)) == 1 else -1,
-        "widths": "x".join(str(n) for n in widths),
+        "widths": architecture_name(widths),
         "sum_n": int(first["sum_n"]),
         "sigma_b": float(first["sigma_b"]),
     }
