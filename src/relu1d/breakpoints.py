@@ -23,11 +23,17 @@ tests. ``near_decisions`` counts decisions that were resolved by the tolerance r
 or a clear margin: zero for a certified-generic network, positive where coincidences were merged.
 
 The code is written against the array API (``array_api_compat``), so the same function runs on numpy,
-cupy or ``array_api_strict``.
+cupy or ``array_api_strict``. On numpy the dense passes (tolerance tests, signs, crossings, the merge of old
+and new knots) run as fused numba kernels (``relu1d._fused``) that do the same float operations in the same
+order, bit-identical to the array-API passes (tests/test_fused.py; ``RELU1D_FUSED=0`` selects the array-API
+passes), in buffers reused from layer to layer and from count to count (``free_workspace``).
 """
 
 from __future__ import annotations
 
+import math
+import os
+import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -269,7 +275,7 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
             knot_index.append(xp.zeros(0, dtype=i64))
             neurons.append(xp.zeros(0, dtype=i64))
             continue
-        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(state, w, b, rtol, xp)
+        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(state, w, b, rtol, xp, slot=2 * (ell % 2))
         near += n_near
         weak += n_weak
         knot_index = [xp.take(moved_to, idx) for idx in knot_index]
@@ -277,8 +283,8 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
             # only the anchor can be a point without a gate change: keep the points that have one
             kept = xp.unique_values(point)
             if kept.shape[0] < state.t.shape[0]:
-                state = _Layer(t=xp.take(state.t, kept), h=xp.take(state.h, kept, axis=0),
-                               jump=xp.take(state.jump, kept, axis=0), left=state.left, right=state.right)  # fmt: skip
+                state = _Layer(t=xp.take(state.t, kept), h=_keep_rows(state.h, kept, xp),
+                               jump=_keep_rows(state.jump, kept, xp), left=state.left, right=state.right)  # fmt: skip
                 point = xp.searchsorted(kept, point)
         elif ell == 0:  # no gate change anywhere: every first-layer neuron is constant
             state = _Layer(t=state.t[:0], h=state.h[:0, :], jump=state.jump[:0, :], left=state.left,
@@ -289,7 +295,7 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
     w_out = xp.asarray(net.weights[-1], dtype=f64)[0, :]
     values = state.h @ w_out + float(net.biases[-1][0])
     jump = state.jump @ w_out
-    tol = rtol * xp.linalg.vector_norm(state.jump, axis=1) * float(xp.linalg.vector_norm(w_out))
+    tol = rtol * _row_norms(state.jump, xp) * float(xp.linalg.vector_norm(w_out))
     is_bp = xp.abs(jump) > tol
     near += int(xp.count_nonzero((jump != 0) & ~is_bp))
     weak += int(xp.count_nonzero(is_bp & (xp.abs(jump) <= WEAK_MARGIN * tol)))
@@ -308,6 +314,15 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
         near_decisions=near,
         weak_decisions=weak,
     )
+
+
+def _keep_rows(x: Any, kept: Any, xp: Any) -> Any:
+    """The rows ``kept`` (increasing) of x; in place on the fused path (x is a workspace buffer there)."""
+    fused = _fused_kernels(xp)
+    if fused is None:
+        return xp.take(x, kept, axis=0)
+    fused.keep_rows(x, kept)
+    return x[: kept.shape[0]]
 
 
 def _scatter(x: Any, rows: Any, cols: Any, values: Any, xp: Any) -> Any:
@@ -334,41 +349,161 @@ def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
     return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
 
 
-def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tuple:
-    """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b).
+def _fused_kernels(xp: Any) -> Any:
+    """The numba kernels (``relu1d._fused``) when computing with numpy and numba is importable, else None."""
+    if not array_api_compat.is_numpy_namespace(xp) or os.environ.get("RELU1D_FUSED", "1") == "0":
+        return None
+    try:
+        from relu1d import _fused
+    except ImportError:  # numba missing or incompatible with this numpy: the array-API passes still work
+        return None
+    return _fused
 
-    Dense work is the two matrix products and a few elementwise passes over (knots × neurons); everything
-    about roots and gate changes is done on the sparse list of (segment, neuron) pairs where it happens.
-    Returns ``(layer, (points, neurons), moved_to, near, weak)``: the gate changes of this layer's neurons
-    (indices into ``layer.t``, sorted), the new index of every old knot, and the counts of
-    tolerance-resolved and weak decisions.
+
+def _row_norms(x: Any, xp: Any) -> Any:
+    """‖x_k‖₂ of every row (one pass: ``vecdot``, not a squared temporary)."""
+    return xp.sqrt(xp.vecdot(x, x))
+
+
+class _Workspace(threading.local):
+    """Reusable float64 buffers of the fused path, per thread: layer ℓ writes its products (and then, in
+    place, its merged layer) into slots 2·(ℓ mod 2) and 2·(ℓ mod 2) + 1 while reading the other pair.
+    Counting many networks of one shape in a process then touches no fresh memory after the first (fresh
+    pages cost as much as a pass over them). ``free_workspace`` returns the memory."""
+
+    def __init__(self) -> None:
+        self.buffers: list[np.ndarray | None] = [None] * 4
+
+    def rows(self, slot: int, rows: int, width: int, grow: bool = True) -> np.ndarray | None:
+        """A C-contiguous (rows × width) view of buffer ``slot``; if it is too small: a larger buffer when
+        ``grow``, else None."""
+        size = rows * width
+        buf = self.buffers[slot]
+        if buf is None or buf.shape[0] < size:
+            if not grow:
+                return None
+            self.buffers[slot] = None  # release first: the old and the new buffer are never both held
+            buf = self.buffers[slot] = np.empty(size, dtype=np.float64)
+        return buf[:size].reshape(rows, width)
+
+
+_WORKSPACE = _Workspace()
+
+
+def free_workspace() -> None:
+    """Release this thread's reusable buffers (the next count allocates afresh)."""
+    _WORKSPACE.buffers = [None] * 4
+
+
+def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot: int) -> tuple:
+    """The dense part of a layer: the two matrix products and the zero decisions.
+
+    Returns ``(z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak)``: z = H·Wᵀ + b
+    and dz = ΔS·Wᵀ at the knots with values inside their tolerance set to 0, the int8 signs of z, the scales
+    of the tolerance rtol·(‖H_k‖‖W_i‖ + |b_i|), the inner crossings (knot k ≥ 1 and neuron i with
+    sign z[k−1, i]·sign z[k, i] < 0) and the exact zeros of z, both row-major. ``prev``'s arrays are released
+    once the products are formed (the caller no longer needs them), which keeps the peak memory down. The
+    fused path writes z and dz into workspace slots ``slot`` and ``slot + 1``.
     """
-    f64, i64, i8 = xp.float64, xp.int64, xp.int8
-    t = prev.t
-    n_knots, width = t.shape[0], w.shape[0]
+    i8 = xp.int8
     wt = w.T
+    w_norm = _row_norms(w, xp)
+    h_norm, j_norm = _row_norms(prev.h, xp), _row_norms(prev.jump, xp)
+    if fused is not None:
+        # The two matrix products, into buffers with room for the new knots: the merged layer is then built
+        # in place (no fresh B × m arrays to fault in, a lower peak). b is added inside the kernel.
+        n_rows, width = prev.h.shape[0], w.shape[0]
+        rows = n_rows + _new_knot_room(width)
+        z = np.matmul(prev.h, wt, out=_WORKSPACE.rows(slot, rows, width)[:n_rows])
+        dz = np.matmul(prev.jump, wt, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
+        prev.h = prev.jump = None
+        z_sign = np.empty(z.shape, dtype=np.int8)
+        row_counts = np.empty((z.shape[0], 2), dtype=np.int64)
+        near, weak = fused.screen(z, dz, b, h_norm, j_norm, w_norm, rtol, WEAK_MARGIN, z_sign, row_counts)
+        n_cross, n_zero = (int(v) for v in row_counts.sum(axis=0))
+        cross_k, cross_i = np.empty(n_cross, dtype=np.int64), np.empty(n_cross, dtype=np.int64)
+        zero_k, zero_i = np.empty(n_zero, dtype=np.int64), np.empty(n_zero, dtype=np.int64)
+        fused.list_pairs(z_sign, row_counts, cross_k, cross_i, zero_k, zero_i)
+        return z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak
+
     z = prev.h @ wt + b  # pre-activations at the knots (B, m)      — the two matrix products
     dz = prev.jump @ wt  # slope jumps of z at the knots (B, m)
-    slope_l, slope_r = prev.left @ wt, prev.right @ wt  # slopes of z on the two tails (m,)
-
-    # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|;
-    # the two tail slopes get the exact scale Σ_j |S_j||W_ij|.
-    w_norm = xp.linalg.vector_norm(w, axis=1)
-    tol_z = rtol * (xp.linalg.vector_norm(prev.h, axis=1)[:, None] * w_norm + xp.abs(b))
+    prev.h = prev.jump = None
+    # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|.
+    tol_z = rtol * (h_norm[:, None] * w_norm + xp.abs(b))
     small = xp.abs(z) <= tol_z
     near = int(xp.count_nonzero(small & (z != 0)))
     weak = int(xp.count_nonzero(xp.abs(z) <= WEAK_MARGIN * tol_z)) - int(xp.count_nonzero(small))
     z = xp.where(small, 0.0, z)
     # Jumps that cancel exactly (e.g. a duplicated neuron with opposite outgoing weight) come out of the
     # product as rounding residue (FMA keeps the error of the first product): same scale test, set to 0.
-    tol_dz = rtol * (xp.linalg.vector_norm(prev.jump, axis=1)[:, None] * w_norm)
+    tol_dz = rtol * (j_norm[:, None] * w_norm)
     small = xp.abs(dz) <= tol_dz
     near += int(xp.count_nonzero(small & (dz != 0)))
     weak += int(xp.count_nonzero(xp.abs(dz) <= WEAK_MARGIN * tol_dz)) - int(xp.count_nonzero(small))
     dz = xp.where(small, 0.0, dz)
     z_sign = xp.astype(z > 0, i8) - xp.astype(z < 0, i8)
+    cross_k, cross_i = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
+    zeros = xp.nonzero(z_sign == 0)
+    return z, dz, z_sign, (h_norm, w_norm), (cross_k + 1, cross_i), zeros, near, weak
+
+
+def _new_knot_room(width: int) -> int:
+    """Rows reserved for a layer's new knots: a random layer adds about one knot per neuron (SCIENCE.md §3),
+    ± a few √width; a layer that adds more gets fresh arrays (slower, never wrong)."""
+    return width + 4 * math.isqrt(width) + 16
+
+
+def _merge_fused(
+    fused: Any, z: Any, dz: Any, z_sign: Any, t: Any, tails: Any, new_t: Any, new_seg: Any, dest: tuple, slot: int
+) -> tuple:
+    """h and the slope jumps of the merged layer (jumps at new knots left 0), built in place in the workspace
+    slots holding z and dz when they have room for the new knots, else in fresh arrays."""
+    rows, width = z.shape[0] + new_t.shape[0], z.shape[1]
+    h_new = np.empty((new_t.shape[0], width), dtype=np.float64)
+    fused.new_rows(z, t, tails, new_t, new_seg, h_new)
+    h_out, jump_out = _WORKSPACE.rows(slot, rows, width, grow=False), _WORKSPACE.rows(slot + 1, rows, width, grow=False)
+    if h_out is None or jump_out is None:
+        h_out, jump_out = np.empty((rows, width), dtype=np.float64), np.empty((rows, width), dtype=np.float64)
+    fused.merge_rows(z, dz, z_sign, dest[0], h_new, dest[1], h_out, jump_out)
+    return h_out, jump_out
+
+
+def _segment_slopes(dz: Any, slope_l: Any, seg: Any, nrn: Any, xp: Any, fused: Any) -> Any:
+    """Slope of z on segment seg[j] (0 = left tail) for neuron nrn[j]: slope_l + Σ_{k<seg} dz[k] (cumulative)."""
+    if fused is None:
+        seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)
+        return _gather2(seg_slope, seg, nrn, xp)
+    order = np.argsort(seg, kind="stable")
+    by_segment = np.empty(seg.shape[0], dtype=np.float64)
+    fused.segment_slopes(dz, slope_l, seg[order], nrn[order], by_segment)
+    out = np.empty_like(by_segment)
+    out[order] = by_segment
+    return out
+
+
+def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0) -> tuple:
+    """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b). ``prev``'s arrays are consumed (released).
+
+    Dense work is the two matrix products and a few passes over (knots × neurons) (fused into numba kernels
+    on numpy); everything about roots and gate changes is done on the sparse list of (segment, neuron) pairs
+    where it happens. Returns ``(layer, (points, neurons), moved_to, near, weak)``: the gate changes of this
+    layer's neurons (indices into ``layer.t``, sorted), the new index of every old knot, and the counts of
+    tolerance-resolved and weak decisions.
+    """
+    f64, i64, i8 = xp.float64, xp.int64, xp.int8
+    fused = _fused_kernels(xp)
+    t, prev_left, prev_right = prev.t, prev.left, prev.right
+    n_knots, width = t.shape[0], w.shape[0]
+    wt = w.T
+    slope_l, slope_r = prev_left @ wt, prev_right @ wt  # slopes of z on the two tails (m,)
+    z, dz, z_sign, (h_norm, w_norm), cross_inner, (zero_k, zero_i), near, weak = _screen(
+        prev, w, b, rtol, xp, fused, slot
+    )
+
+    # The two tail slopes get the exact scale Σ_j |S_j||W_ij|.
     tails = xp.stack([slope_l, slope_r])
-    tol_tail = rtol * (xp.abs(xp.stack([prev.left, prev.right])) @ xp.abs(wt))
+    tol_tail = rtol * (xp.abs(xp.stack([prev_left, prev_right])) @ xp.abs(wt))
     tail_small = xp.abs(tails) <= tol_tail
     near += int(xp.count_nonzero(tail_small & (tails != 0)))
     weak += int(xp.count_nonzero(~tail_small & (xp.abs(tails) <= WEAK_MARGIN * tol_tail)))
@@ -380,10 +515,9 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
 
     # Crossings: segment k (0 = left tail, B = right tail) holds a root of neuron i when the signs of z near
     # its two ends are strictly opposite. Listed sparsely, sorted by (segment, neuron).
-    cross_inner = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
     cross_left = xp.nonzero(far_left * z_sign[0, :] < 0)[0]
     cross_right = xp.nonzero(z_sign[-1, :] * far_right < 0)[0]
-    seg = xp.concat([xp.zeros_like(cross_left), cross_inner[0] + 1, xp.full_like(cross_right, n_knots)])
+    seg = xp.concat([xp.zeros_like(cross_left), cross_inner[0], xp.full_like(cross_right, n_knots)])
     nrn = xp.concat([cross_left, cross_inner[1], cross_right])
     is_inner = (seg >= 1) & (seg <= n_knots - 1)
 
@@ -391,7 +525,9 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
     k_l, k_r = xp.clip(seg - 1, 0, n_knots - 1), xp.clip(seg, 0, n_knots - 1)  # knots at the segment ends
     t_l, t_r = xp.take(t, k_l), xp.take(t, k_r)
     z_l, z_r = _gather2(z, k_l, nrn, xp), _gather2(z, k_r, nrn, xp)
-    tz_l, tz_r = _gather2(tol_z, k_l, nrn, xp), _gather2(tol_z, k_r, nrn, xp)
+    w_nrn, b_nrn = xp.take(w_norm, nrn), xp.abs(xp.take(b, nrn))
+    tz_l = rtol * (xp.take(h_norm, k_l) * w_nrn + b_nrn)  # the tolerance of z there (as in _screen)
+    tz_r = rtol * (xp.take(h_norm, k_r) * w_nrn + b_nrn)
     dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
     inner_root = xp.clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r)
     inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
@@ -440,45 +576,48 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any) -> tupl
     merged = xp.argsort(xp.concat([dest_old, dest_new]))
     t_out = xp.take(xp.concat([t, new_t]), merged)
 
-    # Slope of z on every old segment (for gate changes: the jump of h there is ± that slope).
-    seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)
-
-    # Values at the new knots, by interpolation inside their segment (tails: along the tail slope).
-    nk_l, nk_r = xp.clip(new_seg - 1, 0, n_knots - 1), xp.clip(new_seg, 0, n_knots - 1)
-    zn_l, zn_r = xp.take(z, nk_l, axis=0), xp.take(z, nk_r, axis=0)
-    tn_l, tn_r = xp.take(t, nk_l), xp.take(t, nk_r)
-    frac = (new_t - tn_l) / xp.where(tn_r > tn_l, tn_r - tn_l, 1.0)
-    new_inner = ((new_seg >= 1) & (new_seg <= n_knots - 1))[:, None]
-    on_left = (new_seg == 0)[:, None]
-    z_tail = xp.where(on_left, zn_r, zn_l) + (new_t - xp.where(new_seg == 0, tn_r, tn_l))[:, None] * xp.where(
-        on_left, tails[0:1, :], tails[1:2, :]
-    )
-    z_new = xp.where(new_inner, zn_l + frac[:, None] * (zn_r - zn_l), z_tail)
-    h_out = xp.take(xp.concat([xp.maximum(z, 0.0), xp.maximum(z_new, 0.0)], axis=0), merged, axis=0)
-
     # Gates near an old knot k equal (z > 0) there unless z is exactly 0 at k or a root snapped onto k:
     # those "special" pairs get their left/right gates from the neighbouring segments' end signs.
     snapped_key = xp.where(snap_l, seg - 1, seg)[~free] * width + nrn[~free]  # knot·m + neuron
-    zero_k, zero_i = xp.nonzero(z_sign == 0)
     spec_key = xp.unique_values(xp.concat([zero_k * width + zero_i, snapped_key]))
     sp_k, sp_i = spec_key // width, spec_key % width
     gl, gr = _gates_at_knots(sp_k, sp_i, z_sign, far_left, far_right, seg, nrn, snap_l, snap_r, width, xp)
-    # Jumps of h at old knots: gate·(jump of z) where the gate is the same on both sides; at a gate change
-    # the jump is ± the slope of z on the side where the neuron is on.
-    jump_old = xp.where(z_sign > 0, dz, 0.0)
+    # Slopes of z on the segments either side of the special pairs and on the segments of the free roots
+    # (the jump of h at a gate change is ± the slope on the side where the neuron is on).
+    n_sp = sp_k.shape[0]
+    slopes = _segment_slopes(dz, slope_l, xp.concat([sp_k + 1, sp_k, f_seg]), xp.concat([sp_i, sp_i, f_nrn]), xp, fused)
+    # Jumps of h at old knots: gate·(jump of z) where the gate is the same on both sides, else as above.
     sp_jump = xp.where(
         gl & gr,
         _gather2(dz, sp_k, sp_i, xp),
-        xp.astype(gr, f64) * _gather2(seg_slope, sp_k + 1, sp_i, xp)
-        - xp.astype(gl, f64) * _gather2(seg_slope, sp_k, sp_i, xp),
+        xp.astype(gr, f64) * slopes[:n_sp] - xp.astype(gl, f64) * slopes[n_sp : 2 * n_sp],
     )
-    jump_old = _scatter(jump_old, sp_k, sp_i, sp_jump, xp)
     # At a new knot only the neurons whose root it is change slope: by (gate right − gate left)·slope.
     sign_left_end = xp.where(seg == 0, xp.take(far_left, nrn), _gather2(z_sign, k_l, nrn, xp))
     f_sign_l = sign_left_end[free]
-    f_jump = (1.0 - 2.0 * xp.astype(f_sign_l > 0, f64)) * _gather2(seg_slope, f_seg, f_nrn, xp)
-    jump_new = _scatter(xp.zeros((n_new, width), dtype=f64), cluster, f_nrn, f_jump, xp)
-    jump_out = xp.take(xp.concat([jump_old, jump_new], axis=0), merged, axis=0)
+    f_jump = (1.0 - 2.0 * xp.astype(f_sign_l > 0, f64)) * slopes[2 * n_sp :]
+
+    # The merged layer: h = max(z, 0) and the jumps, old knots at rows dest_old, new knots at rows dest_new.
+    if fused is not None:
+        h_out, jump_out = _merge_fused(fused, z, dz, z_sign, t, tails, new_t, new_seg, (dest_old, dest_new), slot)
+        jump_out[dest_old[sp_k], sp_i] = sp_jump
+        jump_out[dest_new[cluster], f_nrn] = f_jump
+    else:
+        # Values at the new knots, by interpolation inside their segment (tails: along the tail slope).
+        nk_l, nk_r = xp.clip(new_seg - 1, 0, n_knots - 1), xp.clip(new_seg, 0, n_knots - 1)
+        zn_l, zn_r = xp.take(z, nk_l, axis=0), xp.take(z, nk_r, axis=0)
+        tn_l, tn_r = xp.take(t, nk_l), xp.take(t, nk_r)
+        frac = (new_t - tn_l) / xp.where(tn_r > tn_l, tn_r - tn_l, 1.0)
+        new_inner = ((new_seg >= 1) & (new_seg <= n_knots - 1))[:, None]
+        on_left = (new_seg == 0)[:, None]
+        z_tail = xp.where(on_left, zn_r, zn_l) + (new_t - xp.where(new_seg == 0, tn_r, tn_l))[:, None] * xp.where(
+            on_left, tails[0:1, :], tails[1:2, :]
+        )
+        z_new = xp.where(new_inner, zn_l + frac[:, None] * (zn_r - zn_l), z_tail)
+        h_out = xp.take(xp.concat([xp.maximum(z, 0.0), xp.maximum(z_new, 0.0)], axis=0), merged, axis=0)
+        jump_old = _scatter(xp.where(z_sign > 0, dz, 0.0), sp_k, sp_i, sp_jump, xp)
+        jump_new = _scatter(xp.zeros((n_new, width), dtype=f64), cluster, f_nrn, f_jump, xp)
+        jump_out = xp.take(xp.concat([jump_old, jump_new], axis=0), merged, axis=0)
 
     # Tail gates: the leftmost new segment lies left of any root in the left tail (so it has the −∞ sign);
     # without a root the whole tail has one sign. Same on the right.
