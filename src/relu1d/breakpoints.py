@@ -23,10 +23,11 @@ tests. ``near_decisions`` counts decisions that were resolved by the tolerance r
 or a clear margin: zero for a certified-generic network, positive where coincidences were merged.
 
 The code is written against the array API (``array_api_compat``), so the same function runs on numpy,
-cupy or ``array_api_strict``. On numpy the dense passes (tolerance tests, signs, crossings, the merge of old
-and new knots) run as fused numba kernels (``relu1d._fused``) that do the same float operations in the same
-order, bit-identical to the array-API passes (tests/test_fused.py; ``RELU1D_FUSED=0`` selects the array-API
-passes), in buffers reused from layer to layer and from count to count (``free_workspace``).
+cupy or ``array_api_strict``. On numpy the dense passes of a layer (tolerance tests, signs, crossings, the
+merge of old and new knots) run as fused numba kernels (``relu1d._fused``) that do the same float operations
+in the same order, bit-identical to the array-API passes (tests/test_fused.py), in buffers reused from layer
+to layer and from count to count (``free_workspace``). Small layers use the array-API passes (see
+``FUSED_MIN_ELEMENTS``); ``RELU1D_FUSED=0`` selects them everywhere, ``RELU1D_FUSED=1`` the kernels everywhere.
 """
 
 from __future__ import annotations
@@ -181,8 +182,9 @@ def _to_numpy(x: Any) -> np.ndarray:
     return np.asarray(np.from_dlpack(x))
 
 
-#: Largest rational workload (float knots × Σ n_ℓ n_{ℓ−1}) the automatic exact fallback takes on (~1 s).
-EXACT_FALLBACK_BUDGET = 200_000
+#: Largest rational workload (float knots × Σ n_ℓ n_{ℓ−1}) the automatic exact fallback takes on: ~1 s
+#: (measured 0.25–0.6 s per 10⁶, e.g. 32×8 at 1.6·10⁶ in 0.5 s).
+EXACT_FALLBACK_BUDGET = 2_000_000
 
 
 def count_regions(
@@ -318,7 +320,7 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
 
 def _keep_rows(x: Any, kept: Any, xp: Any) -> Any:
     """The rows ``kept`` (increasing) of x; in place on the fused path (x is a workspace buffer there)."""
-    fused = _fused_kernels(xp)
+    fused = _fused_kernels(xp, x.shape[0] * x.shape[1])
     if fused is None:
         return xp.take(x, kept, axis=0)
     fused.keep_rows(x, kept)
@@ -339,9 +341,14 @@ def _scatter(x: Any, rows: Any, cols: Any, values: Any, xp: Any) -> Any:
     keys, values = xp.take(keys, order), xp.take(values, order)
     flat = xp.reshape(x, (-1,))
     pos = xp.arange(flat.shape[0], dtype=keys.dtype)
-    at = xp.clip(xp.searchsorted(keys, pos), 0, keys.shape[0] - 1)
+    at = _clip(xp.searchsorted(keys, pos), 0, keys.shape[0] - 1, xp)
     hit = xp.take(keys, at) == pos
     return xp.reshape(xp.where(hit, xp.astype(xp.take(values, at), x.dtype), flat), x.shape)
+
+
+def _clip(x: Any, lo: Any, hi: Any, xp: Any) -> Any:
+    """``xp.clip``; numpy's own on numpy arrays (array_api_compat's wrapper costs ~70 µs a call)."""
+    return np.clip(x, lo, hi) if isinstance(x, np.ndarray) else xp.clip(x, lo, hi)
 
 
 def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
@@ -349,9 +356,20 @@ def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
     return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
 
 
-def _fused_kernels(xp: Any) -> Any:
-    """The numba kernels (``relu1d._fused``) when computing with numpy and numba is importable, else None."""
-    if not array_api_compat.is_numpy_namespace(xp) or os.environ.get("RELU1D_FUSED", "1") == "0":
+#: Layers with fewer (knots × neurons) than this use the array-API passes unless ``RELU1D_FUSED=1``: the fused
+#: kernels save ~0.2 ms per small layer, but loading numba and its cached kernels costs ~1 s per process,
+#: which a pool of workers counting small networks would pay for nothing.
+FUSED_MIN_ELEMENTS = 1 << 14
+
+
+def _fused_kernels(xp: Any, elements: int) -> Any:
+    """The numba kernels (``relu1d._fused``) for a layer of ``elements`` (knots × neurons), or None for the
+    array-API passes: those are used off numpy, without numba, for small layers, and when ``RELU1D_FUSED=0``
+    (``RELU1D_FUSED=1``: fused at every size). Both give bit-identical results."""
+    mode = os.environ.get("RELU1D_FUSED", "auto")
+    if not array_api_compat.is_numpy_namespace(xp) or mode == "0":
+        return None
+    if mode != "1" and elements < FUSED_MIN_ELEMENTS:
         return None
     try:
         from relu1d import _fused
@@ -492,7 +510,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     tolerance-resolved and weak decisions.
     """
     f64, i64, i8 = xp.float64, xp.int64, xp.int8
-    fused = _fused_kernels(xp)
+    fused = _fused_kernels(xp, prev.t.shape[0] * w.shape[0])
     t, prev_left, prev_right = prev.t, prev.left, prev.right
     n_knots, width = t.shape[0], w.shape[0]
     wt = w.T
@@ -522,14 +540,14 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     is_inner = (seg >= 1) & (seg <= n_knots - 1)
 
     # Root positions and their uncertainty.
-    k_l, k_r = xp.clip(seg - 1, 0, n_knots - 1), xp.clip(seg, 0, n_knots - 1)  # knots at the segment ends
+    k_l, k_r = _clip(seg - 1, 0, n_knots - 1, xp), _clip(seg, 0, n_knots - 1, xp)  # knots at the segment ends
     t_l, t_r = xp.take(t, k_l), xp.take(t, k_r)
     z_l, z_r = _gather2(z, k_l, nrn, xp), _gather2(z, k_r, nrn, xp)
     w_nrn, b_nrn = xp.take(w_norm, nrn), xp.abs(xp.take(b, nrn))
     tz_l = rtol * (xp.take(h_norm, k_l) * w_nrn + b_nrn)  # the tolerance of z there (as in _screen)
     tz_r = rtol * (xp.take(h_norm, k_r) * w_nrn + b_nrn)
     dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
-    inner_root = xp.clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r)
+    inner_root = _clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r, xp)
     inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
     # Tails: z = z_end + s·(x − t_end), root t_end − z_end/s, first-order error from z_end and s.
     on_left_tail = seg == 0
@@ -579,7 +597,8 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     # Gates near an old knot k equal (z > 0) there unless z is exactly 0 at k or a root snapped onto k:
     # those "special" pairs get their left/right gates from the neighbouring segments' end signs.
     snapped_key = xp.where(snap_l, seg - 1, seg)[~free] * width + nrn[~free]  # knot·m + neuron
-    spec_key = xp.unique_values(xp.concat([zero_k * width + zero_i, snapped_key]))
+    spec_key = xp.concat([zero_k * width + zero_i, snapped_key])
+    spec_key = xp.unique_values(spec_key) if spec_key.shape[0] > 0 else spec_key  # usually empty: skip the call
     sp_k, sp_i = spec_key // width, spec_key % width
     gl, gr = _gates_at_knots(sp_k, sp_i, z_sign, far_left, far_right, seg, nrn, snap_l, snap_r, width, xp)
     # Slopes of z on the segments either side of the special pairs and on the segments of the free roots
@@ -604,7 +623,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
         jump_out[dest_new[cluster], f_nrn] = f_jump
     else:
         # Values at the new knots, by interpolation inside their segment (tails: along the tail slope).
-        nk_l, nk_r = xp.clip(new_seg - 1, 0, n_knots - 1), xp.clip(new_seg, 0, n_knots - 1)
+        nk_l, nk_r = _clip(new_seg - 1, 0, n_knots - 1, xp), _clip(new_seg, 0, n_knots - 1, xp)
         zn_l, zn_r = xp.take(z, nk_l, axis=0), xp.take(z, nk_r, axis=0)
         tn_l, tn_r = xp.take(t, nk_l), xp.take(t, nk_r)
         frac = (new_t - tn_l) / xp.where(tn_r > tn_l, tn_r - tn_l, 1.0)
@@ -644,15 +663,17 @@ def _gates_at_knots(
     of that segment snapped onto knot k, else z's sign at k when the segment has a root strictly inside,
     else the segment's one sign sign(left end + z_sign[k]). Just right: the mirror image on segment k + 1.
     """
+    if k.shape[0] == 0:  # the usual case for a generic network: no exact zero, no snapped root
+        return xp.zeros(0, dtype=xp.bool), xp.zeros(0, dtype=xp.bool)
     n_knots = z_sign.shape[0]
     at_k = _gather2(z_sign, k, i, xp)
-    before = xp.where(k >= 1, _gather2(z_sign, xp.clip(k - 1, 0, n_knots - 1), i, xp), xp.take(far_left, i))
-    after = xp.where(k <= n_knots - 2, _gather2(z_sign, xp.clip(k + 1, 0, n_knots - 1), i, xp), xp.take(far_right, i))
+    before = xp.where(k >= 1, _gather2(z_sign, _clip(k - 1, 0, n_knots - 1, xp), i, xp), xp.take(far_left, i))
+    after = xp.where(k <= n_knots - 2, _gather2(z_sign, _clip(k + 1, 0, n_knots - 1, xp), i, xp), xp.take(far_right, i))
     key = seg * width + nrn  # sorted: the crossing list is ordered by (segment, neuron)
 
     def member(flags: Any, s: Any) -> Any:
         probe = s * width + i
-        at = xp.clip(xp.searchsorted(key, probe), 0, max(key.shape[0] - 1, 0))
+        at = _clip(xp.searchsorted(key, probe), 0, max(key.shape[0] - 1, 0), xp)
         if key.shape[0] == 0:
             return xp.zeros(k.shape, dtype=xp.bool)
         return (xp.take(key, at) == probe) & xp.take(flags, at)

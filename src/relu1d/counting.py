@@ -22,12 +22,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
@@ -35,6 +32,9 @@ from relu1d.breakpoints import count_regions
 from relu1d.ensemble import Cell, read_manifest, verified_network
 from relu1d.io import atomic_output
 from relu1d.lines import probe_statistics, restrict_to_line, sample_probe
+
+if TYPE_CHECKING:  # pandas and pyarrow are imported where tables are built: a spawned worker skips ~0.5 s
+    import pandas as pd
 
 COUNT_COLUMNS = (
     "cell",
@@ -135,6 +135,8 @@ def count_manifest(
 
     ``processes`` > 1 uses a ``multiprocessing`` pool (the GPU backend always counts in this process).
     """
+    import pandas as pd
+
     if processes < 1:
         raise ValueError(f"processes: must be >= 1, got {processes}")
     cell, hashes = read_manifest(manifest)
@@ -157,6 +159,9 @@ def count_manifest(
 
 def write_parquet(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a table deterministically (no index, no pandas metadata timestamps) and atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
     with atomic_output(path) as tmp:
         pq.write_table(arrow, tmp, compression="zstd")
@@ -164,6 +169,8 @@ def write_parquet(table: pd.DataFrame, path: str | os.PathLike) -> None:
 
 def read_counts(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
     """Concatenate count tables (one per cell) into one frame."""
+    import pandas as pd
+
     frames = [pd.read_parquet(p) for p in paths]
     if not frames:
         raise ValueError("read_counts: no count tables given")
