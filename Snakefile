@@ -18,6 +18,7 @@ include: "workflow/rules/constructions.smk"
 include: "workflow/rules/sparsity.smk"
 include: "workflow/rules/convergence.smk"
 include: "workflow/rules/covariance.smk"
+include: "workflow/rules/performance.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/paper.smk"
 

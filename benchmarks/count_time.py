@@ -1,10 +1,12 @@
 """Time to count one network, and the same run's matrix-product floor.
 
 Prints, per architecture, our count time and the time numpy takes for the very matrix products the
-engine performs (H·Wᵀ and ΔS·Wᵀ with the knot counts B_ℓ this network produced), measured in the same
-process, and their ratio, against the goals (≤ 1.25× at width ≥ 1024, ≤ 2× at width 512).
-Usage: ``python benchmarks/count_time.py`` (full grid: widths 256 512 1024 2048 × depths 2 4 6 8 10, a few
-minutes on 2 cores), ``--quick`` (smoke run), or e.g. ``--widths 1024 --depths 4 8 --repeats 3``.
+engine performs (H·Wᵀ and ΔS·Wᵀ, two distinct matrices, with the knot counts B_ℓ this network produced),
+measured in the same process, and their ratio, against the goals (≤ 1.25× at width ≥ 1024, ≤ 2× at width 512).
+The measurement is ``relu1d.performance.count_time_row`` (the pipeline's performance stage uses it too).
+Usage: ``python benchmarks/count_time.py`` (full grid: widths 256 512 1024 2048 × depths 2 4 6 8 10, ~10 minutes
+on 2 cores), ``--quick`` (smoke run), or e.g. ``--widths 1024 --depths 4 8 --repeats 3``; ``--csv FILE`` also
+writes the rows.
 """
 
 from __future__ import annotations
@@ -12,42 +14,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-from _common import SEED, best_of, machine_header, timed_count
 from threadpoolctl import threadpool_limits
 
-from relu1d import sample_network
-
-#: (smallest width, largest allowed count/GEMM ratio), tightest first.
-GOALS = ((1024, 1.25), (512, 2.0))
-
-
-def goal_for(width: int) -> float | None:
-    """The ratio goal for a width (None: no goal stated)."""
-    for min_width, ratio in GOALS:
-        if width >= min_width:
-            return ratio
-    return None
-
-
-def gemm_floor(net, knots_before: list[int], repeats: int, budget: float = float("inf")) -> float:
-    """Time of the two products per layer with the engine's shapes, H·Wᵀ and ΔS·Wᵀ with H, ΔS (B_{ℓ−1} × n_{ℓ−1}).
-
-    H and ΔS are two different matrices, as in the engine: multiplying one matrix twice would time its second
-    product from cache (a 3000 × 1024 float64 matrix fits the 32 MiB L3 of the machine we measured on).
-    """
-    rng = np.random.default_rng(0)
-    mats = [
-        (rng.standard_normal((max(b, 1), w.shape[1])), rng.standard_normal((max(b, 1), w.shape[1])), w.T)
-        for b, w in zip(knots_before, net.weights[:-1], strict=True)
-    ]
-
-    def run():
-        for h, jump, wt in mats:
-            h @ wt
-            jump @ wt
-
-    return best_of(run, repeats, budget)
+from relu1d.performance import SEED, count_time_row, machine_header, write_measurements
 
 
 def main() -> None:
@@ -60,6 +29,7 @@ def main() -> None:
     )
     parser.add_argument("--sigma-b", type=float, default=1.0)
     parser.add_argument("--blas-threads", type=int, default=None, help="limit BLAS threads (default: BLAS default)")
+    parser.add_argument("--csv", help="also write the rows (with the machine description) to this CSV file")
     parser.add_argument("--quick", action="store_true", help="smoke run: widths 256 512, depths 2 4, one repeat")
     args = parser.parse_args()
     if args.quick:
@@ -68,32 +38,29 @@ def main() -> None:
     with threadpool_limits(args.blas_threads):
         machine_header("count time vs the GEMM floor (benchmarks/count_time.py)")
         print(f"# networks: He init, sigma_b = {args.sigma_b}, seed ({SEED}, width, depth); best of {args.repeats}")
-        print("# GEMM floor: the engine's two matrix products per layer, same shapes, same process")
+        print("# GEMM floor: the engine's two matrix products per layer, same shapes, distinct matrices, same process")
         print("# goals: count/GEMM <= 1.25x at width >= 1024, <= 2x at width 512 (none stated at 256)")
         print(
             f"{'width':>6} {'depth':>5} {'knots':>7} {'count s':>9} {'GEMM s':>9} {'ratio':>6} {'goal':>6} {'met':>4}"
         )
-        met = missed = 0
+        rows = []
         start = time.perf_counter()
         for depth in args.depths:
             for width in args.widths:
-                net = sample_network([width] * depth, args.sigma_b, seed=(SEED, width, depth))
-                result, t_count = timed_count(net, args.repeats, args.budget)
-                per_layer = result.knots_per_layer
-                knots_before = [1, *np.cumsum(per_layer)[:-1].tolist()]  # distinct knots entering each layer
-                t_gemm = gemm_floor(net, knots_before, args.repeats, args.budget)
-                ratio = t_count / t_gemm
-                goal = goal_for(width)
-                verdict = "-" if goal is None else ("yes" if ratio <= goal else "no")
-                met += verdict == "yes"
-                missed += verdict == "no"
-                goal_s = "-" if goal is None else f"{goal:.2f}"
+                row = count_time_row(width, depth, args.sigma_b, args.repeats, args.budget)
+                rows.append(row)
+                goal = "-" if row["goal"] is None else f"{row['goal']:.2f}"
+                met = "-" if row["met"] is None else ("yes" if row["met"] else "no")
                 print(
-                    f"{width:>6} {depth:>5} {result.knots.shape[0]:>7} {t_count:>9.3f} {t_gemm:>9.3f} "
-                    f"{ratio:>6.2f} {goal_s:>6} {verdict:>4}",
+                    f"{width:>6} {depth:>5} {row['knots']:>7} {row['count_s']:>9.3f} {row['gemm_s']:>9.3f} "
+                    f"{row['ratio']:>6.2f} {goal:>6} {met:>4}",
                     flush=True,
                 )
-        print(f"# goals met in {met} of {met + missed} rows with a goal; total {time.perf_counter() - start:.0f} s")
+        met = sum(r["met"] is True for r in rows)
+        stated = sum(r["met"] is not None for r in rows)
+        print(f"# goals met in {met} of {stated} rows with a goal; total {time.perf_counter() - start:.0f} s")
+    if args.csv:
+        write_measurements(rows, args.csv)
 
 
 if __name__ == "__main__":

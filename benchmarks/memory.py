@@ -2,23 +2,20 @@
 
 For each network (He init, σ_b = 1, seed (2025, width, depth) as in the other scripts) prints the peak of
 memory traced by ``tracemalloc`` while ``count_regions`` runs (numpy reports its array buffers to tracemalloc;
-the network itself is allocated before tracing starts) and the size of one B × n float64 array, B = total
-distinct knots of f, n = width: the engine keeps values and slope jumps at the knots (two such arrays) plus
-the per-layer products and masks, so a small constant multiple of it is expected.
+the engine's reusable buffers are released before each count, so the count allocates all it uses) and the size
+of one B × n float64 array, B = total distinct knots of f, n = width. The engine holds, per layer, the two
+products in buffers with room for the new knots, where the merged layer is then built in place, so about four
+such arrays are expected (the previous layer's two while the products are formed).
+The measurement is ``relu1d.performance.memory_row``.
 Usage: ``python benchmarks/memory.py [--widths 256 512 1024 2048 --depths 4]``, ``--quick`` for a smoke run.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-import tracemalloc
-
-from _common import SEED, machine_header
 
 from relu1d import count_regions, sample_network
-
-MIB = 2**20
+from relu1d.performance import SEED, machine_header, memory_row, write_measurements
 
 
 def main() -> None:
@@ -26,6 +23,7 @@ def main() -> None:
     parser.add_argument("--widths", nargs="+", type=int, default=[256, 512, 1024, 2048])
     parser.add_argument("--depths", nargs="+", type=int, default=[4])
     parser.add_argument("--sigma-b", type=float, default=1.0)
+    parser.add_argument("--csv", help="also write the rows (with the machine description) to this CSV file")
     parser.add_argument("--quick", action="store_true", help="smoke run: widths 256 512, depth 2")
     args = parser.parse_args()
     if args.quick:
@@ -36,24 +34,18 @@ def main() -> None:
     print("# B = distinct knots of f (all layers), n = width; bound = B * n * 8 bytes")
     count_regions(sample_network([8, 8], 1.0, seed=0))  # warm-up: imports and caches are not the count's memory
     print(f"{'width':>6} {'depth':>5} {'B':>7} {'B*n*8 MiB':>10} {'peak MiB':>9} {'peak/bound':>10} {'seconds':>8}")
+    rows = []
     for depth in args.depths:
         for width in args.widths:
-            net = sample_network([width] * depth, args.sigma_b, seed=(SEED, width, depth))
-            tracemalloc.start()
-            tracemalloc.reset_peak()
-            base = tracemalloc.get_traced_memory()[0]
-            start = time.perf_counter()
-            result = count_regions(net)
-            seconds = time.perf_counter() - start
-            peak = tracemalloc.get_traced_memory()[1] - base
-            tracemalloc.stop()
-            knots = result.knots.shape[0]
-            bound = knots * width * 8
+            row = memory_row(width, depth, args.sigma_b)
+            rows.append(row)
             print(
-                f"{width:>6} {depth:>5} {knots:>7} {bound / MIB:>10.1f} {peak / MIB:>9.1f} "
-                f"{peak / max(bound, 1):>10.2f} {seconds:>8.2f}",
+                f"{width:>6} {depth:>5} {row['knots']:>7} {row['bound_mib']:>10.1f} {row['peak_mib']:>9.1f} "
+                f"{row['peak_over_bound']:>10.2f} {row['count_s']:>8.2f}",
                 flush=True,
             )
+    if args.csv:
+        write_measurements(rows, args.csv)
 
 
 if __name__ == "__main__":

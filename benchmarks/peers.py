@@ -28,10 +28,10 @@ import argparse
 import time
 
 import numpy as np
-from _common import SEED, best_of, machine_header, timed_count
 
 from relu1d import count_regions, sample_network
 from relu1d.baselines import grid_count, knot_recall, walk_count
+from relu1d.performance import SEED, best_of, machine_header, timed_count
 
 RECALL_TARGET = 0.99
 REGIONCAM_GOAL_WIDTH = 1000

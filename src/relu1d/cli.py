@@ -420,6 +420,35 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_performance(args: argparse.Namespace) -> int:
+    from threadpoolctl import threadpool_limits
+
+    from relu1d import performance as perf
+
+    info = perf.machine()
+    out = Path(args.output_dir)
+    with threadpool_limits(args.blas_threads):
+        rows = [
+            perf.count_time_row(w, d, args.sigma_b, args.repeats, args.budget) for d in args.depths for w in args.widths
+        ]
+        memory = [perf.memory_row(w, args.memory_depth, args.sigma_b) for w in args.memory_widths]
+    parallel = perf.parallel_rows(args.parallel_networks, args.parallel_width, args.parallel_depth, args.sigma_b)
+    for name, table in (("count_time", rows), ("memory", memory), ("parallel", parallel)):
+        perf.write_measurements(table, out / f"{name}.csv", info)
+        print(f"{name}:")
+        for row in table:
+            print("  " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+    return 0
+
+
+def _cmd_performance_tables(args: argparse.Namespace) -> int:
+    from relu1d.performance import write_performance_tables
+
+    write_performance_tables(args.measurements, args.benchmarks, args.output_dir)
+    print(f"wrote performance tables to {args.output_dir}")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -602,6 +631,27 @@ def _parser() -> argparse.ArgumentParser:
     num.add_argument("--knot-law", required=True)
     num.add_argument("-o", "--output", required=True)
     num.set_defaults(func=_cmd_numbers)
+
+    perf = sub.add_parser("performance", help="measure count time vs the GEMM floor, peak memory, 2-process speedup")
+    perf.add_argument("--widths", nargs="+", type=_positive_int, default=[256, 512, 1024])
+    perf.add_argument("--depths", nargs="+", type=_positive_int, default=[2, 4, 8])
+    perf.add_argument("--repeats", type=_positive_int, default=3, help="best of this many counts (default 3)")
+    perf.add_argument("--budget", type=float, default=10.0, help="seconds after which repeats stop (default 10)")
+    perf.add_argument("--memory-widths", nargs="+", type=_positive_int, default=[256, 512, 1024])
+    perf.add_argument("--memory-depth", type=_positive_int, default=4)
+    perf.add_argument("--parallel-networks", type=_positive_int, default=2000)
+    perf.add_argument("--parallel-width", type=_positive_int, default=16)
+    perf.add_argument("--parallel-depth", type=_positive_int, default=4)
+    perf.add_argument("--sigma-b", type=float, default=1.0)
+    perf.add_argument("--blas-threads", type=_positive_int, default=None, help="BLAS threads (default: all)")
+    perf.add_argument("--output-dir", required=True, help="writes count_time.csv, memory.csv, parallel.csv")
+    perf.set_defaults(func=_cmd_performance)
+
+    ptab = sub.add_parser("performance-tables", help="the report's performance tables from measurements + benchmarks")
+    ptab.add_argument("--measurements", required=True, help="directory written by relu1d performance")
+    ptab.add_argument("--benchmarks", nargs="+", required=True, help="Snakemake benchmark files (.tsv)")
+    ptab.add_argument("--output-dir", required=True)
+    ptab.set_defaults(func=_cmd_performance_tables)
     return parser
 
 

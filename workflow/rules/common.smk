@@ -45,6 +45,7 @@ if not BIAS_CELLS:
         f"bias_ablation.experiment: {BIAS['experiment']!r} is not an experiment with cells"
     )
 
+PERFORMANCE = config["performance"]
 LINES = config["lines"]
 if not any(
     cell.experiment == LINES["experiment"] and cell.n_in > 1 for cell in CELLS.values()
@@ -125,6 +126,12 @@ TABLES = {
     "sparsity": ["sparsity_fit", "dynamics"],
     "lines": ["lines_cells", "lines_rates"],
     "covariance": ["covariance_summary", "covariance_rates", "knot_law"],
+    "performance": [
+        "performance_count",
+        "performance_memory",
+        "performance_parallel",
+        "stage_costs",
+    ],
 }
 
 

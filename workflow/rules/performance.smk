@@ -1,0 +1,64 @@
+# Issue "performance": the counter measured on this machine (relu1d.performance), and the cost of this run's
+# computing rules from their benchmark files; both become tables of the report.
+
+
+rule performance:
+    output:
+        expand("results/stats/performance/{name}.csv", name=["count_time", "memory", "parallel"]),
+    log:
+        "results/logs/performance.log",
+    benchmark:
+        "results/benchmarks/performance.tsv"
+    conda:
+        ENV
+    # every core: a job beside it would disturb the timings (and the 2-process speedup needs 2 idle cores)
+    threads: workflow.cores
+    params:
+        options=(
+            f"--widths {' '.join(map(str, PERFORMANCE['widths']))}"
+            f" --depths {' '.join(map(str, PERFORMANCE['depths']))} --repeats {PERFORMANCE['repeats']}"
+            f" --memory-widths {' '.join(map(str, PERFORMANCE['memory_widths']))}"
+            f" --memory-depth {PERFORMANCE['memory_depth']}"
+            f" --parallel-networks {PERFORMANCE['parallel_networks']}"
+            f" --parallel-width {PERFORMANCE['parallel_width']}"
+            f" --parallel-depth {PERFORMANCE['parallel_depth']}"
+        ),
+        directory=lambda wildcards, output: Path(output[0]).parent,
+    shell:
+        "relu1d performance {params.options} --output-dir {params.directory} > {log} 2>&1"
+
+
+# The computing rules whose benchmark files the stage-cost table sums (notebooks and the report excluded).
+STAGE_BENCHMARKS = [
+    *expand(rules.sample.benchmark, cell=CELLS),
+    *expand(rules.count.benchmark, cell=CELLS),
+    *expand(rules.covariance.benchmark, width=COV["widths"]),
+    *expand(rules.sparsity.benchmark, target=SPARSITY["targets"]),
+    rules.knot_law.benchmark,
+    rules.convergence.benchmark,
+    rules.bias_ablation.benchmark,
+    rules.lines.benchmark,
+    rules.claims.benchmark,
+    rules.arora.benchmark,
+    rules.sparsity_fit.benchmark,
+    rules.dynamics.benchmark,
+    rules.performance.benchmark,
+]
+
+
+rule performance_tables:
+    input:
+        measurements=rules.performance.output,
+        benchmarks=STAGE_BENCHMARKS,
+    output:
+        table_outputs("performance"),
+    log:
+        "results/logs/performance_tables.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        measurements=lambda wildcards, input: Path(input.measurements[0]).parent,
+    shell:
+        "relu1d performance-tables --measurements {params.measurements} --benchmarks {input.benchmarks}"
+        " --output-dir results/tables > {log} 2>&1"
