@@ -4,7 +4,10 @@
 
 rule performance:
     output:
-        expand("results/stats/performance/{name}.csv", name=["count_time", "memory", "parallel"]),
+        expand(
+            "results/stats/performance/{name}.csv",
+            name=["count_time", "memory", "parallel"],
+        ),
     log:
         "results/logs/performance.log",
     benchmark:
