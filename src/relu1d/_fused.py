@@ -176,3 +176,16 @@ def keep_rows(x, kept):
     for j in range(kept.shape[0]):
         if kept[j] != j:
             x[j] = x[kept[j]]
+
+
+@numba.njit(**_OPTS)
+def single_rows(w, rows, cols, values, out):
+    """out[rows[r]] = values[r]·W[:, cols[r]]: the products of the rows of ΔS with one nonzero. W is read in
+    blocks of 8 rows so that every write fills one cache line of ``out``."""
+    width = w.shape[0]
+    for lo in range(0, width, 8):
+        hi = min(lo + 8, width)
+        for r in range(rows.shape[0]):
+            out_row, c, v = out[rows[r]], cols[r], values[r]
+            for i in range(lo, hi):
+                out_row[i] = v * w[i, c]

@@ -247,7 +247,8 @@ class _Layer:
     ``t`` (B,) sorted knots; ``h`` (B, n) values at the knots; ``jump`` (B, n) slope jumps at the knots
     (right slope − left slope); ``left``/``right`` (n,) slopes of the two unbounded tails. Slopes on inner
     segments are ``left + cumsum(jump)``; propagating jumps rather than segment slopes keeps "does f′ jump
-    here" free of cancellation between large slopes that do not change at that knot.
+    here" free of cancellation between large slopes that do not change at that knot. ``single`` lets the next
+    layer skip the matrix product for rows of ``jump`` with one nonzero (``_jump_products``).
     """
 
     t: Any
@@ -255,6 +256,9 @@ class _Layer:
     jump: Any
     left: Any
     right: Any
+    #: (rows, cols, values), rows increasing: rows of ``jump`` whose only nonzero is jump[row, col] = value
+    #: (knots created by the previous layer with one root each), or None.
+    single: tuple | None = None
 
 
 def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
@@ -285,8 +289,12 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
             # only the anchor can be a point without a gate change: keep the points that have one
             kept = xp.unique_values(point)
             if kept.shape[0] < state.t.shape[0]:
+                single = state.single
+                if single is not None:  # every new knot has a gate change, so all single rows are kept
+                    single = (xp.searchsorted(kept, single[0]), single[1], single[2])
                 state = _Layer(t=xp.take(state.t, kept), h=_keep_rows(state.h, kept, xp),
-                               jump=_keep_rows(state.jump, kept, xp), left=state.left, right=state.right)  # fmt: skip
+                               jump=_keep_rows(state.jump, kept, xp), left=state.left, right=state.right,
+                               single=single)  # fmt: skip
                 point = xp.searchsorted(kept, point)
         elif ell == 0:  # no gate change anywhere: every first-layer neuron is constant
             state = _Layer(t=state.t[:0], h=state.h[:0, :], jump=state.jump[:0, :], left=state.left,
@@ -433,7 +441,7 @@ def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot
         n_rows, width = prev.h.shape[0], w.shape[0]
         rows = n_rows + _new_knot_room(width)
         z = np.matmul(prev.h, wt, out=_WORKSPACE.rows(slot, rows, width)[:n_rows])
-        dz = np.matmul(prev.jump, wt, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
+        dz = _jump_products(prev, wt, xp, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
         prev.h = prev.jump = None
         z_sign = np.empty(z.shape, dtype=np.int8)
         row_counts = np.empty((z.shape[0], 2), dtype=np.int64)
@@ -445,7 +453,7 @@ def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot
         return z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak
 
     z = prev.h @ wt + b  # pre-activations at the knots (B, m)      — the two matrix products
-    dz = prev.jump @ wt  # slope jumps of z at the knots (B, m)
+    dz = _jump_products(prev, wt, xp)  # slope jumps of z at the knots (B, m)
     prev.h = prev.jump = None
     # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|.
     tol_z = rtol * (h_norm[:, None] * w_norm + xp.abs(b))
@@ -464,6 +472,45 @@ def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot
     cross_k, cross_i = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
     zeros = xp.nonzero(z_sign == 0)
     return z, dz, z_sign, (h_norm, w_norm), (cross_k + 1, cross_i), zeros, near, weak
+
+
+#: The single-nonzero rows of ΔS are used when they are at least this fraction of its rows; below it, gathering
+#: the other rows for their product costs about what the skipped products save.
+SINGLE_ROWS_MIN_FRACTION = 0.125
+
+
+def _jump_products(prev: _Layer, wt: Any, xp: Any, out: Any = None) -> Any:
+    """dz = ΔS·Wᵀ, the slope jumps of the next pre-activations at the knots.
+
+    A row of ΔS whose only nonzero is v at column c (a knot the previous layer created with one root) gives
+    v·W[:, c]: the matrix product of that row has one nonzero term, so this is the value it returns (up to the
+    sign of an exact zero). Only the other rows go through the matrix product, on a gathered copy; both the
+    fused and the array-API paths split the rows this way, so they stay bit-identical. ``out``: numpy buffer.
+    """
+    single, n_rows = prev.single, prev.jump.shape[0]
+    if single is None or single[0].shape[0] < SINGLE_ROWS_MIN_FRACTION * n_rows:
+        return xp.matmul(prev.jump, wt) if out is None else np.matmul(prev.jump, wt, out=out)
+    rows, cols, values = single
+    index = xp.arange(n_rows, dtype=rows.dtype)
+    at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
+    dense = index[xp.take(rows, at) != index]
+    dense_products = xp.matmul(xp.take(prev.jump, dense, axis=0), wt)
+    if out is not None:  # fused path (numpy)
+        from relu1d import _fused
+
+        out[dense] = dense_products
+        _fused.single_rows(wt.T, rows, cols, values, out)
+        return out
+    single_products = values[:, None] * xp.take(_c_contiguous(wt, xp), cols, axis=0)  # W's columns as rows
+    merged = xp.argsort(xp.concat([dense, rows]))
+    return xp.take(xp.concat([dense_products, single_products], axis=0), merged, axis=0)
+
+
+def _c_contiguous(x: Any, xp: Any) -> Any:
+    """x as a C-contiguous array (numpy and cupy; a plain copy elsewhere)."""
+    if hasattr(xp, "ascontiguousarray"):
+        return xp.ascontiguousarray(x)
+    return xp.asarray(x, copy=True)
 
 
 def _new_knot_room(width: int) -> int:
@@ -642,8 +689,16 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     # without a root the whole tail has one sign. Same on the right.
     left_gate = xp.where(far_left * z_sign[0, :] < 0, far_left > 0, (far_left + z_sign[0, :]) > 0)
     right_gate = xp.where(z_sign[-1, :] * far_right < 0, far_right > 0, (z_sign[-1, :] + far_right) > 0)
+    # New knots with one root: their jump row has one nonzero (the next layer skips its product).
+    if n_new > 0:
+        start_at = xp.nonzero(starts)[0]
+        alone = xp.concat([start_at[1:], xp.asarray([r_sorted.shape[0]], dtype=start_at.dtype)]) - start_at == 1
+        root = xp.take(order, start_at[alone])  # index into the free roots
+        single = (dest_new[alone], xp.take(f_nrn, root), xp.take(f_jump, root))
+    else:
+        single = None
     layer = _Layer(t=t_out, h=h_out, jump=jump_out, left=xp.where(left_gate, slope_l, 0.0),
-                   right=xp.where(right_gate, slope_r, 0.0))  # fmt: skip
+                   right=xp.where(right_gate, slope_r, 0.0), single=single)  # fmt: skip
 
     # Gate changes: every free root at its new knot, and the special old-knot pairs whose gate flips.
     flips = gl != gr
