@@ -95,3 +95,22 @@ def test_results_are_independent_of_each_other(monkeypatch):
     np.testing.assert_array_equal(first.values, saved[0])
     np.testing.assert_array_equal(first.slopes, saved[1])
     np.testing.assert_array_equal(first.knots, saved[2])
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_single_nonzero_jump_rows_give_the_matrix_product(fused, monkeypatch):
+    # Rows of ΔS with one nonzero skip the matrix product (v·W[:, c]); the count must equal the one that
+    # multiplies every row, field by field.
+    net = sample_network([96, 96, 96, 96], 1.0, seed=5)
+    split_calls = []
+    original = breakpoints._jump_products
+
+    def spy(prev, wt, xp, out=None):
+        split_calls.append(prev.single is not None and prev.single[0].shape[0] > 0)
+        return original(prev, wt, xp, out)
+
+    monkeypatch.setattr(breakpoints, "_jump_products", spy)
+    split = _count(net, fused, monkeypatch)
+    assert sum(split_calls) >= 3  # layers 2-4 used single rows
+    monkeypatch.setattr(breakpoints, "SINGLE_ROWS_MIN_FRACTION", 2.0)  # never split: one product for all rows
+    assert_identical(split, _count(net, fused, monkeypatch))
