@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 
-from relu1d import count_regions, sample_network
 from relu1d.performance import SEED, machine_header, memory_row, write_measurements
 
 
@@ -32,7 +31,6 @@ def main() -> None:
     machine_header("peak memory of one count vs B x n float64 (benchmarks/memory.py)")
     print(f"# networks: He init, sigma_b = {args.sigma_b}, seed ({SEED}, width, depth); peak traced by tracemalloc")
     print("# B = distinct knots of f (all layers), n = width; bound = B * n * 8 bytes")
-    count_regions(sample_network([8, 8], 1.0, seed=0))  # warm-up: imports and caches are not the count's memory
     print(f"{'width':>6} {'depth':>5} {'B':>7} {'B*n*8 MiB':>10} {'peak MiB':>9} {'peak/bound':>10} {'seconds':>8}")
     rows = []
     for depth in args.depths:

@@ -62,6 +62,16 @@ SMALL = {
     },
     "bias_ablation": {"experiment": "arch", "windows": [1.0]},
     "lines": {"experiment": "lines"},
+    "performance": {
+        "widths": [16],
+        "depths": [2],
+        "repeats": 1,
+        "memory_widths": [16],
+        "memory_depth": 2,
+        "parallel_networks": 4,
+        "parallel_width": 4,
+        "parallel_depth": 2,
+    },
 }
 
 
@@ -103,6 +113,8 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c["training"].update(learning_rate=0), "learning_rate"),
         (lambda c: c["experiments"]["lines"].update(total_neurons=[9]), "not divisible by depth 2"),
         (lambda c: c["experiments"]["lines"].update(widths=[4]), "lines"),
+        (lambda c: c["performance"].update(widths=[0]), "widths"),
+        (lambda c: c["performance"].update(parallel_networks=1), "parallel_networks"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, edit, message):

@@ -182,6 +182,7 @@ def memory_row(width: int, depth: int, sigma_b: float = 1.0) -> dict:
     """Peak memory traced by tracemalloc during one count (reusable buffers released first, so the count
     allocates everything it uses) against one B × n float64 array, B = distinct knots of f, n = width."""
     net = benchmark_network(width, depth, sigma_b)
+    count_regions(benchmark_network(128, 2))  # loads numba and its kernels: not the count's memory
     free_workspace()
     tracemalloc.start()
     tracemalloc.reset_peak()
