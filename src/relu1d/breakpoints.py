@@ -364,9 +364,9 @@ def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
     return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
 
 
-#: Layers with fewer (knots × neurons) than this use the array-API passes unless ``RELU1D_FUSED=1``: the fused
-#: kernels save ~0.2 ms per small layer, but loading numba and its cached kernels costs ~1 s per process,
-#: which a pool of workers counting small networks would pay for nothing.
+#: Layers with fewer (knots × neurons, new knots included) than this use the array-API passes unless
+#: ``RELU1D_FUSED=1``: the fused kernels save ~0.2 ms per small layer, but loading numba and its cached kernels
+#: costs ~1 s per process, which a pool of workers counting small networks would pay for nothing.
 FUSED_MIN_ELEMENTS = 1 << 14
 
 
@@ -557,7 +557,8 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     tolerance-resolved and weak decisions.
     """
     f64, i64, i8 = xp.float64, xp.int64, xp.int8
-    fused = _fused_kernels(xp, prev.t.shape[0] * w.shape[0])
+    # size of the layer's output: the knots so far plus about one new knot per neuron (the first layer has none)
+    fused = _fused_kernels(xp, (prev.t.shape[0] + w.shape[0]) * w.shape[0])
     t, prev_left, prev_right = prev.t, prev.left, prev.right
     n_knots, width = t.shape[0], w.shape[0]
     wt = w.T
