@@ -99,7 +99,7 @@ for run in local slurm; do
 done
 t0=$SECONDS
 snakemake --snakefile "$root/Snakefile" --directory "$work/slurm" --workflow-profile "$root/workflow/profiles/slurm" \
-  --slurm-status-command squeue --jobs 4 --set-threads count="$cpus" >"$work/slurm.log" 2>&1 || {
+  --slurm-status-command squeue --jobs 4 --set-threads count="$cpus" performance="$cpus" >"$work/slurm.log" 2>&1 || {
   tail -40 "$work/slurm.log" >&2
   exit 1
 }

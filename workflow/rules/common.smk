@@ -78,6 +78,11 @@ def ensemble_args(wildcards):
     )
 
 
+def all_cores(wildcards):
+    """The run's --cores, read when a job is created (--unlock and --lint set none)."""
+    return workflow.cores
+
+
 def papermill(parameters):
     """Shell command executing the jupytext notebook {input.source} with papermill into {log.notebook}.
 

@@ -14,8 +14,9 @@ rule performance:
         "results/benchmarks/performance.tsv"
     conda:
         ENV
-    # every core: a job beside it would disturb the timings (and the 2-process speedup needs 2 idle cores)
-    threads: workflow.cores
+    # every core of a local run: a job beside it would disturb the timings (the 2-process speedup needs 2 idle
+    # cores); on SLURM the profile sets its threads (workflow.cores is the number of jobs there)
+    threads: all_cores
     params:
         options=(
             f"--widths {' '.join(map(str, PERFORMANCE['widths']))}"
