@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from relu1d import count_regions, sample_network
-from relu1d.performance import SEED, best_of, machine_header
+from relu1d import count_regions
+from relu1d.performance import SEED, benchmark_network, best_of, machine_header
 
 
 def _cupy():
@@ -55,7 +55,7 @@ def main() -> int:
     name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
     print(f"# GPU: {name}, {props['totalGlobalMem'] / 2**30:.0f} GiB; cupy {cp.__version__}")
     print(f"# network: widths [{args.width}] x {args.depth}, sigma_b = {args.sigma_b}, seed ({SEED}, width, depth)")
-    net = sample_network([args.width] * args.depth, args.sigma_b, seed=(SEED, args.width, args.depth))
+    net = benchmark_network(args.width, args.depth, args.sigma_b)
 
     def gpu_count():
         result = count_regions(net, xp=cp)

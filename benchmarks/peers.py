@@ -29,9 +29,9 @@ import time
 
 import numpy as np
 
-from relu1d import count_regions, sample_network
+from relu1d import count_regions
 from relu1d.baselines import grid_count, knot_recall, walk_count
-from relu1d.performance import SEED, best_of, machine_header, timed_count
+from relu1d.performance import SEED, benchmark_network, best_of, machine_header, timed_count
 
 RECALL_TARGET = 0.99
 REGIONCAM_GOAL_WIDTH = 1000
@@ -156,13 +156,13 @@ def main() -> None:
         f"# goals: faster than regioncam at width >= {REGIONCAM_GOAL_WIDTH} (x ours > 1); "
         f">= {GRID_GOAL:.0f}x faster than the grid counter at {RECALL_TARGET:.0%} knot recall"
     )
-    count_regions(sample_network([8, 8], 1.0, seed=0))  # warm-up: first-call imports are not part of any timing
+    count_regions(benchmark_network(128, 2))  # warm-up: imports and numba's kernels are not part of any timing
     header = f"{'width':>5} {'depth':>5} {'method':<22} {'regions':>8} {'diff':>6} {'seconds':>10} {'x ours':>9}  note"
     print(header)
     verdicts: list[str] = []
     for depth in args.depths:
         for width in args.widths:
-            net = sample_network([width] * depth, args.sigma_b, seed=(SEED, width, depth))
+            net = benchmark_network(width, depth, args.sigma_b)
             result, ours = timed_count(net, args.repeats, args.budget)
             knots = result.knots
             lo, hi = float(knots.min()) - 1.0, float(knots.max()) + 1.0
