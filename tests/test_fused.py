@@ -105,9 +105,9 @@ def test_single_nonzero_jump_rows_give_the_matrix_product(fused, monkeypatch):
     split_calls = []
     original = breakpoints._jump_products
 
-    def spy(prev, wt, xp, out=None):
+    def spy(prev, wt, xp, fused=None, out=None):
         split_calls.append(prev.single is not None and prev.single[0].shape[0] > 0)
-        return original(prev, wt, xp, out)
+        return original(prev, wt, xp, fused, out)
 
     monkeypatch.setattr(breakpoints, "_jump_products", spy)
     split = _count(net, fused, monkeypatch)

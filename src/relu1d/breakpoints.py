@@ -441,7 +441,7 @@ def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot
         n_rows, width = prev.h.shape[0], w.shape[0]
         rows = n_rows + _new_knot_room(width)
         z = np.matmul(prev.h, wt, out=_WORKSPACE.rows(slot, rows, width)[:n_rows])
-        dz = _jump_products(prev, wt, xp, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
+        dz = _jump_products(prev, wt, xp, fused, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
         prev.h = prev.jump = None
         z_sign = np.empty(z.shape, dtype=np.int8)
         row_counts = np.empty((z.shape[0], 2), dtype=np.int64)
@@ -479,13 +479,14 @@ def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot
 SINGLE_ROWS_MIN_FRACTION = 0.125
 
 
-def _jump_products(prev: _Layer, wt: Any, xp: Any, out: Any = None) -> Any:
+def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any = None) -> Any:
     """dz = ΔS·Wᵀ, the slope jumps of the next pre-activations at the knots.
 
     A row of ΔS whose only nonzero is v at column c (a knot the previous layer created with one root) gives
     v·W[:, c]: the matrix product of that row has one nonzero term, so this is the value it returns (up to the
     sign of an exact zero). Only the other rows go through the matrix product, on a gathered copy; both the
-    fused and the array-API paths split the rows this way, so they stay bit-identical. ``out``: numpy buffer.
+    fused and the array-API paths split the rows this way, so they stay bit-identical. ``out``: the fused path's
+    numpy buffer.
     """
     single, n_rows = prev.single, prev.jump.shape[0]
     if single is None or single[0].shape[0] < SINGLE_ROWS_MIN_FRACTION * n_rows:
@@ -495,11 +496,9 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, out: Any = None) -> Any:
     at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
     dense = index[xp.take(rows, at) != index]
     dense_products = xp.matmul(xp.take(prev.jump, dense, axis=0), wt)
-    if out is not None:  # fused path (numpy)
-        from relu1d import _fused
-
+    if fused is not None:
         out[dense] = dense_products
-        _fused.single_rows(wt.T, rows, cols, values, out)
+        fused.single_rows(wt.T, rows, cols, values, out)
         return out
     single_products = values[:, None] * xp.take(_c_contiguous(wt, xp), cols, axis=0)  # W's columns as rows
     merged = xp.argsort(xp.concat([dense, rows]))
