@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,8 +15,39 @@ def test_count_time_row_measures_the_benchmark_network():
     assert row["knots"] == count_regions(perf.benchmark_network(48, 2)).knots.shape[0]
     assert row["count_s"] > 0 and row["gemm_s"] > 0
     assert row["ratio"] == pytest.approx(row["count_s"] / row["gemm_s"])
+    assert row["pairs"] == 1 and row["ratio_lo"] == row["ratio_hi"] == pytest.approx(row["ratio"])
     assert row["goal"] is None and row["met"] is None  # no goal below width 512
     assert perf.ratio_goal(512) == 2.0 and perf.ratio_goal(1024) == 1.25 and perf.ratio_goal(2048) == 1.25
+
+
+def test_paired_times_alternate_and_stop_at_the_budget():
+    calls = []
+    first, second = perf.paired_times(lambda: calls.append("count"), lambda: calls.append("floor"), repeats=3)
+    assert calls == ["count", "floor"] * 3 and len(first) == len(second) == 3
+    calls.clear()
+    perf.paired_times(lambda: calls.append("count"), lambda: calls.append("floor"), repeats=5, budget=0.0)
+    assert calls == ["count", "floor"]  # one pair at least, then the budget is spent
+
+
+def test_gemm_products_multiply_the_engine_shapes():
+    net = perf.benchmark_network(24, 3)
+    shapes = []
+
+    class Recorder:  # numpy, recording the shapes of every product
+        asarray, empty = staticmethod(np.asarray), staticmethod(np.empty)
+
+        @staticmethod
+        def matmul(a, b, out):
+            shapes.append((a.shape, b.shape, out.shape))
+            return np.matmul(a, b, out=out)
+
+    perf.gemm_products(net, [1, 30, 55], Recorder)()
+    assert (
+        shapes
+        == [((1, 1), (1, 24), (1, 24))] * 2
+        + [((30, 24), (24, 24), (30, 24))] * 2
+        + [((55, 24), (24, 24), (55, 24))] * 2
+    )
 
 
 def test_memory_row_traces_at_least_the_knot_arrays():

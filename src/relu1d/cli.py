@@ -635,7 +635,7 @@ def _parser() -> argparse.ArgumentParser:
     perf = sub.add_parser("performance", help="measure count time vs the GEMM floor, peak memory, 2-process speedup")
     perf.add_argument("--widths", nargs="+", type=_positive_int, default=[256, 512, 1024])
     perf.add_argument("--depths", nargs="+", type=_positive_int, default=[2, 4, 8])
-    perf.add_argument("--repeats", type=_positive_int, default=3, help="best of this many counts (default 3)")
+    perf.add_argument("--repeats", type=_positive_int, default=3, help="count/floor timing pairs (default 3)")
     perf.add_argument("--budget", type=float, default=10.0, help="seconds after which repeats stop (default 10)")
     perf.add_argument("--memory-widths", nargs="+", type=_positive_int, default=[256, 512, 1024])
     perf.add_argument("--memory-depth", type=_positive_int, default=4)
