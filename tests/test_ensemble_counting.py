@@ -143,3 +143,14 @@ def test_unknown_backend_is_a_clean_error(tmp_path):
     write_manifest(Cell("b", (2,), 1.0, 1, 0), manifest)
     with pytest.raises(ValueError, match="backend"):
         count_manifest(manifest, backend="tpu", progress=False)
+
+
+def test_counting_in_process_leaves_the_callers_blas_threads_alone(tmp_path):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    manifest = tmp_path / "manifest.json"
+    write_manifest(Cell("blas", (4, 4), 1.0, 3, 1), manifest)
+    with threadpool_limits(2):
+        before = [lib["num_threads"] for lib in threadpool_info()]
+        count_manifest(manifest, processes=1, progress=False)
+        assert [lib["num_threads"] for lib in threadpool_info()] == before

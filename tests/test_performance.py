@@ -105,9 +105,60 @@ def test_performance_tables_from_measurements(tmp_path):
     perf.write_measurements([perf.count_time_row(32, 2, repeats=1)], measured / "count_time.csv", info)
     perf.write_measurements([perf.memory_row(32, 2)], measured / "memory.csv", info)
     perf.write_measurements(perf.parallel_rows(4, 4, 2, repeats=1), measured / "parallel.csv", info)
+    peers = perf.peer_rows(16, 2, repeats=1, grid_budget=0.1, walk_budget=0.1, regioncam=False)
+    perf.write_measurements(peers, measured / "peers.csv", info)
+    perf.write_measurements([{"width": 64, "depth": 2, "device": "none"}], measured / "gpu.csv", info)
     bench = _benchmark_file(tmp_path / "results" / "benchmarks" / "count" / "c.tsv", 2.0, 3.0, 100)
     perf.write_performance_tables(measured, [bench], tmp_path / "tables")
-    for name in ("performance_count", "performance_memory", "performance_parallel", "stage_costs"):
+    for name in ("performance_count", "performance_memory", "performance_parallel", "performance_peers",
+                 "performance_gpu", "stage_costs"):  # fmt: skip
         tex = (tmp_path / "tables" / f"{name}.tex").read_text()
         assert f"\\label{{tab:{name}}}" in tex
+    # counts stay integers where a skipped peer leaves gaps
+    peers_tex = (tmp_path / "tables" / "performance_peers.tex").read_text()
+    assert f"16 & 2 & ours (exact, float64) & {peers[0]['regions']} & 0 & " in peers_tex
+    assert pd.read_csv(tmp_path / "tables" / "performance_peers.csv")["regions"].dropna().tolist() == [
+        r["regions"] for r in peers if r["regions"] is not None
+    ]
     assert "numba" in (tmp_path / "tables" / "performance_count.tex").read_text()  # the machine is named
+
+
+def test_peer_rows_compare_every_method_with_the_exact_count():
+    rows = perf.peer_rows(24, 2, repeats=1, grid_budget=0.2, walk_budget=0.2, walk_regions=10)
+    methods = [r["method"] for r in rows]
+    assert methods[0].startswith("ours") and methods[1].startswith("regioncam")
+    assert methods[2].startswith("grid") and methods[3] == "walk"
+    net = perf.benchmark_network(24, 2)
+    exact = count_regions(net)
+    lo, hi = exact.knots.min() - 1.0, exact.knots.max() + 1.0
+    assert rows[0]["regions"] == exact.restrict(lo, hi).activation_regions and rows[0]["diff"] == 0
+    assert rows[0]["x_ours"] == 1.0
+    grid = rows[2]
+    assert grid["goal"] == perf.GRID_GOAL and grid["met"] == (grid["x_ours"] >= perf.GRID_GOAL)
+    assert grid["diff"] <= 0  # a grid only misses regions
+    assert rows[3]["diff"] == 0  # the walk agrees with the exact count where it walked
+    if rows[1]["regions"] is not None:  # regioncam installed (pipeline extra)
+        assert rows[1]["goal"] is None  # no goal below width 1000
+        assert abs(rows[1]["diff"]) <= 2
+
+
+def test_peer_rows_without_regioncam_say_so():
+    rows = perf.peer_rows(8, 2, repeats=1, grid_budget=0.1, walk_budget=0.1, regioncam=False)
+    assert rows[1]["regions"] is None and rows[1]["seconds"] is None and rows[1]["note"] == "skipped"
+
+
+def test_device_row_runs_the_engine_on_a_namespace_against_its_floor():
+    # numpy stands in for cupy: the same code path as the GPU benchmark, minus the device
+    row = perf.device_row(perf.benchmark_network(32, 3), np, lambda: None, repeats=1)
+    assert (row["width"], row["depth"]) == (32, 3)
+    assert row["counts_identical"] is True
+    assert row["device_over_floor"] == pytest.approx(row["device_s"] / row["device_floor_s"])
+    assert row["linear_regions"] == count_regions(perf.benchmark_network(32, 3)).linear_regions
+    assert perf.device_row(perf.benchmark_network(8, 2), np, lambda: None, repeats=1, cpu=False)["cpu_s"] is None
+
+
+def test_gpu_rows_skip_cleanly_without_a_device():
+    if perf.cuda_namespace() is not None:
+        pytest.skip("a CUDA device is present")
+    (row,) = perf.gpu_rows(64, 2)
+    assert row["width"] == 64 and "not measured" in row["device"] and "device_s" not in row

@@ -273,3 +273,18 @@ def test_probe_summary_rates_and_h1_h2_verdicts():
     rates = probe_rates(superlinear)
     assert scaling_verdict(superlinear, rates, "l", "H1")[1] == "not supported"
     assert scaling_verdict(probes, rates, "other", "H1")[1] == "inconclusive"
+
+
+def test_save_table_typesets_long_tables_as_longtable_and_fits_wide_ones(tmp_path):
+    from relu1d.plotting import LONG_TABLE_ROWS, save_table
+
+    short = pd.DataFrame({"width": [16, 32], "ratio": [1.0, 2.5]})
+    save_table(short, tmp_path, "short", "A short table.")
+    tex = (tmp_path / "short.tex").read_text()
+    assert "\\begin{table}" in tex and "\\label{tab:short}" in tex
+    assert "\\resizebox{\\linewidth}" in tex and "longtable" not in tex  # scaled only when wider than the line
+    long = pd.DataFrame({"cell": range(LONG_TABLE_ROWS + 1)})
+    save_table(long, tmp_path, "long", "A long table.")
+    tex = (tmp_path / "long.tex").read_text()
+    assert "\\begin{longtable}" in tex and "\\label{tab:long}" in tex and "\\begin{table}" not in tex
+    assert pd.read_csv(tmp_path / "long.csv")["cell"].tolist() == list(range(LONG_TABLE_ROWS + 1))

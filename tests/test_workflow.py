@@ -71,6 +71,12 @@ SMALL = {
         "parallel_networks": 4,
         "parallel_width": 4,
         "parallel_depth": 2,
+        "peer_widths": [16],
+        "peer_depths": [2],
+        "grid_budget": 0.2,
+        "walk_budget": 0.2,
+        "gpu_width": 16,
+        "gpu_depth": 2,
     },
 }
 
@@ -115,6 +121,7 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c["experiments"]["lines"].update(widths=[4]), "lines"),
         (lambda c: c["performance"].update(widths=[0]), "widths"),
         (lambda c: c["performance"].update(parallel_networks=1), "parallel_networks"),
+        (lambda c: c["performance"].update(grid_budget=0), "grid_budget"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, edit, message):

@@ -10,7 +10,10 @@
   current activation pattern); the nearest zero crossing to the right ends the region; step there and repeat.
   One forward pass (matrix–vector products) per region, exact up to the tie tolerance documented there.
 
-Both count *activation regions* (maximal intervals of constant activation pattern) on the window, to be
+* :func:`regioncam_count` — the ``regioncam`` package (PyPI, Rust, float32; optional extra ``bench``) on the
+  window: the peer a researcher would reach for first.
+
+All count *activation regions* (maximal intervals of constant activation pattern) on the window, to be
 compared with ``count_regions(net).restrict(lo, hi).activation_regions``.
 """
 
@@ -224,3 +227,35 @@ def _right_limit_maps(
         ss.append(s)
         tols.append(tol)
     return np.concatenate(gates), np.concatenate(zs), np.concatenate(ss), np.concatenate(tols)
+
+
+def regioncam_layers(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The network's layers as regioncam takes them: (Wᵀ, b) in C-contiguous float32."""
+    return [
+        (np.ascontiguousarray(w.T, dtype=np.float32), np.ascontiguousarray(b, dtype=np.float32))
+        for w, b in zip(net.weights, net.biases, strict=True)
+    ]
+
+
+def regioncam_count(
+    net: Network, lo: float, hi: float, layers: list[tuple[np.ndarray, np.ndarray]] | None = None
+) -> int:
+    """Activation regions on [lo, hi] found by ``regioncam`` (float32; raises ImportError when it is absent).
+
+    ``Regioncam1D(size)`` covers [−size/2, size/2]; a first 1 × 1 linear layer shifts it onto the window; then
+    every layer (regioncam's ``linear`` takes x @ W + b, so Wᵀ) and ``relu``. Its ``num_edges`` are the
+    intervals between the window ends and its splits, i.e. the activation regions on the window. ``layers``:
+    :func:`regioncam_layers` of ``net``, converted beforehand so that a timing leaves the conversion out.
+    """
+    import regioncam
+
+    _check_network(net, "regioncam_count")
+    lo, hi = _check_window(lo, hi)
+    layers = regioncam_layers(net) if layers is None else layers
+    rc = regioncam.Regioncam1D(hi - lo)
+    rc.linear(np.ones((1, 1), dtype=np.float32), np.array([0.5 * (lo + hi)], dtype=np.float32))
+    for wt, b in layers[:-1]:
+        rc.linear(wt, b)
+        rc.relu()
+    rc.linear(*layers[-1])
+    return int(rc.num_edges)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import time
@@ -432,8 +433,18 @@ def _cmd_performance(args: argparse.Namespace) -> int:
             perf.count_time_row(w, d, args.sigma_b, args.repeats, args.budget) for d in args.depths for w in args.widths
         ]
         memory = [perf.memory_row(w, args.memory_depth, args.sigma_b) for w in args.memory_widths]
+        peers = [
+            row
+            for d in args.peer_depths
+            for w in args.peer_widths
+            for row in perf.peer_rows(
+                w, d, args.sigma_b, args.repeats, args.budget, args.grid_budget, args.walk_budget, args.walk_regions
+            )
+        ]
+        gpu = perf.gpu_rows(args.gpu_width, args.gpu_depth, args.sigma_b, args.repeats)
     parallel = perf.parallel_rows(args.parallel_networks, args.parallel_width, args.parallel_depth, args.sigma_b)
-    for name, table in (("count_time", rows), ("memory", memory), ("parallel", parallel)):
+    tables = {"count_time": rows, "memory": memory, "parallel": parallel, "peers": peers, "gpu": gpu}
+    for name, table in tables.items():
         perf.write_measurements(table, out / f"{name}.csv", info)
         print(f"{name}:")
         for row in table:
@@ -453,6 +464,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
@@ -636,15 +654,24 @@ def _parser() -> argparse.ArgumentParser:
     perf.add_argument("--widths", nargs="+", type=_positive_int, default=[256, 512, 1024])
     perf.add_argument("--depths", nargs="+", type=_positive_int, default=[2, 4, 8])
     perf.add_argument("--repeats", type=_positive_int, default=3, help="count/floor timing pairs (default 3)")
-    perf.add_argument("--budget", type=float, default=10.0, help="seconds after which repeats stop (default 10)")
+    perf.add_argument("--budget", type=_positive_float, default=10.0, help="seconds after which repeats stop")
     perf.add_argument("--memory-widths", nargs="+", type=_positive_int, default=[256, 512, 1024])
     perf.add_argument("--memory-depth", type=_positive_int, default=4)
     perf.add_argument("--parallel-networks", type=_positive_int, default=2000)
     perf.add_argument("--parallel-width", type=_positive_int, default=16)
     perf.add_argument("--parallel-depth", type=_positive_int, default=4)
+    perf.add_argument("--peer-widths", nargs="+", type=_positive_int, default=[256, 1000])
+    perf.add_argument("--peer-depths", nargs="+", type=_positive_int, default=[4])
+    perf.add_argument("--grid-budget", type=_positive_float, default=8.0, help="longest grid run made (s, default 8)")
+    perf.add_argument("--walk-budget", type=_positive_float, default=10.0, help="longest full walk made (s)")
+    perf.add_argument("--walk-regions", type=_positive_int, default=300, help="regions walked when extrapolating")
+    perf.add_argument("--gpu-width", type=_positive_int, default=4096, help="the GPU row's network (with a GPU)")
+    perf.add_argument("--gpu-depth", type=_positive_int, default=8)
     perf.add_argument("--sigma-b", type=float, default=1.0)
     perf.add_argument("--blas-threads", type=_positive_int, default=None, help="BLAS threads (default: all)")
-    perf.add_argument("--output-dir", required=True, help="writes count_time.csv, memory.csv, parallel.csv")
+    perf.add_argument(
+        "--output-dir", required=True, help="writes count_time, memory, parallel, peers and gpu .csv files"
+    )
     perf.set_defaults(func=_cmd_performance)
 
     ptab = sub.add_parser("performance-tables", help="the report's performance tables from measurements + benchmarks")

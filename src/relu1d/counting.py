@@ -143,8 +143,9 @@ def count_manifest(
     jobs = list(enumerate(hashes))
     bar = {"total": len(jobs), "desc": cell.id, "disable": not progress, "mininterval": 2.0, "ascii": True}
     if processes == 1 or backend != "numpy" or len(jobs) == 1:
-        _init_worker(cell, backend)
-        results = [_count_one(job) for job in tqdm(jobs, **bar)]
+        with threadpool_limits(1):  # as in a worker, and the caller's BLAS threads are restored afterwards
+            _init_worker(cell, backend)
+            results = [_count_one(job) for job in tqdm(jobs, **bar)]
     else:
         # Small chunks keep both processes busy to the end; imap preserves index order.
         chunk = max(1, len(jobs) // (8 * processes))

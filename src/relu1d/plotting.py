@@ -87,6 +87,10 @@ def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
     plt.close(fig)
 
 
+#: Tables with more rows than this are typeset as a ``longtable`` (it breaks across pages; a float would not).
+LONG_TABLE_ROWS = 40
+
+
 def save_table(
     table: pd.DataFrame,
     directory: str | os.PathLike,
@@ -95,15 +99,30 @@ def save_table(
     digits: int = 4,
     column_format: str | None = None,
 ) -> None:
-    """Write ``name.csv`` (full precision) and ``name.tex`` (a booktabs ``table`` float labelled ``tab:name``)."""
+    """Write ``name.csv`` (full precision) and ``name.tex`` labelled ``tab:name``: a booktabs ``table`` float,
+    scaled down to the line width when it is wider, or a ``longtable`` (footnotesize, breaking across pages)
+    when it has more than ``LONG_TABLE_ROWS`` rows. The .tex needs the packages booktabs, graphicx, longtable."""
     directory = Path(directory)
     write_csv(table, directory / f"{name}.csv")
     shown = table.rename(columns=latex_text).map(lambda v: latex_text(v) if isinstance(v, str) else v)
-    body = shown.to_latex(
-        index=False, float_format=lambda v: f"{v:.{digits}g}", escape=False, na_rep="n/a", column_format=column_format
-    )
-    tex = (
-        "\\begin{table}[htbp]\n\\centering\\small\n"
-        f"\\caption{{{latex_text(caption)}}}\\label{{tab:{name}}}\n{body}\\end{{table}}\n"
-    )
+    options = {
+        "index": False,
+        "float_format": lambda v: f"{v:.{digits}g}",
+        "escape": False,
+        "na_rep": "n/a",
+        "column_format": column_format,
+    }
+    if len(table) > LONG_TABLE_ROWS:
+        body = shown.to_latex(longtable=True, caption=latex_text(caption), label=f"tab:{name}", **options)
+        tex = f"{{\\footnotesize\\setlength{{\\tabcolsep}}{{4pt}}\n{body}}}\n"
+    else:
+        body = shown.to_latex(**options)
+        # box 0 is TeX's scratch box; the group of the table float keeps it local
+        tex = (
+            "\\begin{table}[htbp]\n\\centering\\small\n"
+            f"\\caption{{{latex_text(caption)}}}\\label{{tab:{name}}}\n"
+            f"\\setbox0\\hbox{{{body.strip()}}}\n"
+            "\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\box0}\\else\\box0\\fi\n"
+            "\\end{table}\n"
+        )
     write_text(directory / f"{name}.tex", tex)

@@ -135,6 +135,8 @@ TABLES = {
         "performance_count",
         "performance_memory",
         "performance_parallel",
+        "performance_peers",
+        "performance_gpu",
         "stage_costs",
     ],
 }

@@ -7,7 +7,7 @@ rule performance:
     output:
         expand(
             "results/performance/{name}.csv",
-            name=["count_time", "memory", "parallel"],
+            name=["count_time", "memory", "parallel", "peers", "gpu"],
         ),
     log:
         "results/logs/performance.log",
@@ -27,6 +27,10 @@ rule performance:
             f" --parallel-networks {PERFORMANCE['parallel_networks']}"
             f" --parallel-width {PERFORMANCE['parallel_width']}"
             f" --parallel-depth {PERFORMANCE['parallel_depth']}"
+            f" --peer-widths {' '.join(map(str, PERFORMANCE['peer_widths']))}"
+            f" --peer-depths {' '.join(map(str, PERFORMANCE['peer_depths']))}"
+            f" --grid-budget {PERFORMANCE['grid_budget']} --walk-budget {PERFORMANCE['walk_budget']}"
+            f" --gpu-width {PERFORMANCE['gpu_width']} --gpu-depth {PERFORMANCE['gpu_depth']}"
         ),
         directory=lambda wildcards, output: Path(output[0]).parent,
     shell:
