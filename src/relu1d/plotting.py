@@ -100,7 +100,7 @@ def save_table(
     column_format: str | None = None,
 ) -> None:
     """Write ``name.csv`` (full precision) and ``name.tex`` labelled ``tab:name``: a booktabs ``table`` float,
-    scaled down to the line width when it is wider, or a ``longtable`` (footnotesize, breaking across pages)
+    scaled down to the line width when it is wider, or a ``longtable`` (scriptsize, breaking across pages)
     when it has more than ``LONG_TABLE_ROWS`` rows. The .tex needs the packages booktabs, graphicx, longtable."""
     directory = Path(directory)
     write_csv(table, directory / f"{name}.csv")
@@ -114,7 +114,7 @@ def save_table(
     }
     if len(table) > LONG_TABLE_ROWS:
         body = shown.to_latex(longtable=True, caption=latex_text(caption), label=f"tab:{name}", **options)
-        tex = f"{{\\footnotesize\\setlength{{\\tabcolsep}}{{4pt}}\n{body}}}\n"
+        tex = f"{{\\scriptsize\\setlength{{\\tabcolsep}}{{2pt}}\n{body}}}\n"
     else:
         body = shown.to_latex(**options)
         # box 0 is TeX's scratch box; the group of the table float keeps it local
