@@ -135,6 +135,11 @@ def ratio_goal(width: int) -> float | None:
     return None
 
 
+def knots_entering_layers(result: RegionCount) -> list[int]:
+    """B_{ℓ−1}, the distinct knots entering each hidden layer ℓ (1 for the first: the engine's anchor at 0)."""
+    return [1, *np.cumsum(result.knots_per_layer)[:-1].tolist()]
+
+
 def gemm_products(net: Network, knots_before: Iterable[int], xp: Any = np) -> Callable[[], None]:
     """The engine's two products per layer, H·Wᵀ and ΔS·Wᵀ with H, ΔS of shape B_{ℓ−1} × n_{ℓ−1}, as a callable
     (``xp``: numpy, or cupy for the GPU floor; the caller synchronises a device).
@@ -188,8 +193,8 @@ def count_time_row(width: int, depth: int, sigma_b: float = 1.0, repeats: int = 
     """
     net = benchmark_network(width, depth, sigma_b)
     result = count_regions(net)
-    knots_before = [1, *np.cumsum(result.knots_per_layer)[:-1].tolist()]  # distinct knots entering each layer
-    counts, floors = paired_times(lambda: count_regions(net), gemm_products(net, knots_before), repeats, budget)
+    floor = gemm_products(net, knots_entering_layers(result))
+    counts, floors = paired_times(lambda: count_regions(net), floor, repeats, budget)
     pair_ratios = [c / f for c, f in zip(counts, floors, strict=True)]
     goal = ratio_goal(width)
     ratio = min(counts) / min(floors)
@@ -450,7 +455,7 @@ def device_row(net: Network, xp: Any, synchronize: Callable[[], object], repeats
 
     result = device_count()  # warm-up
     t_device = best_of(device_count, repeats)
-    floor = gemm_products(net, [1, *np.cumsum(result.knots_per_layer)[:-1].tolist()], xp)
+    floor = gemm_products(net, knots_entering_layers(result), xp)
 
     def device_floor() -> None:
         floor()

@@ -78,6 +78,14 @@ def ensemble_args(wildcards):
     )
 
 
+def cli_options(section):
+    """A config section as command-line options: key_name: v → --key-name v (lists: space-separated values)."""
+    return " ".join(
+        f"--{key.replace('_', '-')} {' '.join(map(str, value)) if isinstance(value, list) else value}"
+        for key, value in section.items()
+    )
+
+
 def all_cores(wildcards):
     """The run's --cores, read when a job is created (--unlock and --lint set none)."""
     return workflow.cores

@@ -19,19 +19,7 @@ rule performance:
     # cores); on SLURM the profile sets its threads (workflow.cores is the number of jobs there)
     threads: all_cores
     params:
-        options=(
-            f"--widths {' '.join(map(str, PERFORMANCE['widths']))}"
-            f" --depths {' '.join(map(str, PERFORMANCE['depths']))} --repeats {PERFORMANCE['repeats']}"
-            f" --memory-widths {' '.join(map(str, PERFORMANCE['memory_widths']))}"
-            f" --memory-depth {PERFORMANCE['memory_depth']}"
-            f" --parallel-networks {PERFORMANCE['parallel_networks']}"
-            f" --parallel-width {PERFORMANCE['parallel_width']}"
-            f" --parallel-depth {PERFORMANCE['parallel_depth']}"
-            f" --peer-widths {' '.join(map(str, PERFORMANCE['peer_widths']))}"
-            f" --peer-depths {' '.join(map(str, PERFORMANCE['peer_depths']))}"
-            f" --grid-budget {PERFORMANCE['grid_budget']} --walk-budget {PERFORMANCE['walk_budget']}"
-            f" --gpu-width {PERFORMANCE['gpu_width']} --gpu-depth {PERFORMANCE['gpu_depth']}"
-        ),
+        options=cli_options(PERFORMANCE),
         directory=lambda wildcards, output: Path(output[0]).parent,
     shell:
         "relu1d performance {params.options} --output-dir {params.directory} > {log} 2>&1"
