@@ -1,5 +1,6 @@
 # relu1d: replication pipeline for Kogan, Jananthan & Kepner, "Complexity of One-Dimensional ReLU DNNs".
-# sample -> count -> convergence -> covariance; constructions, sparsity -> notebooks -> paper. All logic lives in src/relu1d.
+# sample -> count -> convergence -> covariance; constructions, sparsity -> notebooks -> paper. All logic lives in
+# src/relu1d (docs/architecture.md).
 from snakemake.utils import min_version
 
 min_version("8.0")
@@ -32,10 +33,6 @@ rule all:
     default_target: True
     input:
         rules.paper.output,
-        rules.notebook_convergence.output,
-        rules.notebook_covariance.output,
-        rules.notebook_bias.output,
-        rules.notebook_lines.output,
-        rules.notebook_sparsity.output,
+        [getattr(rules, f"notebook_{name}").output for name in NOTEBOOKS],
         ["results/verification/gpu_equals_cpu.txt"] if config["use_gpu"] else [],
     localrule: True

@@ -3,8 +3,8 @@
 Prints, per architecture, our count time and the time numpy takes for the very matrix products the
 engine performs (H·Wᵀ and ΔS·Wᵀ, two distinct matrices, with the knot counts B_ℓ this network produced),
 measured in the same process in alternating pairs, and their ratio (best count / best floor, with the range of
-the ratio within one pair), against the goals (≤ 1.25× at width ≥ 1024, ≤ 2× at width 512).
-The measurement is ``relu1d.performance.count_time_row`` (the pipeline's performance stage uses it too).
+the ratio within one pair), against the goals of ``relu1d.bench.goals``.
+The measurement is ``relu1d.bench.measurements.count_time_row`` (the pipeline's performance stage uses it too).
 Usage: ``python benchmarks/count_time.py`` (full grid: widths 256 512 1024 2048 × depths 2 4 6 8 10, ~10 minutes
 on 2 cores), ``--quick`` (smoke run), or e.g. ``--widths 1024 --depths 4 8 --repeats 3``; ``--csv FILE`` also
 writes the rows.
@@ -17,7 +17,10 @@ import time
 
 from threadpoolctl import threadpool_limits
 
-from relu1d.performance import SEED, count_time_row, machine_header, write_measurements
+from relu1d.bench.goals import goals_text
+from relu1d.bench.measurements import count_time_row
+from relu1d.bench.tables import write_measurements
+from relu1d.bench.timing import SEED, machine_header
 
 
 def main() -> None:
@@ -41,7 +44,7 @@ def main() -> None:
         print(f"# networks: He init, sigma_b = {args.sigma_b}, seed ({SEED}, width, depth); {args.repeats} pairs")
         print("# GEMM floor: the engine's two matrix products per layer, same shapes, distinct matrices, same process;")
         print("# count and floor timed alternately; ratio = best count / best floor, lo-hi = its range within a pair")
-        print("# goals: count/GEMM <= 1.25x at width >= 1024, <= 2x at width 512 (none stated at 256)")
+        print(f"# goals: {goals_text('count_time')} (none stated below)")
         print(
             f"{'width':>6} {'depth':>5} {'knots':>7} {'count s':>9} {'GEMM s':>9} {'ratio':>6} {'lo-hi':>11} "
             f"{'goal':>6} {'met':>4}"

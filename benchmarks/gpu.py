@@ -5,7 +5,7 @@
 a warm-up run: CUDA context and kernel compilation excluded; results copied back to numpy included), the
 time cupy takes for the engine's two float64 matrix products per layer with the same shapes (the GPU floor),
 the CPU count time in the same run, and whether every integer count agrees. The measurement is
-``relu1d.performance.gpu_rows`` (the pipeline's performance stage uses it too). Prints "no GPU/cupy: skipped"
+``relu1d.bench.measurements.gpu_rows`` (the pipeline's performance stage uses it too). Prints "no GPU/cupy: skipped"
 and exits 0 when cupy or a CUDA device is absent.
 Usage: ``python benchmarks/gpu.py [--width 4096 --depth 8] [--no-cpu]``, ``--quick`` (width 1024, depth 4),
 ``--csv FILE`` to also write the row.
@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from relu1d.performance import SEED, gpu_rows, machine_header, write_measurements
+from relu1d.bench.measurements import gpu_rows
+from relu1d.bench.tables import write_measurements
+from relu1d.bench.timing import SEED, machine_header
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ the engine's reusable buffers are released before each count, so the count alloc
 of one B × n float64 array, B = total distinct knots of f, n = width. The engine holds, per layer, the two
 products in buffers with room for the new knots, where the merged layer is then built in place, so about four
 such arrays are expected (the previous layer's two while the products are formed).
-The measurement is ``relu1d.performance.memory_row``.
+The measurement is ``relu1d.bench.measurements.memory_row``.
 Usage: ``python benchmarks/memory.py [--widths 256 512 1024 2048 --depths 4]``, ``--quick`` for a smoke run.
 """
 
@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 
-from relu1d.performance import SEED, machine_header, memory_row, write_measurements
+from relu1d.bench.measurements import memory_row
+from relu1d.bench.tables import write_measurements
+from relu1d.bench.timing import SEED, machine_header
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 
 For each network (He init, σ_b = 1, seed (2025, width, depth) as in count_time.py) the window is
 [min knot − 1, max knot + 1] of the exact count, so it holds every knot and the exact activation-region count
-on it is the count over ℝ. The measurement is ``relu1d.performance.peer_rows`` (the pipeline's performance
-stage uses it too); the methods are in ``relu1d.baselines``:
+on it is the count over ℝ. The measurement is ``relu1d.bench.measurements.peer_rows`` (the pipeline's performance
+stage uses it too); the methods are in ``relu1d.bench.peers``:
 
 * **regioncam** (PyPI ``regioncam``, Rust, float32; ``regioncam_count``): the window via a first 1 × 1 layer,
   then every layer and ``relu``; its ``num_edges`` are the activation regions on the window. Weights are
@@ -17,7 +17,7 @@ stage uses it too); the methods are in ``relu1d.baselines``:
   seconds it is run on a sub-window holding the first ``--walk-regions`` regions, checked there, and its time
   per region extrapolated to all regions (the note says so).
 
-Goals printed: faster than regioncam at width ≥ 1000; ≥ 100× faster than the grid counter at 99% recall.
+The goals printed are those of ``relu1d.bench.goals``.
 Usage: ``python benchmarks/peers.py`` (widths 256 1000 2000 × depths 4 8: several minutes on 2 cores),
 ``--quick`` for a smoke run, ``--csv FILE`` to also write the rows. Needs ``pip install -e ".[bench]"`` for
 regioncam (skipped with a note otherwise).
@@ -27,15 +27,10 @@ from __future__ import annotations
 
 import argparse
 
-from relu1d.performance import (
-    GRID_GOAL,
-    RECALL_TARGET,
-    REGIONCAM_GOAL_WIDTH,
-    SEED,
-    machine_header,
-    peer_rows,
-    write_measurements,
-)
+from relu1d.bench.goals import goals_text
+from relu1d.bench.measurements import RECALL_TARGET, peer_rows
+from relu1d.bench.tables import write_measurements
+from relu1d.bench.timing import SEED, machine_header
 
 
 def main() -> None:
@@ -62,8 +57,8 @@ def main() -> None:
     )
     print("# 'regions' = activation regions on the window; 'diff' = theirs - exact; 'x ours' = their time / our time")
     print(
-        f"# goals: faster than regioncam at width >= {REGIONCAM_GOAL_WIDTH} (x ours > 1); "
-        f">= {GRID_GOAL:.0f}x faster than the grid counter at {RECALL_TARGET:.0%} knot recall"
+        f"# goals: regioncam {goals_text('regioncam')}; grid counter at {RECALL_TARGET:.0%} knot recall "
+        f"{goals_text('grid')}"
     )
     columns = f"{'width':>5} {'depth':>5} {'method':<28} {'regions':>8} {'diff':>6} {'seconds':>10} {'x ours':>9}"
     print(f"{columns} met  note")

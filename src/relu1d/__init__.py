@@ -4,8 +4,8 @@ Replication instrument for Kogan, Jananthan & Kepner, *Complexity of One-Dimensi
 (arXiv 2512.08091), with Hanin & Rolnick (2019) and Arora et al. (2018).
 """
 
-from relu1d.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
-from relu1d.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
+from relu1d.engine.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
+from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
 
 __all__ = [
     "DEFAULT_RTOL",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SLURM smoke run (issue 8): bring up a single-node SLURM on loopback, run the toy pipeline (.test) through
+# SLURM smoke run: bring up a single-node SLURM on loopback, run the toy pipeline (.test) through
 # `snakemake --executor slurm --workflow-profile workflow/profiles/slurm`, check that its counts and tables equal a
 # local run's, and stop every daemon this script started (by pid), on failure too.
 #

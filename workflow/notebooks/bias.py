@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from relu1d.plotting import save_figure, save_table
+from relu1d.replication.plotting import save_figure, save_table
 
 sns.set_theme(context="paper", style="whitegrid")
 bias = pd.read_csv(table).sort_values(["depth", "width", "sigma_b"])

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.plotting import save_figure, save_table
+from relu1d.replication.plotting import save_figure, save_table
 
 sns.set_theme(context="paper", style="whitegrid")
 a1_table, a2_table = pd.read_csv(a1), pd.read_csv(a2)

@@ -9,7 +9,7 @@ layers = "results/stats/convergence_layers.csv"
 rates = "results/stats/convergence_rates.csv"
 figures = "results/figures"
 tables = "results/tables"
-main_experiment = "equal_width"
+main_experiment = ""  # config main_experiment (set by the rule)
 
 # %%
 from pathlib import Path
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.plotting import save_figure, save_table
+from relu1d.replication.plotting import save_figure, save_table
 
 sns.set_theme(context="paper", style="whitegrid")
 cell_table = pd.read_csv(cells)

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # The Gaussian-process machinery at finite width (claims K5, K6)
 #
-# K5: Monte Carlo pre-activation moments (`relu1d covariance`) against the NNGP recursion (`relu1d.theory`), and
-# the finite-width bias fitted by `relu1d covariance-rates`. K6: knot positions from the exact counts against the
-# Kac–Rice density (`relu1d knot-law`). Plots and tabulates only.
+# K5: Monte Carlo pre-activation moments (`relu1d covariance`) against the NNGP recursion
+# (`relu1d.theory.gaussian_process`), and the finite-width bias fitted by `relu1d covariance-rates`. K6: knot positions
+# from the exact counts against the Kac–Rice density (`relu1d knot-law`). Plots and tabulates only.
 
 # %% tags=["parameters"]
 kernel = "results/verification/covariance/width8.csv"
@@ -27,7 +27,7 @@ import pandas as pd
 import seaborn as sns
 from scipy import stats
 
-from relu1d.plotting import save_figure, save_table
+from relu1d.replication.plotting import save_figure, save_table
 
 
 def read(paths):

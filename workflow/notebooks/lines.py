@@ -11,7 +11,7 @@ cells = "results/stats/lines_cells.csv"
 rates = "results/stats/lines_rates.csv"
 counts = ""
 experiment = "lines"
-main_experiment = "equal_width"
+main_experiment = ""  # config main_experiment (set by the rule)
 figures = "results/figures"
 tables = "results/tables"
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.plotting import save_figure, save_table
+from relu1d.replication.plotting import save_figure, save_table
 
 sns.set_theme(context="paper", style="whitegrid")
 probes = pd.read_csv(cells)

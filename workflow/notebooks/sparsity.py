@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.plotting import save_figure, save_table
+from relu1d.replication.plotting import save_figure, save_table
 
 sns.set_theme(context="paper", style="whitegrid")
 runs = pd.concat([pd.read_csv(p) for p in sparsity.split(",")], ignore_index=True)

@@ -1,15 +1,30 @@
 # Validation, the experiment cells, helpers and wildcard constraints shared by every stage.
 import re
+import shlex
 from pathlib import Path
+
+import yaml
 
 from snakemake.utils import validate
 
-from relu1d.ensemble import aligned_counts, cells_from_config
+from relu1d.bench.tables import MEASUREMENTS as PERFORMANCE_MEASUREMENTS
+from relu1d.bench.tables import PERFORMANCE_TABLES
+from relu1d.replication.ensemble import aligned_counts, cells_from_config
 
 validate(config, "../schemas/config.schema.yaml")
 
 # Cross-key checks the schema cannot express (e.g. one `networks` entry per width) raise here, before any job.
 CELLS = cells_from_config(config)
+MAIN_EXPERIMENT = config["main_experiment"]
+if not any(
+    cell.experiment == MAIN_EXPERIMENT
+    and len(set(cell.widths)) == 1
+    and cell.sigma_b == 1.0
+    for cell in CELLS.values()
+):
+    raise ValueError(
+        f"main_experiment: {MAIN_EXPERIMENT!r} has no equal-width cells at sigma_b = 1"
+    )
 COV = config["covariance"]
 COV_NETWORKS = dict(
     zip(
@@ -91,78 +106,102 @@ def all_cores(wildcards):
     return workflow.cores
 
 
-def papermill(parameters):
-    """Shell command executing the jupytext notebook {input.source} with papermill into {log.notebook}.
-
-    The `notebook:` directive takes neither jupytext sources nor parameters, hence a shell rule.
-    """
-    params = " ".join(f"-p {key} {value}" for key, value in parameters.items())
-    return (
-        "jupytext --to ipynb --set-kernel python3 --output - {input.source}"
-        f" | papermill - {{log.notebook}} -k python3 --cwd . --no-progress-bar {params} > {{log.stderr}} 2>&1"
-        f" && cp {{log.notebook}} {{output.notebook}}"
-        f" && jupyter nbconvert --to html --log-level WARN {{output.notebook}} --output-dir results/notebooks"
-        f" >> {{log.stderr}} 2>&1"
-    )
-
+# Executes the jupytext notebook {input.source} with papermill into {log.notebook}, with the parameters of
+# notebook_parameters. The `notebook:` directive takes neither jupytext sources nor parameters, hence a shell rule.
+PAPERMILL = (
+    "jupytext --to ipynb --set-kernel python3 --output - {input.source}"
+    " | papermill - {log.notebook} -k python3 --cwd . --no-progress-bar {params.parameters} > {log.stderr} 2>&1"
+    " && cp {log.notebook} {output.notebook}"
+    " && jupyter nbconvert --to html --log-level WARN {output.notebook} --output-dir results/notebooks"
+    " >> {log.stderr} 2>&1"
+)
 
 # `report` starting a line is parsed as the global `report:` directive, hence the alias.
 in_report = report
 
-FIGURES = {
-    "convergence": [
-        "convergence_ratio",
-        "convergence_delta",
-        "convergence_layers",
-        "convergence_knots",
-        "convergence_model",
-        "convergence_survival",
-    ],
-    "bias": ["bias_ablation"],
-    "constructions": ["arora_bound"],
-    "sparsity": ["sparsity_used", "sparsity_eta", "complexity_law", "dynamics_regions"],
-    "lines": ["lines_density", "lines_distance", "lines_distance_1d"],
-    "covariance": [
-        "covariance_variance",
-        "covariance_zscores",
-        "covariance_bias",
-        "covariance_heatmaps",
-        "knot_density_pit",
-        "knot_density_window",
-        "knot_ks",
-    ],
-}
-TABLES = {
-    "convergence": ["convergence_cells", "convergence_rates"],
-    "bias": ["bias_ablation"],
-    "constructions": ["arora_a1", "arora_a2", "arora_tradeoff"],
-    "sparsity": ["sparsity_fit", "dynamics"],
-    "lines": ["lines_cells", "lines_rates"],
-    "covariance": ["covariance_summary", "covariance_rates", "knot_law"],
-    "performance": [
-        "performance_count",
-        "performance_memory",
-        "performance_parallel",
-        "performance_peers",
-        "performance_gpu",
-        "stage_costs",
-    ],
-}
+# The report's figures and tables, by notebook: names, inputs, parameters, captions (one table, read once).
+with open(BASEDIR / "workflow" / "report" / "figures.yaml", encoding="utf-8") as _table:
+    NOTEBOOKS = yaml.safe_load(_table)
+FIGURES = {name: list(entry["figures"]) for name, entry in NOTEBOOKS.items()}
+TABLES = {name: entry["tables"] for name, entry in NOTEBOOKS.items()}
+TABLES["performance"] = list(PERFORMANCE_TABLES)
+
+# Snakemake reads a caption from a file: each figure's caption is written from the table into the working
+# directory's .snakemake/ (only when it changed), where the Snakemake report finds it.
+CAPTION_DIR = Path(".snakemake", "relu1d-captions").resolve()
+
+
+def caption_file(figure, caption):
+    path = CAPTION_DIR / f"{figure}.rst"
+    text = f"{caption}\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        CAPTION_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def rule_files(reference):
+    """The files of `rule.input|output[.name]` (a rule's named or whole input or output)."""
+    producer, kind, *name = reference.split(".")
+    files = getattr(getattr(rules, producer), kind)
+    return getattr(files, name[0]) if name else files
+
+
+def notebook_inputs(name):
+    return {param: rule_files(ref) for param, ref in NOTEBOOKS[name]["inputs"].items()}
+
+
+def config_value(reference):
+    """A constant, or `config:key[.key]` for a value of the configuration."""
+    if not str(reference).startswith("config:"):
+        return reference
+    value = config
+    for key in reference.removeprefix("config:").split("."):
+        value = value[key]
+    return value
+
+
+def notebook_parameters(name):
+    """papermill's -p options of notebook `name`: its inputs (lists comma-separated) and parameters."""
+    constants = {
+        p: config_value(v) for p, v in NOTEBOOKS[name].get("parameters", {}).items()
+    }
+
+    def options(wildcards, input):
+        files = {p: getattr(input, p) for p in NOTEBOOKS[name]["inputs"]}
+        values = {
+            p: ",".join([f] if isinstance(f, str) else f) for p, f in files.items()
+        }
+        return " ".join(
+            f"-p {p} {shlex.quote(str(v))}" for p, v in (values | constants).items()
+        )
+
+    return options
 
 
 def figure_outputs(name):
-    """PDF + PNG of each figure of notebook `name`; the PNGs go into the Snakemake report with a caption."""
-    pdfs = [f"results/figures/{f}.pdf" for f in FIGURES[name]]
+    """PDF + PNG of each figure of notebook `name`; the PNGs go into the Snakemake report with their caption."""
+    figures = NOTEBOOKS[name]["figures"]
+    pdfs = [f"results/figures/{f}.pdf" for f in figures]
     pngs = [
         in_report(
             f"results/figures/{f}.png",
-            caption=f"../report/{f}.rst",
+            caption=caption_file(f, caption),
             category=name.capitalize(),
         )
-        for f in FIGURES[name]
+        for f, caption in figures.items()
     ]
     return pdfs + pngs
 
 
 def table_outputs(name):
     return [f"results/tables/{t}.{ext}" for t in TABLES[name] for ext in ("csv", "tex")]
+
+
+def named_paths(wildcards, input):
+    """A rule's named inputs as NAME=PATH arguments, one per file (a list repeats its name)."""
+    return " ".join(
+        f"{name}={path}"
+        for name, files in input.items()
+        for path in ([files] if isinstance(files, str) else files)
+    )

@@ -57,19 +57,20 @@ rule lines:
 
 rule claims:
     input:
+        # named as relu1d.replication.claims.CLAIM_INPUTS
         counts=expand("results/counts/{cell}.parquet", cell=CELLS),
         cells=rules.convergence.output.cells,
         layers=rules.convergence.output.layers,
         probes=rules.lines.output.cells,
         probe_rates=rules.lines.output.rates,
-        cov_kernel=expand(
+        covariance_kernel=expand(
             "results/verification/covariance/width{width}.csv", width=COV["widths"]
         ),
-        cov_derivatives=expand(
+        covariance_derivatives=expand(
             "results/verification/covariance/width{width}_derivatives.csv",
             width=COV["widths"],
         ),
-        cov_rates="results/stats/covariance_rates.csv",
+        covariance_rates="results/stats/covariance_rates.csv",
         knot_law="results/stats/knot_law.csv",
         arora_a1=rules.arora.output.a1,
         arora_a2=rules.arora.output.a2,
@@ -87,13 +88,9 @@ rule claims:
     conda:
         ENV
     params:
+        inputs=named_paths,
+        experiment=MAIN_EXPERIMENT,
         lines=LINES["experiment"],
     shell:
-        "relu1d claims --counts {input.counts} --cells {input.cells} --layers {input.layers}"
-        " --probes {input.probes} --probe-rates {input.probe_rates}"
-        " --covariance-kernel {input.cov_kernel} --covariance-derivatives {input.cov_derivatives}"
-        " --covariance-rates {input.cov_rates} --knot-law {input.knot_law}"
-        " --arora-a1 {input.arora_a1} --arora-a2 {input.arora_a2}"
-        " --arora-tradeoff {input.arora_tradeoff} --arora-a3 {input.arora_a3}"
-        " --sparsity-fit {input.sparsity_fit} --dynamics {input.dynamics}"
+        "relu1d claims {params.inputs} --experiment {params.experiment}"
         " --lines-experiment {params.lines} --output {output.csv} > {log} 2>&1"

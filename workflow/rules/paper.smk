@@ -5,8 +5,8 @@ rule numbers:
     input:
         cells=rules.convergence.output.cells,
         rates=rules.convergence.output.rates,
-        covariance=rules.notebook_covariance.input.kernel,
-        derivatives=rules.notebook_covariance.input.derivatives,
+        covariance=rules.claims.input.covariance_kernel,
+        derivatives=rules.claims.input.covariance_derivatives,
         cov_rates=rules.covariance_rates.output,
         knot_law=rules.knot_law.output.tests,
     output:
@@ -16,8 +16,10 @@ rule numbers:
     localrule: True
     conda:
         ENV
+    params:
+        experiment=MAIN_EXPERIMENT,
     shell:
-        "relu1d numbers --cells {input.cells} --rates {input.rates} --covariance {input.covariance}"
+        "relu1d numbers --experiment {params.experiment} --cells {input.cells} --rates {input.rates} --covariance {input.covariance}"
         " --covariance-derivatives {input.derivatives} --covariance-rates {input.cov_rates}"
         " --knot-law {input.knot_law} --output {output} > {log} 2>&1"
 

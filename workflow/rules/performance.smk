@@ -1,4 +1,4 @@
-# Issue "performance": the counter measured on this machine (relu1d.performance), and the cost of this run's
+# The counter measured on this machine (relu1d.bench), and the cost of this run's
 # computing rules from their benchmark files; both become tables of the report. Timings are measurements of the
 # machine, not results: they live in results/performance/, outside the bit-identical results/stats/.
 
@@ -7,7 +7,7 @@ rule performance:
     output:
         expand(
             "results/performance/{name}.csv",
-            name=["count_time", "memory", "parallel", "peers", "gpu"],
+            name=PERFORMANCE_MEASUREMENTS,
         ),
     log:
         "results/logs/performance.log",

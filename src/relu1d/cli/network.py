@@ -1,0 +1,94 @@
+"""The counter on one network file: ``count``, ``sample``, ``demo`` (the base install: engine only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from relu1d.cli._common import positive_int
+from relu1d.engine.breakpoints import DEFAULT_RTOL, count_regions
+from relu1d.engine.network import load_network, sample_network
+
+
+def _cmd_count(args: argparse.Namespace) -> int:
+    net = load_network(args.network)
+    window = tuple(args.window) if args.window is not None else None
+    result = count_regions(net, rtol=args.rtol, window=window, exact_fallback=not args.no_exact_fallback)
+    summary = result.summary()
+    summary["network"] = str(args.network)
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    where = "R" if window is None else f"({window[0]:g}, {window[1]:g})"
+    print(f"network            {args.network}  widths={list(net.widths)}  sum n = {net.n_neurons}")
+    print(f"over               {where}")
+    print(f"linear regions     {result.linear_regions}")
+    print(f"activation regions {result.activation_regions}")
+    print(f"knots per layer    {summary['knots_per_layer']}")
+    print(f"breakpoints/layer  {summary['breakpoints_per_layer']}")
+    print(
+        f"method             {result.method}  certified={result.certified}  "
+        f"near={result.near_decisions}  weak={result.weak_decisions}"
+    )
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    seed = args.seed if len(args.seed) > 1 else args.seed[0]
+    net = sample_network(args.widths, args.sigma_b, seed=seed, n_in=args.n_in)
+    net.save(args.output)
+    print(f"wrote {args.output}: widths={list(net.widths)} sigma_b={args.sigma_b} seed={args.seed}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """A quick look at paper K's claim: mean linear regions over ℝ vs Σn + 1 for a few architectures."""
+    print("E[#linear regions over R] vs sum(n)+1 for He-initialised nets (paper K, main theorem)")
+    print(f"{'widths':>22} {'sum n + 1':>9} {'mean R':>9} {'95% CI':>19} {'ratio':>7} {'s/net':>7}")
+    for depth in args.depths:
+        widths = [args.width] * depth
+        start = time.perf_counter()
+        counts = np.array(
+            [
+                count_regions(sample_network(widths, args.sigma_b, seed=(args.seed, depth, i))).linear_regions
+                for i in range(args.networks)
+            ],
+            dtype=np.float64,
+        )
+        per_net = (time.perf_counter() - start) / args.networks
+        mean = counts.mean()
+        half = 1.96 * counts.std(ddof=1) / np.sqrt(counts.size) if counts.size > 1 else float("nan")
+        target = sum(widths) + 1
+        ci = f"[{mean - half:.1f}, {mean + half:.1f}]"
+        print(f"{widths!s:>22} {target:>9d} {mean:>9.1f} {ci:>19} {mean / target:>7.3f} {per_net:>7.3f}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+
+    count = sub.add_parser("count", help="count the linear regions of a network file (.npz) exactly")
+    count.add_argument("network", help="network .npz file (arrays W1, b1, ..., W{L+1}, b{L+1})")
+    count.add_argument("--json", action="store_true", help="print one JSON object")
+    count.add_argument("--window", nargs=2, type=float, metavar=("A", "B"), help="count on the open window (A, B)")
+    count.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance of zero decisions")
+    count.add_argument("--no-exact-fallback", action="store_true", help="never recount in rational arithmetic")
+    count.set_defaults(func=_cmd_count)
+
+    sample = sub.add_parser("sample", help="sample a He-initialised network and save it")
+    sample.add_argument("--widths", nargs="+", type=positive_int, required=True, help="hidden widths")
+    sample.add_argument("--sigma-b", type=float, default=1.0, help="bias standard deviation")
+    sample.add_argument("--seed", nargs="+", type=int, default=[0], help="seed (one or more ints)")
+    sample.add_argument("--n-in", type=positive_int, default=1, help="input dimension")
+    sample.add_argument("-o", "--output", required=True, help="output .npz")
+    sample.set_defaults(func=_cmd_sample)
+
+    demo = sub.add_parser("demo", help="mean regions vs sum(n)+1 for a few random architectures")
+    demo.add_argument("--width", type=positive_int, default=64)
+    demo.add_argument("--depths", nargs="+", type=positive_int, default=[1, 2, 4, 8])
+    demo.add_argument("--networks", type=positive_int, default=100)
+    demo.add_argument("--sigma-b", type=float, default=1.0)
+    demo.add_argument("--seed", type=int, default=2512)
+    demo.set_defaults(func=_cmd_demo)

@@ -1,0 +1,747 @@
+"""Exact linear-region counting over ℝ for 1-D-input ReLU networks (the float64 propagation engine).
+
+Definitions (docs/mathematics.md §2). Each neuron has a *gate*: on where its pre-activation z > 0. On an open interval
+where z has constant sign the gate is constant; a **knot** of a neuron is a point where the gate just left of
+it differs from the gate just right of it (a sign change of z; touching zero without crossing is not a knot,
+and where z ≡ 0 on an interval the gate is off there). **Activation regions** = #distinct knots + 1.
+A **breakpoint** is a knot where f′ jumps; **linear regions** = #breakpoints + 1. Both are counted over all
+of ℝ, or over an open window (a, b) with :meth:`RegionCount.restrict`.
+
+Representation. After layer ℓ the output hˡ (n_ℓ functions) is continuous piecewise linear with the knot
+set T (sorted): we keep the values H = hˡ(T) (B × n) and the slopes S on the B + 1 segments (two unbounded
+tails included). Layer ℓ+1 costs two matrix products, Z = H·Wᵀ + b and S_z = S·Wᵀ; on each segment z is
+affine, so its sign pattern near each end of each segment decides where new knots are, and slopes are
+*propagated* (not differenced) so that whether f′ jumps is read off S_f exactly up to rounding.
+
+Exactness. The only floating-point decisions are (i) is z (or a slope) zero at a knot, (ii) does a new root
+coincide with an existing knot or with another new root, (iii) does f′ jump. Each compares a quantity with
+a tolerance ``rtol`` × its natural scale (Cauchy–Schwarz bound of the dot product that produced it, or the
+root's position sensitivity to those values), so exact coincidences in degenerate networks — zero biases,
+duplicated neurons, integer weights — are recognised, while distinct features of random networks are far
+apart on that scale. The answer is certified against exact rational arithmetic (``relu1d.engine.exact``) in the
+tests. ``near_decisions`` counts decisions that were resolved by the tolerance rather than by an exact zero
+or a clear margin: zero for a certified-generic network, positive where coincidences were merged.
+
+The code is written against the array API (``array_api_compat``), so the same function runs on numpy,
+cupy or ``array_api_strict``. On numpy the dense passes of a layer (tolerance tests, signs, crossings, the
+merge of old and new knots) run as fused numba kernels (``relu1d.engine._fused``) that do the same float operations
+in the same order, bit-identical to the array-API passes (tests/test_fused.py), in buffers reused from layer
+to layer and from count to count (``free_workspace``). Small layers use the array-API passes (see
+``FUSED_MIN_ELEMENTS``); ``RELU1D_FUSED=0`` selects them everywhere, ``RELU1D_FUSED=1`` the kernels everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from relu1d.engine.network import Network
+
+#: Relative tolerance of the zero / coincidence decisions. float64 dot products of length n carry relative
+#: errors ≲ n·2⁻⁵³ ≈ 2.3e-13 at n = 2048 (worst case; typically √n·2⁻⁵³); 1e-11 leaves a wide margin while
+#: the chance that two *distinct* features of a random network fall this close is negligible.
+DEFAULT_RTOL = 1e-11
+
+#: A decision taken with less than this factor above its tolerance is "weak": float error could only flip it
+#: after an upstream cancellation of ~1/WEAK_MARGIN·u, so a network with weak decisions is not certified and,
+#: when small, is recounted in rational arithmetic.
+WEAK_MARGIN = 1e5
+
+
+@dataclass(frozen=True, eq=False)
+class RegionCount:
+    """Exact region structure of a network f: ℝ → ℝ (or of its restriction to a window).
+
+    Arrays are numpy. ``knots``: the distinct activation-pattern changes, sorted (when the exact fallback
+    was used, two knots closer than float64 resolution may round to the same float). ``is_breakpoint``
+    marks those where f′ jumps; ``values`` = f(knots); ``slopes`` = f′ on the len(knots) + 1 segments.
+    ``knot_index[ℓ]`` / ``knot_neurons[ℓ]``: every gate change of a layer-(ℓ+1) neuron, as (index into
+    ``knots``, neuron). ``certified``: every decision had a clear margin, or the answer is the rational one
+    (``method == "rational"``); ``near_decisions``: float decisions resolved by the tolerance.
+    """
+
+    widths: tuple[int, ...]
+    knots: np.ndarray
+    is_breakpoint: np.ndarray
+    values: np.ndarray
+    slopes: np.ndarray
+    knot_index: tuple[np.ndarray, ...]
+    knot_neurons: tuple[np.ndarray, ...]
+    f_at_zero: float
+    near_decisions: int = 0
+    weak_decisions: int = 0
+    method: str = "float64"
+    window: tuple[float, float] | None = None
+
+    @property
+    def certified(self) -> bool:
+        """True when the counts are certified exact (clear float margins, or rational arithmetic)."""
+        return self.method == "rational" or (self.near_decisions == 0 and self.weak_decisions == 0)
+
+    @property
+    def linear_regions(self) -> int:
+        """Maximal intervals on which f is affine: #breakpoints + 1."""
+        return int(np.count_nonzero(self.is_breakpoint)) + 1
+
+    @property
+    def activation_regions(self) -> int:
+        """Maximal intervals of constant activation pattern: #knots + 1."""
+        return int(self.knots.shape[0]) + 1
+
+    @property
+    def breakpoints(self) -> np.ndarray:
+        """Sorted points where f′ is discontinuous."""
+        return self.knots[self.is_breakpoint]
+
+    @property
+    def knot_positions(self) -> tuple[np.ndarray, ...]:
+        """Per layer, the position of every gate change (a point repeats once per neuron changing there)."""
+        return tuple(self.knots[idx] for idx in self.knot_index)
+
+    @property
+    def knots_per_layer(self) -> np.ndarray:
+        """Σᵢ X_{ℓ,i}: gate changes of layer-ℓ neurons (docs/mathematics.md §2), one entry per hidden layer."""
+        return np.array([idx.shape[0] for idx in self.knot_index], dtype=np.int64)
+
+    @property
+    def knots_per_neuron(self) -> tuple[np.ndarray, ...]:
+        """X_{ℓ,i} for every neuron: a tuple of int arrays of length n_ℓ."""
+        return tuple(
+            np.bincount(nrn, minlength=n).astype(np.int64)
+            for nrn, n in zip(self.knot_neurons, self.widths, strict=True)
+        )
+
+    @property
+    def breakpoints_per_layer(self) -> np.ndarray:
+        """Breakpoints of f located at a knot created by layer ℓ (a knot shared by two layers counts in both)."""
+        return np.array(
+            [np.count_nonzero(self.is_breakpoint[np.unique(idx)]) for idx in self.knot_index], dtype=np.int64
+        )
+
+    def evaluate(self, x: np.ndarray | float) -> np.ndarray:
+        """f(x) from the piecewise-linear representation (for checks against a forward pass)."""
+        x = np.asarray(x, dtype=np.float64)
+        if self.knots.shape[0] == 0:
+            return self.f_at_zero + self.slopes[0] * x
+        seg = np.searchsorted(self.knots, x, side="right")
+        anchor = np.clip(seg - 1, 0, self.knots.shape[0] - 1)
+        return self.values[anchor] + self.slopes[seg] * (x - self.knots[anchor])
+
+    def restrict(self, a: float, b: float) -> RegionCount:
+        """The same structure on the open window (a, b): only knots with a < t < b are kept."""
+        a, b = float(a), float(b)
+        if not (np.isfinite(a) and np.isfinite(b) and a < b):
+            raise ValueError(f"window: need finite a < b, got ({a}, {b})")
+        lo = int(np.searchsorted(self.knots, a, side="right"))
+        hi = int(np.searchsorted(self.knots, b, side="left"))
+        inside = [(idx >= lo) & (idx < hi) for idx in self.knot_index]
+        return replace(
+            self,
+            knots=self.knots[lo:hi],
+            is_breakpoint=self.is_breakpoint[lo:hi],
+            values=self.values[lo:hi],
+            slopes=self.slopes[lo : hi + 1],
+            knot_index=tuple(idx[m] - lo for idx, m in zip(self.knot_index, inside, strict=True)),
+            knot_neurons=tuple(n[m] for n, m in zip(self.knot_neurons, inside, strict=True)),
+            window=(a, b),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Plain-Python summary (what ``relu1d count --json`` prints)."""
+        return {
+            "widths": list(self.widths),
+            "window": list(self.window) if self.window is not None else None,
+            "linear_regions": self.linear_regions,
+            "activation_regions": self.activation_regions,
+            "knots_per_layer": self.knots_per_layer.tolist(),
+            "breakpoints_per_layer": self.breakpoints_per_layer.tolist(),
+            "certified": self.certified,
+            "method": self.method,
+            "near_decisions": self.near_decisions,
+            "weak_decisions": self.weak_decisions,
+            "breakpoints": self.breakpoints.tolist(),
+        }
+
+
+def _namespace(xp: Any) -> Any:
+    """The array-API namespace for a module (numpy, cupy, array_api_strict) or None (numpy)."""
+    return array_api_compat.array_namespace((np if xp is None else xp).asarray(0.0))
+
+
+def _to_numpy(x: Any) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        return x
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    return np.asarray(np.from_dlpack(x))
+
+
+#: Largest rational workload (float knots × Σ n_ℓ n_{ℓ−1}) the automatic exact fallback takes on: ~1 s
+#: (measured 0.25–0.6 s per 10⁶, e.g. 32×8 at 1.6·10⁶ in 0.5 s).
+EXACT_FALLBACK_BUDGET = 2_000_000
+
+
+def count_regions(
+    net: Network,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    xp: Any = None,
+    window: tuple[float, float] | None = None,
+    exact_fallback: bool = True,
+) -> RegionCount:
+    """Count the linear and activation regions of a 1-D-input network exactly over ℝ.
+
+    ``xp``: array module to compute with (numpy by default; cupy for the GPU; ``array_api_strict`` in tests).
+    ``window``: if given, the result is restricted to the open interval (a, b) (see ``RegionCount.restrict``).
+    ``exact_fallback``: when some float decision fell inside its tolerance band (a degenerate or
+    near-degenerate network) and the network is small enough, recompute in rational arithmetic.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"count_regions: expected a relu1d.Network, got {type(net).__name__}")
+    if net.n_in != 1:
+        raise ValueError(
+            f"count_regions: the network has {net.n_in} inputs; restrict it to a line first (relu1d.engine.lines)"
+        )
+    if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
+        raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
+    result = _count_float(net, rtol, _namespace(xp))
+    if exact_fallback and not result.certified:
+        work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
+        if work <= EXACT_FALLBACK_BUDGET:
+            result = replace(
+                _from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions
+            )
+    return result if window is None else result.restrict(*window)
+
+
+def _from_exact(net: Network) -> RegionCount:
+    """A ``RegionCount`` built from the rational engine (positions rounded to float64 at the very end)."""
+    from relu1d.engine.exact import count_regions_exact
+
+    ex = count_regions_exact(net)
+    index = {t: k for k, t in enumerate(ex.knots)}
+    bps = set(ex.breakpoints)
+    return RegionCount(
+        widths=net.widths,
+        knots=np.array([float(t) for t in ex.knots], dtype=np.float64),
+        is_breakpoint=np.array([t in bps for t in ex.knots], dtype=bool),
+        values=np.array([float(v) for v in ex.values], dtype=np.float64),
+        slopes=np.array([float(v) for v in ex.slopes], dtype=np.float64),
+        knot_index=tuple(np.array([index[t] for t in p], dtype=np.int64) for p in ex.knot_positions),
+        knot_neurons=tuple(np.array(n, dtype=np.int64) for n in ex.knot_neurons),
+        f_at_zero=float(net(0.0)[0]),
+        method="rational",
+    )
+
+
+@dataclass
+class _Layer:
+    """hˡ as a continuous piecewise-linear map, in the engine's working namespace.
+
+    ``t`` (B,) sorted knots; ``h`` (B, n) values at the knots; ``jump`` (B, n) slope jumps at the knots
+    (right slope − left slope); ``left``/``right`` (n,) slopes of the two unbounded tails. Slopes on inner
+    segments are ``left + cumsum(jump)``; propagating jumps rather than segment slopes keeps "does f′ jump
+    here" free of cancellation between large slopes that do not change at that knot. ``single`` lets the next
+    layer skip the matrix product for rows of ``jump`` with one nonzero (``_jump_products``).
+    """
+
+    t: Any
+    h: Any
+    jump: Any
+    left: Any
+    right: Any
+    #: (rows, cols, values), rows increasing: rows of ``jump`` whose only nonzero is jump[row, col] = value
+    #: (knots created by the previous layer with one root each), or None.
+    single: tuple | None = None
+
+
+def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
+    """The float64 propagation engine (see the module docstring)."""
+    f64, i64 = xp.float64, xp.int64
+    # The input layer's "output" is x itself: one anchor point at 0 with h = 0 and slope 1 on both sides.
+    # The anchor is dropped after layer 1 unless some first-layer neuron changes its gate exactly there.
+    one = xp.ones(1, dtype=f64)
+    state = _Layer(t=xp.zeros(1, dtype=f64), h=xp.zeros((1, 1), dtype=f64), jump=xp.zeros((1, 1), dtype=f64),
+                   left=one, right=one)  # fmt: skip
+    knot_index: list[Any] = []
+    neurons: list[Any] = []
+    near = weak = 0
+    for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
+        w, b = xp.asarray(w, dtype=f64), xp.asarray(b, dtype=f64)
+        if state.t.shape[0] == 0:  # no knot at all: this and every later pre-activation is constant
+            n, zero = w.shape[0], xp.zeros(w.shape[0], dtype=f64)
+            state = _Layer(t=state.t, h=xp.zeros((0, n), dtype=f64), jump=xp.zeros((0, n), dtype=f64),
+                           left=zero, right=zero)  # fmt: skip
+            knot_index.append(xp.zeros(0, dtype=i64))
+            neurons.append(xp.zeros(0, dtype=i64))
+            continue
+        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(state, w, b, rtol, xp, slot=2 * (ell % 2))
+        near += n_near
+        weak += n_weak
+        knot_index = [xp.take(moved_to, idx) for idx in knot_index]
+        if ell == 0 and point.shape[0] > 0:
+            # only the anchor can be a point without a gate change: keep the points that have one
+            kept = xp.unique_values(point)
+            if kept.shape[0] < state.t.shape[0]:
+                single = state.single
+                if single is not None:  # every new knot has a gate change, so all single rows are kept
+                    single = (xp.searchsorted(kept, single[0]), single[1], single[2])
+                state = _Layer(t=xp.take(state.t, kept), h=_keep_rows(state.h, kept, xp),
+                               jump=_keep_rows(state.jump, kept, xp), left=state.left, right=state.right,
+                               single=single)  # fmt: skip
+                point = xp.searchsorted(kept, point)
+        elif ell == 0:  # no gate change anywhere: every first-layer neuron is constant
+            state = _Layer(t=state.t[:0], h=state.h[:0, :], jump=state.jump[:0, :], left=state.left,
+                           right=state.right)  # fmt: skip
+        knot_index.append(point)
+        neurons.append(neuron)
+
+    w_out = xp.asarray(net.weights[-1], dtype=f64)[0, :]
+    values = state.h @ w_out + float(net.biases[-1][0])
+    jump = state.jump @ w_out
+    tol = rtol * _row_norms(state.jump, xp) * float(xp.linalg.vector_norm(w_out))
+    is_bp = xp.abs(jump) > tol
+    near += int(xp.count_nonzero((jump != 0) & ~is_bp))
+    weak += int(xp.count_nonzero(is_bp & (xp.abs(jump) <= WEAK_MARGIN * tol)))
+    jump = xp.where(is_bp, jump, 0.0)
+    slopes = xp.cumulative_sum(jump, include_initial=True) + xp.sum(state.left * w_out)
+
+    return RegionCount(
+        widths=net.widths,
+        knots=_to_numpy(state.t),
+        is_breakpoint=_to_numpy(is_bp),
+        values=_to_numpy(values),
+        slopes=_to_numpy(slopes),
+        knot_index=tuple(_to_numpy(p).astype(np.int64) for p in knot_index),
+        knot_neurons=tuple(_to_numpy(n).astype(np.int64) for n in neurons),
+        f_at_zero=float(net(0.0)[0]),
+        near_decisions=near,
+        weak_decisions=weak,
+    )
+
+
+def _keep_rows(x: Any, kept: Any, xp: Any) -> Any:
+    """The rows ``kept`` (increasing) of x; in place on the fused path (x is a workspace buffer there)."""
+    fused = _fused_kernels(xp, x.shape[0] * x.shape[1])
+    if fused is None:
+        return xp.take(x, kept, axis=0)
+    fused.keep_rows(x, kept)
+    return x[: kept.shape[0]]
+
+
+def _scatter(x: Any, rows: Any, cols: Any, values: Any, xp: Any) -> Any:
+    """x with x[rows[j], cols[j]] = values[j] (distinct positions); a copy where the namespace needs one."""
+    if rows.shape[0] == 0:
+        return x
+    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
+        x[rows, cols] = values
+        return x
+    # Generic array API has no integer scatter: a sorted-key lookup over the flat array (tests only).
+    width = x.shape[1]
+    keys = rows * width + cols
+    order = xp.argsort(keys)
+    keys, values = xp.take(keys, order), xp.take(values, order)
+    flat = xp.reshape(x, (-1,))
+    pos = xp.arange(flat.shape[0], dtype=keys.dtype)
+    at = _clip(xp.searchsorted(keys, pos), 0, keys.shape[0] - 1, xp)
+    hit = xp.take(keys, at) == pos
+    return xp.reshape(xp.where(hit, xp.astype(xp.take(values, at), x.dtype), flat), x.shape)
+
+
+def _clip(x: Any, lo: Any, hi: Any, xp: Any) -> Any:
+    """``xp.clip``; numpy's own on numpy arrays (array_api_compat's wrapper costs ~70 µs a call)."""
+    return np.clip(x, lo, hi) if isinstance(x, np.ndarray) else xp.clip(x, lo, hi)
+
+
+def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
+    """x[rows[j], cols[j]] for index vectors rows, cols."""
+    return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
+
+
+#: Layers with fewer (knots × neurons, new knots included) than this use the array-API passes unless
+#: ``RELU1D_FUSED=1``: the fused kernels save ~0.2 ms per small layer, but loading numba and its cached kernels
+#: costs ~1 s per process, which a pool of workers counting small networks would pay for nothing.
+FUSED_MIN_ELEMENTS = 1 << 14
+
+
+def _fused_kernels(xp: Any, elements: int) -> Any:
+    """The numba kernels (``relu1d.engine._fused``) for a layer of ``elements`` (knots × neurons), or None for the
+    array-API passes: those are used off numpy, without numba, for small layers, and when ``RELU1D_FUSED=0``
+    (``RELU1D_FUSED=1``: fused at every size). Both give bit-identical results."""
+    mode = os.environ.get("RELU1D_FUSED", "auto")
+    if not array_api_compat.is_numpy_namespace(xp) or mode == "0":
+        return None
+    if mode != "1" and elements < FUSED_MIN_ELEMENTS:
+        return None
+    try:
+        from relu1d.engine import _fused
+    except ImportError:  # numba missing or incompatible with this numpy: the array-API passes still work
+        return None
+    return _fused
+
+
+def _row_norms(x: Any, xp: Any) -> Any:
+    """‖x_k‖₂ of every row (one pass: ``vecdot``, not a squared temporary)."""
+    return xp.sqrt(xp.vecdot(x, x))
+
+
+class _Workspace(threading.local):
+    """Reusable float64 buffers of the fused path, per thread: layer ℓ writes its products (and then, in
+    place, its merged layer) into slots 2·(ℓ mod 2) and 2·(ℓ mod 2) + 1 while reading the other pair.
+    Counting many networks of one shape in a process then touches no fresh memory after the first (fresh
+    pages cost as much as a pass over them). ``free_workspace`` returns the memory."""
+
+    def __init__(self) -> None:
+        self.buffers: list[np.ndarray | None] = [None] * 4
+
+    def rows(self, slot: int, rows: int, width: int, grow: bool = True) -> np.ndarray | None:
+        """A C-contiguous (rows × width) view of buffer ``slot``; if it is too small: a larger buffer when
+        ``grow``, else None."""
+        size = rows * width
+        buf = self.buffers[slot]
+        if buf is None or buf.shape[0] < size:
+            if not grow:
+                return None
+            self.buffers[slot] = None  # release first: the old and the new buffer are never both held
+            buf = self.buffers[slot] = np.empty(size, dtype=np.float64)
+        return buf[:size].reshape(rows, width)
+
+
+_WORKSPACE = _Workspace()
+
+
+def free_workspace() -> None:
+    """Release this thread's reusable buffers (the next count allocates afresh)."""
+    _WORKSPACE.buffers = [None] * 4
+
+
+def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot: int) -> tuple:
+    """The dense part of a layer: the two matrix products and the zero decisions.
+
+    Returns ``(z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak)``: z = H·Wᵀ + b
+    and dz = ΔS·Wᵀ at the knots with values inside their tolerance set to 0, the int8 signs of z, the scales
+    of the tolerance rtol·(‖H_k‖‖W_i‖ + |b_i|), the inner crossings (knot k ≥ 1 and neuron i with
+    sign z[k−1, i]·sign z[k, i] < 0) and the exact zeros of z, both row-major. ``prev``'s arrays are released
+    once the products are formed (the caller no longer needs them), which keeps the peak memory down. The
+    fused path writes z and dz into workspace slots ``slot`` and ``slot + 1``.
+    """
+    i8 = xp.int8
+    wt = w.T
+    w_norm = _row_norms(w, xp)
+    h_norm, j_norm = _row_norms(prev.h, xp), _row_norms(prev.jump, xp)
+    if fused is not None:
+        # The two matrix products, into buffers with room for the new knots: the merged layer is then built
+        # in place (no fresh B × m arrays to fault in, a lower peak). b is added inside the kernel.
+        n_rows, width = prev.h.shape[0], w.shape[0]
+        rows = n_rows + _new_knot_room(width)
+        z = np.matmul(prev.h, wt, out=_WORKSPACE.rows(slot, rows, width)[:n_rows])
+        dz = _jump_products(prev, wt, xp, fused, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
+        prev.h = prev.jump = None
+        z_sign = np.empty(z.shape, dtype=np.int8)
+        row_counts = np.empty((z.shape[0], 2), dtype=np.int64)
+        near, weak = fused.screen(z, dz, b, h_norm, j_norm, w_norm, rtol, WEAK_MARGIN, z_sign, row_counts)
+        n_cross, n_zero = (int(v) for v in row_counts.sum(axis=0))
+        cross_k, cross_i = np.empty(n_cross, dtype=np.int64), np.empty(n_cross, dtype=np.int64)
+        zero_k, zero_i = np.empty(n_zero, dtype=np.int64), np.empty(n_zero, dtype=np.int64)
+        fused.list_pairs(z_sign, row_counts, cross_k, cross_i, zero_k, zero_i)
+        return z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak
+
+    z = prev.h @ wt + b  # pre-activations at the knots (B, m)      — the two matrix products
+    dz = _jump_products(prev, wt, xp)  # slope jumps of z at the knots (B, m)
+    prev.h = prev.jump = None
+    # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|.
+    tol_z = rtol * (h_norm[:, None] * w_norm + xp.abs(b))
+    small = xp.abs(z) <= tol_z
+    near = int(xp.count_nonzero(small & (z != 0)))
+    weak = int(xp.count_nonzero(xp.abs(z) <= WEAK_MARGIN * tol_z)) - int(xp.count_nonzero(small))
+    z = xp.where(small, 0.0, z)
+    # Jumps that cancel exactly (e.g. a duplicated neuron with opposite outgoing weight) come out of the
+    # product as rounding residue (FMA keeps the error of the first product): same scale test, set to 0.
+    tol_dz = rtol * (j_norm[:, None] * w_norm)
+    small = xp.abs(dz) <= tol_dz
+    near += int(xp.count_nonzero(small & (dz != 0)))
+    weak += int(xp.count_nonzero(xp.abs(dz) <= WEAK_MARGIN * tol_dz)) - int(xp.count_nonzero(small))
+    dz = xp.where(small, 0.0, dz)
+    z_sign = xp.astype(z > 0, i8) - xp.astype(z < 0, i8)
+    cross_k, cross_i = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
+    zeros = xp.nonzero(z_sign == 0)
+    return z, dz, z_sign, (h_norm, w_norm), (cross_k + 1, cross_i), zeros, near, weak
+
+
+#: The single-nonzero rows of ΔS are used when they are at least this fraction of its rows; below it, gathering
+#: the other rows for their product costs about what the skipped products save.
+SINGLE_ROWS_MIN_FRACTION = 0.125
+
+
+def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any = None) -> Any:
+    """dz = ΔS·Wᵀ, the slope jumps of the next pre-activations at the knots.
+
+    A row of ΔS whose only nonzero is v at column c (a knot the previous layer created with one root) gives
+    v·W[:, c]: the matrix product of that row has one nonzero term, so this is the value it returns (up to the
+    sign of an exact zero). Only the other rows go through the matrix product, on a gathered copy; both the
+    fused and the array-API paths split the rows this way, so they stay bit-identical. ``out``: the fused path's
+    numpy buffer.
+    """
+    single, n_rows = prev.single, prev.jump.shape[0]
+    if single is None or single[0].shape[0] < SINGLE_ROWS_MIN_FRACTION * n_rows:
+        return xp.matmul(prev.jump, wt) if out is None else np.matmul(prev.jump, wt, out=out)
+    rows, cols, values = single
+    index = xp.arange(n_rows, dtype=rows.dtype)
+    at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
+    dense = index[xp.take(rows, at) != index]
+    dense_products = xp.matmul(xp.take(prev.jump, dense, axis=0), wt)
+    if fused is not None:
+        out[dense] = dense_products
+        fused.single_rows(wt.T, rows, cols, values, out)
+        return out
+    single_products = values[:, None] * xp.take(_c_contiguous(wt, xp), cols, axis=0)  # W's columns as rows
+    merged = xp.argsort(xp.concat([dense, rows]))
+    return xp.take(xp.concat([dense_products, single_products], axis=0), merged, axis=0)
+
+
+def _c_contiguous(x: Any, xp: Any) -> Any:
+    """x as a C-contiguous array (numpy and cupy; a plain copy elsewhere)."""
+    if hasattr(xp, "ascontiguousarray"):
+        return xp.ascontiguousarray(x)
+    return xp.asarray(x, copy=True)
+
+
+def _new_knot_room(width: int) -> int:
+    """Rows reserved for a layer's new knots: a random layer adds about one knot per neuron (docs/mathematics.md §4),
+    ± a few √width; a layer that adds more gets fresh arrays (slower, never wrong)."""
+    return width + 4 * math.isqrt(width) + 16
+
+
+def _merge_fused(
+    fused: Any, z: Any, dz: Any, z_sign: Any, t: Any, tails: Any, new_t: Any, new_seg: Any, dest: tuple, slot: int
+) -> tuple:
+    """h and the slope jumps of the merged layer (jumps at new knots left 0), built in place in the workspace
+    slots holding z and dz when they have room for the new knots, else in fresh arrays."""
+    rows, width = z.shape[0] + new_t.shape[0], z.shape[1]
+    h_new = np.empty((new_t.shape[0], width), dtype=np.float64)
+    fused.new_rows(z, t, tails, new_t, new_seg, h_new)
+    h_out, jump_out = _WORKSPACE.rows(slot, rows, width, grow=False), _WORKSPACE.rows(slot + 1, rows, width, grow=False)
+    if h_out is None or jump_out is None:
+        h_out, jump_out = np.empty((rows, width), dtype=np.float64), np.empty((rows, width), dtype=np.float64)
+    fused.merge_rows(z, dz, z_sign, dest[0], h_new, dest[1], h_out, jump_out)
+    return h_out, jump_out
+
+
+def _segment_slopes(dz: Any, slope_l: Any, seg: Any, nrn: Any, xp: Any, fused: Any) -> Any:
+    """Slope of z on segment seg[j] (0 = left tail) for neuron nrn[j]: slope_l + Σ_{k<seg} dz[k] (cumulative)."""
+    if fused is None:
+        seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)
+        return _gather2(seg_slope, seg, nrn, xp)
+    order = np.argsort(seg, kind="stable")
+    by_segment = np.empty(seg.shape[0], dtype=np.float64)
+    fused.segment_slopes(dz, slope_l, seg[order], nrn[order], by_segment)
+    out = np.empty_like(by_segment)
+    out[order] = by_segment
+    return out
+
+
+def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0) -> tuple:
+    """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b). ``prev``'s arrays are consumed (released).
+
+    Dense work is the two matrix products and a few passes over (knots × neurons) (fused into numba kernels
+    on numpy); everything about roots and gate changes is done on the sparse list of (segment, neuron) pairs
+    where it happens. Returns ``(layer, (points, neurons), moved_to, near, weak)``: the gate changes of this
+    layer's neurons (indices into ``layer.t``, sorted), the new index of every old knot, and the counts of
+    tolerance-resolved and weak decisions.
+    """
+    f64, i64, i8 = xp.float64, xp.int64, xp.int8
+    # size of the layer's output: the knots so far plus about one new knot per neuron (the first layer has none)
+    fused = _fused_kernels(xp, (prev.t.shape[0] + w.shape[0]) * w.shape[0])
+    t, prev_left, prev_right = prev.t, prev.left, prev.right
+    n_knots, width = t.shape[0], w.shape[0]
+    wt = w.T
+    slope_l, slope_r = prev_left @ wt, prev_right @ wt  # slopes of z on the two tails (m,)
+    z, dz, z_sign, (h_norm, w_norm), cross_inner, (zero_k, zero_i), near, weak = _screen(
+        prev, w, b, rtol, xp, fused, slot
+    )
+
+    # The two tail slopes get the exact scale Σ_j |S_j||W_ij|.
+    tails = xp.stack([slope_l, slope_r])
+    tol_tail = rtol * (xp.abs(xp.stack([prev_left, prev_right])) @ xp.abs(wt))
+    tail_small = xp.abs(tails) <= tol_tail
+    near += int(xp.count_nonzero(tail_small & (tails != 0)))
+    weak += int(xp.count_nonzero(~tail_small & (xp.abs(tails) <= WEAK_MARGIN * tol_tail)))
+    tails = xp.where(tail_small, 0.0, tails)
+    # Sign of z at −∞ and +∞ (the far ends of the two tail segments).
+    far_left = xp.where(tails[0, :] != 0, -xp.sign(tails[0, :]), xp.astype(z_sign[0, :], f64))
+    far_right = xp.where(tails[1, :] != 0, xp.sign(tails[1, :]), xp.astype(z_sign[-1, :], f64))
+    far_left, far_right = xp.astype(far_left, i8), xp.astype(far_right, i8)
+
+    # Crossings: segment k (0 = left tail, B = right tail) holds a root of neuron i when the signs of z near
+    # its two ends are strictly opposite. Listed sparsely, sorted by (segment, neuron).
+    cross_left = xp.nonzero(far_left * z_sign[0, :] < 0)[0]
+    cross_right = xp.nonzero(z_sign[-1, :] * far_right < 0)[0]
+    seg = xp.concat([xp.zeros_like(cross_left), cross_inner[0], xp.full_like(cross_right, n_knots)])
+    nrn = xp.concat([cross_left, cross_inner[1], cross_right])
+    is_inner = (seg >= 1) & (seg <= n_knots - 1)
+
+    # Root positions and their uncertainty.
+    k_l, k_r = _clip(seg - 1, 0, n_knots - 1, xp), _clip(seg, 0, n_knots - 1, xp)  # knots at the segment ends
+    t_l, t_r = xp.take(t, k_l), xp.take(t, k_r)
+    z_l, z_r = _gather2(z, k_l, nrn, xp), _gather2(z, k_r, nrn, xp)
+    w_nrn, b_nrn = xp.take(w_norm, nrn), xp.abs(xp.take(b, nrn))
+    tz_l = rtol * (xp.take(h_norm, k_l) * w_nrn + b_nrn)  # the tolerance of z there (as in _screen)
+    tz_r = rtol * (xp.take(h_norm, k_r) * w_nrn + b_nrn)
+    dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
+    inner_root = _clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r, xp)
+    inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
+    # Tails: z = z_end + s·(x − t_end), root t_end − z_end/s, first-order error from z_end and s.
+    on_left_tail = seg == 0
+    tail_slope = xp.where(on_left_tail, xp.take(tails[0, :], nrn), xp.take(tails[1, :], nrn))
+    tail_slope = xp.where(is_inner, 1.0, tail_slope)
+    t_end, z_end = xp.where(on_left_tail, t_r, t_l), xp.where(on_left_tail, z_r, z_l)
+    tz_end = xp.where(on_left_tail, tz_r, tz_l)
+    tol_s = xp.where(on_left_tail, xp.take(tol_tail[0, :], nrn), xp.take(tol_tail[1, :], nrn))
+    ratio = z_end / tail_slope
+    tail_err = (tz_end + tol_s * xp.abs(ratio)) / xp.abs(tail_slope) + rtol * xp.abs(t_end)
+    root = xp.where(is_inner, inner_root, t_end - ratio)
+    err = xp.where(is_inner, inner_err, tail_err)
+
+    # A root within its uncertainty of an existing knot is that knot (the nearer end wins).
+    has_l, has_r = seg >= 1, seg <= n_knots - 1
+    d_l, d_r = root - t_l, t_r - root
+    snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
+    snap_r = has_r & (d_r <= err) & ~snap_l
+    free = ~snap_l & ~snap_r
+    near += int(xp.count_nonzero(~free))
+    weak += int(xp.count_nonzero(free & ((has_l & (d_l <= WEAK_MARGIN * err)) | (has_r & (d_r <= WEAK_MARGIN * err)))))
+
+    # Cluster the free roots: consecutive roots closer than their summed uncertainties coincide. (Roots in
+    # different segments cannot merge: each is farther than its uncertainty from the knot between them.)
+    f_seg, f_nrn, f_root, f_err = seg[free], nrn[free], root[free], err[free]
+    order = xp.argsort(f_root, stable=True)
+    r_sorted, e_sorted = xp.take(f_root, order), xp.take(f_err, order)
+    if r_sorted.shape[0] > 0:
+        gap, reach = r_sorted[1:] - r_sorted[:-1], e_sorted[1:] + e_sorted[:-1]
+        starts = xp.concat([xp.asarray([True]), gap > reach])
+        weak += int(xp.count_nonzero((gap > reach) & (gap <= WEAK_MARGIN * reach)))
+    else:
+        starts = xp.zeros(0, dtype=xp.bool)
+    cluster = xp.take(xp.cumulative_sum(xp.astype(starts, i64)) - 1, xp.argsort(order))  # per free root
+    new_t = r_sorted[starts]  # one new knot per cluster (its leftmost member)
+    new_seg = xp.take(f_seg, order)[starts]  # segment holding each new knot (nondecreasing)
+    n_new = new_t.shape[0]
+    near += int(r_sorted.shape[0]) - n_new
+
+    # Merge old and new knots: old knot k moves right by the number of new knots in segments ≤ k.
+    old_idx = xp.arange(n_knots, dtype=i64)
+    dest_old = old_idx + xp.searchsorted(new_seg, old_idx, side="right")
+    dest_new = xp.arange(n_new, dtype=i64) + new_seg
+    merged = xp.argsort(xp.concat([dest_old, dest_new]))
+    t_out = xp.take(xp.concat([t, new_t]), merged)
+
+    # Gates near an old knot k equal (z > 0) there unless z is exactly 0 at k or a root snapped onto k:
+    # those "special" pairs get their left/right gates from the neighbouring segments' end signs.
+    snapped_key = xp.where(snap_l, seg - 1, seg)[~free] * width + nrn[~free]  # knot·m + neuron
+    spec_key = xp.concat([zero_k * width + zero_i, snapped_key])
+    spec_key = xp.unique_values(spec_key) if spec_key.shape[0] > 0 else spec_key  # usually empty: skip the call
+    sp_k, sp_i = spec_key // width, spec_key % width
+    gl, gr = _gates_at_knots(sp_k, sp_i, z_sign, far_left, far_right, seg, nrn, snap_l, snap_r, width, xp)
+    # Slopes of z on the segments either side of the special pairs and on the segments of the free roots
+    # (the jump of h at a gate change is ± the slope on the side where the neuron is on).
+    n_sp = sp_k.shape[0]
+    slopes = _segment_slopes(dz, slope_l, xp.concat([sp_k + 1, sp_k, f_seg]), xp.concat([sp_i, sp_i, f_nrn]), xp, fused)
+    # Jumps of h at old knots: gate·(jump of z) where the gate is the same on both sides, else as above.
+    sp_jump = xp.where(
+        gl & gr,
+        _gather2(dz, sp_k, sp_i, xp),
+        xp.astype(gr, f64) * slopes[:n_sp] - xp.astype(gl, f64) * slopes[n_sp : 2 * n_sp],
+    )
+    # At a new knot only the neurons whose root it is change slope: by (gate right − gate left)·slope.
+    sign_left_end = xp.where(seg == 0, xp.take(far_left, nrn), _gather2(z_sign, k_l, nrn, xp))
+    f_sign_l = sign_left_end[free]
+    f_jump = (1.0 - 2.0 * xp.astype(f_sign_l > 0, f64)) * slopes[2 * n_sp :]
+
+    # The merged layer: h = max(z, 0) and the jumps, old knots at rows dest_old, new knots at rows dest_new.
+    if fused is not None:
+        h_out, jump_out = _merge_fused(fused, z, dz, z_sign, t, tails, new_t, new_seg, (dest_old, dest_new), slot)
+        jump_out[dest_old[sp_k], sp_i] = sp_jump
+        jump_out[dest_new[cluster], f_nrn] = f_jump
+    else:
+        # Values at the new knots, by interpolation inside their segment (tails: along the tail slope).
+        nk_l, nk_r = _clip(new_seg - 1, 0, n_knots - 1, xp), _clip(new_seg, 0, n_knots - 1, xp)
+        zn_l, zn_r = xp.take(z, nk_l, axis=0), xp.take(z, nk_r, axis=0)
+        tn_l, tn_r = xp.take(t, nk_l), xp.take(t, nk_r)
+        frac = (new_t - tn_l) / xp.where(tn_r > tn_l, tn_r - tn_l, 1.0)
+        new_inner = ((new_seg >= 1) & (new_seg <= n_knots - 1))[:, None]
+        on_left = (new_seg == 0)[:, None]
+        z_tail = xp.where(on_left, zn_r, zn_l) + (new_t - xp.where(new_seg == 0, tn_r, tn_l))[:, None] * xp.where(
+            on_left, tails[0:1, :], tails[1:2, :]
+        )
+        z_new = xp.where(new_inner, zn_l + frac[:, None] * (zn_r - zn_l), z_tail)
+        h_out = xp.take(xp.concat([xp.maximum(z, 0.0), xp.maximum(z_new, 0.0)], axis=0), merged, axis=0)
+        jump_old = _scatter(xp.where(z_sign > 0, dz, 0.0), sp_k, sp_i, sp_jump, xp)
+        jump_new = _scatter(xp.zeros((n_new, width), dtype=f64), cluster, f_nrn, f_jump, xp)
+        jump_out = xp.take(xp.concat([jump_old, jump_new], axis=0), merged, axis=0)
+
+    # Tail gates: the leftmost new segment lies left of any root in the left tail (so it has the −∞ sign);
+    # without a root the whole tail has one sign. Same on the right.
+    left_gate = xp.where(far_left * z_sign[0, :] < 0, far_left > 0, (far_left + z_sign[0, :]) > 0)
+    right_gate = xp.where(z_sign[-1, :] * far_right < 0, far_right > 0, (z_sign[-1, :] + far_right) > 0)
+    # New knots with one root: their jump row has one nonzero (the next layer skips its product).
+    if n_new > 0:
+        start_at = xp.nonzero(starts)[0]
+        alone = xp.concat([start_at[1:], xp.asarray([r_sorted.shape[0]], dtype=start_at.dtype)]) - start_at == 1
+        root = xp.take(order, start_at[alone])  # index into the free roots
+        single = (dest_new[alone], xp.take(f_nrn, root), xp.take(f_jump, root))
+    else:
+        single = None
+    layer = _Layer(t=t_out, h=h_out, jump=jump_out, left=xp.where(left_gate, slope_l, 0.0),
+                   right=xp.where(right_gate, slope_r, 0.0), single=single)  # fmt: skip
+
+    # Gate changes: every free root at its new knot, and the special old-knot pairs whose gate flips.
+    flips = gl != gr
+    points = xp.concat([xp.take(dest_new, cluster), xp.take(dest_old, sp_k[flips])])
+    neurons = xp.concat([f_nrn, sp_i[flips]])
+    by_point = xp.argsort(points * width + neurons)
+    return layer, (xp.take(points, by_point), xp.take(neurons, by_point)), dest_old, near, weak
+
+
+def _gates_at_knots(
+    k: Any, i: Any, z_sign: Any, far_left: Any, far_right: Any, seg: Any, nrn: Any, snap_l: Any, snap_r: Any,
+    width: int, xp: Any,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Gates of neurons ``i`` just left and just right of old knots ``k``.
+
+    Just left of knot k lies the right end of segment k: its sign is the left-end sign of segment k if a root
+    of that segment snapped onto knot k, else z's sign at k when the segment has a root strictly inside,
+    else the segment's one sign sign(left end + z_sign[k]). Just right: the mirror image on segment k + 1.
+    """
+    if k.shape[0] == 0:  # the usual case for a generic network: no exact zero, no snapped root
+        return xp.zeros(0, dtype=xp.bool), xp.zeros(0, dtype=xp.bool)
+    n_knots = z_sign.shape[0]
+    at_k = _gather2(z_sign, k, i, xp)
+    before = xp.where(k >= 1, _gather2(z_sign, _clip(k - 1, 0, n_knots - 1, xp), i, xp), xp.take(far_left, i))
+    after = xp.where(k <= n_knots - 2, _gather2(z_sign, _clip(k + 1, 0, n_knots - 1, xp), i, xp), xp.take(far_right, i))
+    key = seg * width + nrn  # sorted: the crossing list is ordered by (segment, neuron)
+
+    def member(flags: Any, s: Any) -> Any:
+        probe = s * width + i
+        at = _clip(xp.searchsorted(key, probe), 0, max(key.shape[0] - 1, 0), xp)
+        if key.shape[0] == 0:
+            return xp.zeros(k.shape, dtype=xp.bool)
+        return (xp.take(key, at) == probe) & xp.take(flags, at)
+
+    crossing = xp.ones(seg.shape, dtype=xp.bool)
+    left_side = xp.where(
+        member(snap_r, k),
+        before > 0,
+        xp.where(member(crossing, k), at_k > 0, (before + at_k) > 0),
+    )
+    right_side = xp.where(
+        member(snap_l, k + 1),
+        after > 0,
+        xp.where(member(crossing, k + 1), at_k > 0, (at_k + after) > 0),
+    )
+    return left_side, right_side

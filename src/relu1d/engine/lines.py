@@ -1,0 +1,49 @@
+"""Restricting an n_in-dimensional network to a line, and counting regions along lines and segments.
+
+Hanin & Rolnick (2019) count regions along 1-D lines x(t) = a + t·v through input space. Composing the line
+into the first layer gives a 1-D network: W¹x(t) + b¹ = (W¹v)·t + (W¹a + b¹). The composition is rounded to
+float64 once (the count is then exact for that 1-D network); ``relu1d.engine.exact.count_regions_exact(net,
+origin, direction)`` composes in rational arithmetic for checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from relu1d.engine.breakpoints import RegionCount, count_regions
+from relu1d.engine.network import Network
+
+
+def restrict_to_line(net: Network, origin: np.ndarray, direction: np.ndarray) -> Network:
+    """The 1-D network t ↦ net(origin + t·direction)."""
+    origin = np.asarray(origin, dtype=np.float64).reshape(-1)
+    direction = np.asarray(direction, dtype=np.float64).reshape(-1)
+    if origin.shape[0] != net.n_in or direction.shape[0] != net.n_in:
+        raise ValueError(
+            f"line: origin and direction need {net.n_in} coordinates, got {origin.shape[0]} and {direction.shape[0]}"
+        )
+    if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(direction))):
+        raise ValueError("line: origin and direction must be finite")
+    w1, b1 = net.weights[0], net.biases[0]
+    first_w = (w1 @ direction)[:, None]
+    first_b = w1 @ origin + b1
+    return Network([first_w, *net.weights[1:]], [first_b, *net.biases[1:]])
+
+
+def count_on_line(
+    net: Network,
+    origin: np.ndarray,
+    direction: np.ndarray,
+    window: tuple[float, float] | None = None,
+    **kwargs: Any,
+) -> RegionCount:
+    """Regions of net along origin + t·direction, over all t ∈ ℝ or on the open window of t."""
+    return count_regions(restrict_to_line(net, origin, direction), window=window, **kwargs)
+
+
+def count_on_segment(net: Network, start: np.ndarray, end: np.ndarray, **kwargs: Any) -> RegionCount:
+    """Regions of net along the segment from ``start`` (t = 0) to ``end`` (t = 1)."""
+    start = np.asarray(start, dtype=np.float64)
+    return count_on_line(net, start, np.asarray(end, dtype=np.float64) - start, window=(0.0, 1.0), **kwargs)

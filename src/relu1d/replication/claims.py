@@ -1,0 +1,409 @@
+"""Claims table: each claim's verdict rule, written down before the numbers, applied to the stage outputs.
+
+docs/claims.md; docs/mathematics.md §6. Verdicts are "supported", "not supported" or "inconclusive". The rules are
+constants of this module (and are printed in the report beside the verdicts), so changing a rule is a visible code
+change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from relu1d.replication.covariance import bonferroni_bound, exact_moment_scores
+
+#: K1 equivalence margin on E[R]/(Σn+1) at the largest configured width of each depth.
+K1_MARGIN = 0.01
+#: K2 equivalence margin on E[X_{ℓ,i}] at the largest width, every layer.
+K2_MARGIN = 0.02
+#: K3: share of (cell, layer) pairs with ≥ K3_MIN_KNOTS knots whose CI must contain the model value.
+K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS = 0.90, 0.50, 200
+
+#: H1/H2: the fitted exponent's CI must lie inside expected ± H_EXPONENT_MARGIN (outside ± H_EXPONENT_REJECT:
+#: rejected), and at the largest N the depths must agree within a factor H_DEPTH_FACTOR (beyond H_DEPTH_REJECT:
+#: rejected).
+H_EXPONENT_MARGIN, H_EXPONENT_REJECT = 0.1, 0.2
+H_DEPTH_FACTOR, H_DEPTH_REJECT = 1.25, 2.0
+
+#: K5: family-wise level of the joint (Bonferroni) test of the moments that are exact at every width.
+K5_LEVEL = 0.05
+#: K6: family-wise level of the per-layer KS tests at the largest width, and the largest acceptable KS distance.
+K6_LEVEL, K6_MAX_D = 0.05, 0.02
+#: K7 (our operational definition): α range of "regions used track N_f(ε)", and the largest acceptable η.
+K7_ALPHA, K7_MAX_ETA = (0.5, 1.5), 3.0
+#: H3: final test accuracy of a trained network (H: 95–98% on MNIST), and the band "near initialisation".
+H3_ACCURACY, H3_RATIO = 0.9, (0.5, 2.0)
+
+
+def _scaling_rule(quantity: str, law: str, expected: int, per_neuron: str) -> str:
+    return (
+        f"supported if, for every σ_b and depth, the 95% CI of the exponent in {law} lies inside "
+        f"[{expected - H_EXPONENT_MARGIN:g}, {expected + H_EXPONENT_MARGIN:g}] and, at the largest N, {per_neuron} "
+        f"of all depths agree within a factor {H_DEPTH_FACTOR:g}; not supported if a CI lies entirely outside "
+        f"[{expected - H_EXPONENT_REJECT:g}, {expected + H_EXPONENT_REJECT:g}] or the factor exceeds "
+        f"{H_DEPTH_REJECT:g}; else inconclusive ({quantity})"
+    )
+
+
+RULES = {
+    "K1": (
+        f"supported if, at the largest width of every depth, the 95% CI of E[R]/(Σn+1) lies inside "
+        f"[{1 - K1_MARGIN:g}, {1 + K1_MARGIN:g}]; not supported if one lies entirely outside; else inconclusive"
+    ),
+    "K2": (
+        f"supported if every first-layer neuron has exactly one knot (σ_b > 0) and, at the largest width, the 95% "
+        f"CI of E[X_ℓ,i] lies inside [{1 - K2_MARGIN:g}, {1 + K2_MARGIN:g}] for every layer; not supported if "
+        f"one lies entirely outside; else inconclusive"
+    ),
+    "K3": (
+        f"supported if π_ℓ lies inside the 95% CI of the measured survival fraction in ≥ {K3_SUPPORTED:.0%} of "
+        f"(cell, layer) pairs with ≥ {K3_MIN_KNOTS} knots; not supported if in < {K3_REJECTED:.0%}; else "
+        f"inconclusive"
+    ),
+    "K4": "supported if every network with σ_b = 0 has at most 2 linear regions over ℝ; else not supported",
+    "K5": (
+        f"supported if (a) the moments the recursion gives exactly at every width (Var z, Cov(z, z′), Var z′) pass a "
+        f"joint test, the largest |z| over all widths, layers and inputs below the Bonferroni bound at level "
+        f"{K5_LEVEL:g}, and (b) at the deepest layer the 95% CI of the exponent a in |off-diagonal correlation "
+        f"error| ∝ n^a lies below 0; not supported if (a) fails or that CI lies above 0; else inconclusive"
+    ),
+    "K6": (
+        f"supported if, at the largest width, no layer's knot positions reject the Kac–Rice law (cluster-bootstrap "
+        f"KS test, p ≥ {K6_LEVEL:g}/L) and every KS distance D ≤ {K6_MAX_D:g}; not supported if a layer rejects "
+        f"with D > {K6_MAX_D:g}; else inconclusive"
+    ),
+    "A1": (
+        "supported if every built one-hidden-layer network of a random p-piece PWL function has exactly p pieces "
+        "(float engine, and rational arithmetic for small p), its breakpoints where the function's are, and at most "
+        "p units (p − 1 with a flat end); else not supported"
+    ),
+    "A2": (
+        "supported if every zig-zag composition (equal spacing and rational a) has exactly (p+1)^k pieces on [0, M] "
+        "and the stated count over ℝ, and every deep trade-off network counted has k^{k²} pieces; else not supported"
+    ),
+    "A3": "supported if no counted network has more pieces than 2^{k−1}(w₁+1)w₂⋯w_k; else not supported",
+    "K7": (
+        f"operational (docs/mathematics.md §5): supported if, pooled over the smooth targets, the 95% CI of α in "
+        f"used ≤ c·N_f(ε)^α lies inside [{K7_ALPHA[0]:g}, {K7_ALPHA[1]:g}] and every target's last-epoch η has its "
+        f"95% CI upper end ≤ {K7_MAX_ETA:g}; not supported if that α CI lies entirely below {K7_ALPHA[0]:g} and some "
+        f"target's η CI lies entirely above {K7_MAX_ETA:g}; else inconclusive"
+    ),
+    "H3": (
+        f"supported if the final mean test accuracy is ≥ {H3_ACCURACY:g} for every architecture and at every "
+        f"snapshot the 95% CI of (mean regions on the segments)/(at initialisation) lies inside "
+        f"[{H3_RATIO[0]:g}, {H3_RATIO[1]:g}]; not supported if one such CI lies entirely outside; else inconclusive"
+    ),
+    "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ/N"),
+    "H2": _scaling_rule("d: distance from a random input to the nearest breakpoint", "E[d] ∝ N^γ", -1, "E[d]·N"),
+}
+
+STATEMENTS = {
+    "K1": "E[#regions over ℝ] = Σn + o(Σn) + 1 (He init, σ_b > 0)",
+    "K2": "E[X_ℓ,i] → 1 for every layer; exactly 1 in layer 1",
+    "K3": "a layer-ℓ knot survives to f with probability π_ℓ = Π_{k>ℓ}(1 − 2^{−n_k})",
+    "K4": "σ_b = 0 gives at most 2 linear regions",
+    "K5": "pre-activations follow the NNGP variance and covariance recursions in the infinite-width limit",
+    "K6": "layer-ℓ knots have the Kac–Rice density of the limiting process, ∫ρ = 1 knot per neuron",
+    "A1": "a continuous PWL function with p pieces is one hidden layer of ≤ p ReLUs (p − 1 with a flat end piece)",
+    "A2": "the k-fold zig-zag composition has (p+1)^k pieces on [0, M]; depth buys pieces exponentially cheaper",
+    "A3": "a network with hidden widths w₁…w_k has at most 2^{k−1}(w₁+1)w₂⋯w_k pieces",
+    "K7": "trained networks are region-adaptive: the regions they use follow the target's minimal complexity N_f(ε)",
+    "H3": "regions along lines between inputs stay near their initialisation count during training",
+    "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
+    "H2": "the mean distance to the nearest region boundary is ∝ 1/N",
+}
+
+
+def _equivalence(lo: np.ndarray, hi: np.ndarray, low: float, high: float) -> str:
+    if np.all((lo >= low) & (hi <= high)):
+        return "supported"
+    if np.any((hi < low) | (lo > high)):
+        return "not supported"
+    return "inconclusive"
+
+
+def k1_verdict(cells: pd.DataFrame, experiment: str) -> tuple[str, str]:
+    eq = cells[(cells["experiment"] == experiment) & (cells["sigma_b"] > 0)]
+    big = eq.loc[eq.groupby("depth")["width"].idxmax()].sort_values("depth")
+    value = "; ".join(
+        f"L={r.depth}, n={r.width}: {r.ratio:.4f} [{r.ratio_lo:.4f}, {r.ratio_hi:.4f}]" for r in big.itertuples()
+    )
+    return value, _equivalence(big["ratio_lo"].to_numpy(), big["ratio_hi"].to_numpy(), 1 - K1_MARGIN, 1 + K1_MARGIN)
+
+
+def k2_verdict(
+    layers: pd.DataFrame, cells: pd.DataFrame, counts_first_layer_exact: bool, experiment: str
+) -> tuple[str, str]:
+    eq = cells[(cells["experiment"] == experiment) & (cells["sigma_b"] > 0)]
+    widest = eq[eq["width"] == eq["width"].max()]["cell"]
+    rows = layers[layers["cell"].isin(widest)]
+    worst = rows.iloc[int(np.argmax(np.abs(rows["knots_per_neuron"].to_numpy() - 1)))]
+    value = (
+        f"layer 1 exactly 1 per neuron in every network: {'yes' if counts_first_layer_exact else 'no'}; "
+        f"largest |E[X]−1| at n={int(worst['width'])}: L={int(worst['depth'])}, ℓ={int(worst['layer'])}: "
+        f"{worst['knots_per_neuron']:.4f} [{worst['knots_per_neuron_lo']:.4f}, {worst['knots_per_neuron_hi']:.4f}]"
+    )
+    if not counts_first_layer_exact:
+        return value, "not supported"
+    return value, _equivalence(
+        rows["knots_per_neuron_lo"].to_numpy(), rows["knots_per_neuron_hi"].to_numpy(), 1 - K2_MARGIN, 1 + K2_MARGIN
+    )
+
+
+def k3_verdict(layers: pd.DataFrame, knot_totals: pd.Series) -> tuple[str, str]:
+    rows = layers.merge(knot_totals.rename("total_knots"), left_on=["cell", "layer"], right_index=True)
+    rows = rows[(rows["total_knots"] >= K3_MIN_KNOTS) & (rows["layer"] < rows["depth"])]
+    inside = (rows["survival_lo"] <= rows["survival_model"]) & (rows["survival_model"] <= rows["survival_hi"])
+    share = float(inside.mean()) if len(rows) else np.nan
+    gap = (rows["survival"] - rows["survival_model"]).abs()
+    value = (
+        f"model inside CI in {int(inside.sum())}/{len(rows)} (cell, layer) pairs ({share:.1%}); "
+        f"largest |measured − model| = {gap.max():.4f}"
+    )
+    if not len(rows):
+        return value, "inconclusive"
+    return value, "supported" if share >= K3_SUPPORTED else ("not supported" if share < K3_REJECTED else "inconclusive")
+
+
+def k4_verdict(counts: pd.DataFrame) -> tuple[str, str]:
+    zero = counts[counts["sigma_b"] == 0]
+    if zero.empty:
+        return "no σ_b = 0 networks configured", "inconclusive"
+    most = int(zero["linear_regions"].max())
+    spread = zero["linear_regions"].value_counts().sort_index().to_dict()
+    value = f"{len(zero)} networks with σ_b = 0: at most {most} regions (regions: networks = {spread})"
+    return value, "supported" if most <= 2 else "not supported"
+
+
+def k5_verdict(exact_z: pd.Series, rates: pd.DataFrame) -> tuple[str, str]:
+    """K5 (RULES["K5"]): ``exact_z`` are the z-scores of the exactly-known moments (covariance.exact_moment_scores),
+    ``rates`` the per-layer bias exponents (covariance.bias_rates)."""
+    z = exact_z.abs()
+    bound = bonferroni_bound(len(z), K5_LEVEL)
+    deepest = rates.loc[rates["layer"].idxmax()]
+    lo, hi = float(deepest["exponent_lo"]), float(deepest["exponent_hi"])
+    value = (
+        f"exact moments: max |z| = {z.max():.2f} over {len(z)} (bound {bound:.2f}); bias exponent at layer "
+        f"{int(deepest['layer'])}: {float(deepest['exponent']):.2f} [{lo:.2f}, {hi:.2f}] "
+        f"({int(deepest['widths_resolved'])} widths resolved)"
+    )
+    if z.max() > bound or lo > 0:
+        return value, "not supported"
+    return value, "supported" if hi < 0 else "inconclusive"
+
+
+def k6_verdict(tests: pd.DataFrame) -> tuple[str, str]:
+    """K6 (RULES["K6"]) on the knot-law tests (density.knot_law_tables) of the largest width."""
+    widest = tests[tests["width"] == tests["width"].max()]
+    level = K6_LEVEL / len(widest)
+    rejected = widest["p_value"] < level
+    value = (
+        f"n = {int(widest['width'].iloc[0])}, {int(widest['networks'].iloc[0])} networks: KS D = "
+        f"{widest['ks_d'].min():.4f}–{widest['ks_d'].max():.4f}, min p = {widest['p_value'].min():.3f} "
+        f"(level {level:.4f}); knots per neuron {widest['knots_per_neuron'].min():.3f}–"
+        f"{widest['knots_per_neuron'].max():.3f} (∫ρ = 1)"
+    )
+    if np.any(rejected & (widest["ks_d"] > K6_MAX_D)):
+        return value, "not supported"
+    return value, "supported" if not rejected.any() and widest["ks_d"].max() <= K6_MAX_D else "inconclusive"
+
+
+def arora_verdicts(a1: pd.DataFrame, a2: pd.DataFrame, tradeoff: pd.DataFrame, a3: pd.DataFrame) -> dict:
+    """A1–A3 (RULES) on the tables of ``relu1d.replication.arora``."""
+    rational = a1["counted_rational"].dropna()
+    a1_ok = (
+        (a1["counted"] == a1["pieces"]).all()
+        and (rational == a1.loc[rational.index, "pieces"]).all()
+        and a1["breakpoints_match"].all()
+        and (a1["units"] <= a1["units_allowed"]).all()
+    )
+    a1_value = (
+        f"{int((a1['counted'] == a1['pieces']).sum())}/{len(a1)} functions (p = {a1['pieces'].min()}–"
+        f"{a1['pieces'].max()}) counted at exactly p pieces; {len(rational)} also in rational arithmetic; units = p "
+        f"(p − 1 with a flat end) in {int((a1['units'] == a1['units_allowed']).sum())}/{len(a1)}"
+    )
+    exact = (a2["on_interval"] == a2["on_interval_formula"]) & (a2["on_line"] == a2["on_line_formula"])
+    counted = tradeoff.dropna(subset=["deep_pieces_counted"])
+    deep_ok = bool((counted["deep_pieces_counted"].astype(float) == counted["deep_pieces"].astype(float)).all())
+    a2_value = (
+        f"{int(exact.sum())}/{len(exact)} zig-zags equal the formulas (up to {int(a2['on_interval'].max())} pieces); "
+        f"deep nets k = {', '.join(str(int(k)) for k in counted['k'])}: "
+        f"{', '.join(str(int(v)) for v in counted['deep_pieces_counted'])} pieces counted"
+    )
+    worst = a3.loc[a3["ratio"].idxmax()]
+    deep_random = a3[(a3["source"] != "zigzag") & a3["widths"].astype(str).str.contains("x")]
+    a3_value = (
+        f"{len(a3)} cells/constructions; largest count/bound {worst['ratio']:.3g} ({worst['name']}; one hidden "
+        f"layer with σ_b > 0 reaches w + 1 exactly); random cells with ≥ 2 hidden layers: largest "
+        f"{deep_random['ratio'].max():.2g}"
+    )
+    verdict = {True: "supported", False: "not supported"}
+    return {
+        "A1": (a1_value, verdict[bool(a1_ok)]),
+        "A2": (a2_value, verdict[bool(exact.all() and deep_ok)]),
+        "A3": (a3_value, verdict[bool((a3["max_pieces"] <= a3["bound"]).all())]),
+    }
+
+
+def k7_verdict(fit: pd.DataFrame) -> tuple[str, str]:
+    """K7 (RULES["K7"]) on the table of ``relu1d.replication.sparsity.sparsity_fit``."""
+    pooled = fit[fit["target"] == "smooth (pooled)"].iloc[0]
+    per_target = fit[fit["target"] != "smooth (pooled)"]
+    value = (
+        f"α = {pooled['alpha']:.2f} [{pooled['alpha_lo']:.2f}, {pooled['alpha_hi']:.2f}] over "
+        f"{int(pooled['snapshots'])} snapshots of the smooth targets (within-target slope); last-epoch η: "
+        + ", ".join(f"{r.target} {r.eta_last:.2g} [{r.eta_lo:.2g}, {r.eta_hi:.2g}]" for r in per_target.itertuples())
+    )
+    adaptive = K7_ALPHA[0] <= pooled["alpha_lo"] and pooled["alpha_hi"] <= K7_ALPHA[1]
+    if adaptive and (per_target["eta_hi"] <= K7_MAX_ETA).all():
+        return value, "supported"
+    if pooled["alpha_hi"] < K7_ALPHA[0] and (per_target["eta_lo"] > K7_MAX_ETA).any():
+        return value, "not supported"
+    return value, "inconclusive"
+
+
+def h3_verdict(summary: pd.DataFrame) -> tuple[str, str]:
+    """H3 (RULES["H3"]) on the table of ``relu1d.replication.sparsity.dynamics_summary``."""
+    final = summary.loc[summary.groupby("hidden")["epoch"].idxmax()]
+    value = "; ".join(
+        f"{h}: ratio to init {g['ratio_to_init'].min():.2f}–{g['ratio_to_init'].max():.2f} (CIs "
+        f"{g['ratio_lo'].min():.2f}–{g['ratio_hi'].max():.2f}), final test accuracy "
+        f"{final.loc[final['hidden'] == h, 'test_accuracy'].iloc[0]:.3f}"
+        for h, g in summary.groupby("hidden", sort=False)
+    )
+    inside = (summary["ratio_lo"] >= H3_RATIO[0]) & (summary["ratio_hi"] <= H3_RATIO[1])
+    outside = (summary["ratio_hi"] < H3_RATIO[0]) | (summary["ratio_lo"] > H3_RATIO[1])
+    if outside.any():
+        return value, "not supported"
+    if inside.all() and (final["test_accuracy"] >= H3_ACCURACY).all():
+        return value, "supported"
+    return value, "inconclusive"
+
+
+#: H1/H2: (fitted exponent column, per-neuron column, the exponent the claim predicts).
+SCALING = {"H1": ("density_exponent", "density_per_neuron", 1), "H2": ("distance_exponent", "distance_times_n", -1)}
+
+
+def scaling_verdict(probes: pd.DataFrame, rates: pd.DataFrame, experiment: str, claim: str) -> tuple[str, str]:
+    """H1 (ρ ∝ N) or H2 (E[d] ∝ 1/N) on the equal-width σ_b > 0 cells of ``experiment`` (RULES[claim]).
+
+    H2 is inconclusive when some network has no breakpoint at all (d = ∞ is left out of E[d]).
+    """
+    exponent, per_neuron, expected = SCALING[claim]
+    fits = rates[(rates["experiment"] == experiment) & (rates["sigma_b"] > 0)]
+    cells = probes[(probes["experiment"] == experiment) & (probes["sigma_b"] > 0) & (probes["width"] > 0)]
+    if fits.empty or cells.empty:
+        return f"no σ_b > 0 equal-width cells in experiment {experiment!r}", "inconclusive"
+    parts, factors = [], []
+    for sigma_b, group in cells.groupby("sigma_b", sort=True):
+        largest = group[group["sum_n"] == group["sum_n"].max()]
+        factor = float(largest[per_neuron].max() / largest[per_neuron].min())
+        factors.append(factor)
+        fit = fits[fits["sigma_b"] == sigma_b]
+        exps = ", ".join(
+            f"L={r.depth}: {getattr(r, exponent):.3f} [{getattr(r, exponent + '_lo'):.3f}, "
+            f"{getattr(r, exponent + '_hi'):.3f}]"
+            for r in fit.itertuples()
+        )
+        parts.append(
+            f"σ_b={sigma_b:g}: exponents {exps}; depth factor at N={int(largest['sum_n'].iloc[0])}: {factor:.3f}"
+        )
+    lo, hi = fits[exponent + "_lo"].to_numpy(), fits[exponent + "_hi"].to_numpy()
+    value = "; ".join(parts)
+    if (
+        np.any((hi < expected - H_EXPONENT_REJECT) | (lo > expected + H_EXPONENT_REJECT))
+        or max(factors) > H_DEPTH_REJECT
+    ):
+        return value, "not supported"
+    if np.any(np.isnan(lo)) or (claim == "H2" and cells["affine_networks"].sum() > 0):
+        return value, "inconclusive"
+    inside = np.all((lo >= expected - H_EXPONENT_MARGIN) & (hi <= expected + H_EXPONENT_MARGIN))
+    return value, "supported" if inside and max(factors) <= H_DEPTH_FACTOR else "inconclusive"
+
+
+def first_layer_exact(counts: pd.DataFrame) -> bool:
+    """K2's exact part: with σ_b > 0 every first-layer neuron has exactly one knot, −b/w, in every network."""
+    pos = counts[counts["sigma_b"] > 0]
+    return bool(all(int(k[0]) == int(w[0]) for k, w in zip(pos["knots_per_layer"], pos["widths"], strict=True)))
+
+
+def knot_totals(counts: pd.DataFrame) -> pd.Series:
+    """Total knots per (cell, layer) over all networks of the cell."""
+    rows = [
+        (cell, ell, int(total))
+        for cell, group in counts.groupby("cell", sort=True)
+        for ell, total in enumerate(np.stack(group["knots_per_layer"].to_numpy()).sum(axis=0), start=1)
+    ]
+    return pd.DataFrame(rows, columns=["cell", "layer", "total"]).set_index(["cell", "layer"])["total"]
+
+
+#: The stage outputs the claims table reads, by name: how each is read (``counts``: Parquet count tables; ``csv``:
+#: one CSV; ``csvs``: several CSVs of one kind, concatenated) and which command writes it.
+CLAIM_INPUTS: dict[str, tuple[str, str]] = {
+    "counts": ("counts", "count tables (relu1d count-ensemble), every cell"),
+    "cells": ("csv", "per-cell ratio and δ (relu1d convergence --cells)"),
+    "layers": ("csv", "per-layer knots and survival (relu1d convergence --layers)"),
+    "probes": ("csv", "per-cell probe statistics (relu1d lines --cells)"),
+    "probe_rates": ("csv", "probe exponents (relu1d lines --rates)"),
+    "covariance_kernel": ("csvs", "kernel tables, one per width (relu1d covariance)"),
+    "covariance_derivatives": ("csvs", "derivative-moment tables, one per width (relu1d covariance)"),
+    "covariance_rates": ("csv", "finite-width bias exponents (relu1d covariance-rates)"),
+    "knot_law": ("csv", "knot-law tests (relu1d knot-law --tests)"),
+    "arora_a1": ("csv", "A1 table (relu1d arora)"),
+    "arora_a2": ("csv", "A2 table (relu1d arora)"),
+    "arora_tradeoff": ("csv", "depth/size trade-off table (relu1d arora)"),
+    "arora_a3": ("csv", "A3 table (relu1d arora)"),
+    "sparsity_fit": ("csv", "K7 fit (relu1d sparsity-fit)"),
+    "dynamics": ("csv", "H3 summary (relu1d dynamics --summary)"),
+}
+
+
+def read_claim_inputs(paths: Mapping[str, Sequence[str]]) -> dict[str, pd.DataFrame]:
+    """The tables of :data:`CLAIM_INPUTS` from their files; a missing, unknown or repeated single input is an error."""
+    from relu1d.replication.counting import read_counts
+
+    unknown = sorted(set(paths) - set(CLAIM_INPUTS))
+    missing = [name for name in CLAIM_INPUTS if name not in paths]
+    if unknown or missing:
+        raise ValueError(f"claims: unknown inputs {unknown}, missing inputs {missing}")
+    tables = {}
+    for name, (kind, _) in CLAIM_INPUTS.items():
+        files = list(paths[name])
+        if kind == "csv" and len(files) != 1:
+            raise ValueError(f"claims: input {name} takes one file, got {len(files)}")
+        if kind == "counts":
+            tables[name] = read_counts(files)
+        else:
+            tables[name] = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    return tables
+
+
+def claims_table(inputs: Mapping[str, pd.DataFrame], experiment: str, lines_experiment: str) -> pd.DataFrame:
+    """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), K7 (sparsity fit), A1–A3 (tables of
+    ``relu1d.replication.arora``), H1–H2 (on ``lines_experiment``), H3 (dynamics summary), from the tables named
+    in :data:`CLAIM_INPUTS`: claim, statement, rule, measured, verdict."""
+    t = inputs
+    counts, cells, layers = t["counts"], t["cells"], t["layers"]
+    results = {
+        "K1": k1_verdict(cells, experiment),
+        "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
+        "K3": k3_verdict(layers, knot_totals(counts)),
+        "K4": k4_verdict(counts),
+        "K5": k5_verdict(
+            exact_moment_scores(t["covariance_kernel"], t["covariance_derivatives"]), t["covariance_rates"]
+        ),
+        "K6": k6_verdict(t["knot_law"]),
+        "K7": k7_verdict(t["sparsity_fit"]),
+        **arora_verdicts(t["arora_a1"], t["arora_a2"], t["arora_tradeoff"], t["arora_a3"]),
+        "H1": scaling_verdict(t["probes"], t["probe_rates"], lines_experiment, "H1"),
+        "H2": scaling_verdict(t["probes"], t["probe_rates"], lines_experiment, "H2"),
+        "H3": h3_verdict(t["dynamics"]),
+    }
+    return pd.DataFrame(
+        [
+            {"claim": c, "statement": STATEMENTS[c], "rule": RULES[c], "measured": v, "verdict": verdict}
+            for c, (v, verdict) in results.items()
+        ]
+    )

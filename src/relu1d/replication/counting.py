@@ -1,0 +1,179 @@
+"""Exact counts of a whole ensemble, in parallel, to Parquet (pipeline stage 2).
+
+Networks are regenerated from their manifest (hash-checked), counted with :func:`relu1d.count_regions` and
+reduced to two tables:
+
+* **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints, and the
+  network's *probe* (claims H1/H2): regions on the segment between two random inputs a, a′ ~ N(0, I) and the
+  distance from a to the nearest breakpoint;
+* **knots** — one row per gate change (network, layer, neuron, position, whether f′ jumps there), the raw
+  material of the density (Kac–Rice) and per-neuron analyses.
+
+Networks with n_in > 1 inputs are counted along their probe's line t ↦ a + t·(a′ − a)/|a′ − a| (over all t ∈ ℝ;
+knot positions are then values of t), 1-D networks along x itself.
+
+Determinism: rows are ordered by network index, every worker does its BLAS in one thread (a multi-threaded
+GEMM may sum in a different order and move a knot by an ulp), and Parquet is written without timestamps, so the
+files are byte-identical whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
+from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.io import atomic_output
+from relu1d.engine.lines import restrict_to_line
+from relu1d.replication.ensemble import Cell, read_manifest, verified_network
+from relu1d.replication.probes import probe_statistics, sample_probe
+
+if TYPE_CHECKING:  # pandas and pyarrow are imported where tables are built: a spawned worker skips ~0.5 s
+    import pandas as pd
+
+COUNT_COLUMNS = (
+    "cell",
+    "experiment",
+    "index",
+    "widths",
+    "depth",
+    "sum_n",
+    "sigma_b",
+    "linear_regions",
+    "activation_regions",
+    "knots_per_layer",
+    "breakpoints_per_layer",
+    "method",
+    "certified",
+    "probe_length",
+    "probe_regions",
+    "probe_distance",
+)
+
+_WORKER_CELL: Cell | None = None
+_WORKER_BACKEND: Any = None
+
+
+def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any = None) -> tuple[dict, dict]:
+    """Regenerate, verify and count network ``index`` of ``cell``; return its counts row and its knot columns."""
+    net = verified_network(cell, index, expected_sha256, cell.id)
+    a, a_prime = sample_probe(cell.n_in, cell.seed_entropy(index))
+    if cell.n_in == 1:
+        start, end = float(a[0]), float(a_prime[0])
+    else:
+        length = float(np.linalg.norm(a_prime - a))
+        net = restrict_to_line(net, a, (a_prime - a) / length)
+        start, end = 0.0, length
+    result = count_regions(net, xp=xp)
+    probe_regions, probe_distance = probe_statistics(result, start, end)
+    row = {
+        "cell": cell.id,
+        "experiment": cell.experiment,
+        "index": index,
+        "widths": list(cell.widths),
+        "depth": cell.depth,
+        "sum_n": cell.n_neurons,
+        "sigma_b": cell.sigma_b,
+        "linear_regions": result.linear_regions,
+        "activation_regions": result.activation_regions,
+        "knots_per_layer": result.knots_per_layer.tolist(),
+        "breakpoints_per_layer": result.breakpoints_per_layer.tolist(),
+        "method": result.method,
+        "certified": result.certified,
+        "probe_length": abs(end - start),
+        "probe_regions": probe_regions,
+        "probe_distance": probe_distance,
+    }
+    layer = np.concatenate(
+        [np.full(idx.shape[0], ell, dtype=np.int16) for ell, idx in enumerate(result.knot_index, start=1)]
+    )
+    knot = np.concatenate(result.knot_index).astype(np.int32)
+    knots = {
+        "index": np.full(knot.shape[0], index, dtype=np.int32),
+        "layer": layer,
+        "neuron": np.concatenate(result.knot_neurons).astype(np.int32),
+        "knot": knot,
+        "position": result.knots[knot],
+        "is_breakpoint": result.is_breakpoint[knot],
+    }
+    return row, knots
+
+
+def _init_worker(cell: Cell, backend: str) -> None:
+    global _WORKER_CELL, _WORKER_BACKEND
+    _WORKER_CELL = cell
+    _WORKER_BACKEND = _backend_module(backend)
+    threadpool_limits(1)  # one BLAS thread per process: speed (no oversubscription) and bit-identical results
+
+
+def _count_one(job: tuple[int, str]) -> tuple[dict, dict]:
+    assert _WORKER_CELL is not None
+    return count_network_tables(_WORKER_CELL, job[0], job[1], xp=_WORKER_BACKEND)
+
+
+def _backend_module(backend: str) -> Any:
+    if backend == "numpy":
+        return None
+    if backend == "cupy":
+        try:
+            import cupy
+        except ImportError as err:
+            raise ValueError(f"backend cupy: cannot import cupy ({err}); install relu1d[gpu]") from None
+        return cupy
+    raise ValueError(f"backend: expected 'numpy' or 'cupy', got {backend!r}")
+
+
+def count_manifest(
+    manifest: str | os.PathLike, processes: int = 1, backend: str = "numpy", progress: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Count every network of a manifest; returns (counts, knots) tables ordered by network index.
+
+    ``processes`` > 1 uses a ``multiprocessing`` pool (the GPU backend always counts in this process).
+    """
+    import pandas as pd
+
+    if processes < 1:
+        raise ValueError(f"processes: must be >= 1, got {processes}")
+    cell, hashes = read_manifest(manifest)
+    jobs = list(enumerate(hashes))
+    bar = {"total": len(jobs), "desc": cell.id, "disable": not progress, "mininterval": 2.0, "ascii": True}
+    if processes == 1 or backend != "numpy" or len(jobs) == 1:
+        with threadpool_limits(1):  # as in a worker, and the caller's BLAS threads are restored afterwards
+            _init_worker(cell, backend)
+            results = [_count_one(job) for job in tqdm(jobs, **bar)]
+    else:
+        # Small chunks keep both processes busy to the end; imap preserves index order.
+        chunk = max(1, len(jobs) // (8 * processes))
+        # "spawn": forking a process that already runs BLAS or tqdm threads can inherit a held lock and hang.
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(min(processes, len(jobs)), initializer=_init_worker, initargs=(cell, backend)) as pool:
+            results = list(tqdm(pool.imap(_count_one, jobs, chunksize=chunk), **bar))
+    counts = pd.DataFrame([row for row, _ in results], columns=list(COUNT_COLUMNS))
+    knots = pd.DataFrame({key: np.concatenate([k[key] for _, k in results]) for key in results[0][1]})
+    return counts, knots
+
+
+def write_parquet(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a table deterministically (no index, no pandas metadata timestamps) and atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    with atomic_output(path) as tmp:
+        pq.write_table(arrow, tmp, compression="zstd")
+
+
+def read_counts(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
+    """Concatenate count tables (one per cell) into one frame."""
+    import pandas as pd
+
+    frames = [pd.read_parquet(p) for p in paths]
+    if not frames:
+        raise ValueError("read_counts: no count tables given")
+    return pd.concat(frames, ignore_index=True)

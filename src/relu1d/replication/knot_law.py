@@ -1,0 +1,137 @@
+"""Where the knots fall: layer-ℓ knot positions against the Kac–Rice density (docs/mathematics.md §4, claim K6).
+
+In the infinite-width limit a layer-ℓ neuron's knots (zeros of its pre-activation) have the density
+ρ_ℓ(x) = √(qp − c²)/(πq), a Cauchy law of scale σ_b·√(ℓ/2) (``relu1d.theory.gaussian_process``), and
+∫ρ_ℓ = 1. Its CDF maps the knots to u = F_ℓ(x) ∈ (0, 1), uniform under the law: the transformed axis shows the
+tails, where a raw histogram would not. Layer 1 is exactly Cauchy at any width (x = −b/w with b, w independent
+centred Gaussians).
+
+Knots of one network are dependent (they share the layers below), so the network is the resampling unit: the
+Kolmogorov–Smirnov statistic D = sup |F̂ − U| of the pooled u's gets its p-value from a cluster bootstrap of the
+centred process sup |F̂* − F̂| (resampling networks; valid for any within-network dependence), and histogram bars
+get ratio-estimator standard errors over networks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from relu1d.replication.bootstrap import rng_for
+from relu1d.theory.gaussian_process import knot_cdf
+
+#: Cluster-bootstrap replicates of the KS p-value.
+N_BOOTSTRAP = 999
+
+PIT_BINS = 40
+#: Half-width and bins of the bounded-window view (in x, for σ_b = 1 the scales σ_b·√(ℓ/2) are 0.7–2).
+WINDOW = 6.0
+WINDOW_BINS = 48
+#: Grid of the bootstrap KS statistic (``cluster_ks_test``).
+KS_GRID = 4096
+
+
+def ks_statistic(u: np.ndarray) -> float:
+    """D = sup_t |F̂(t) − t| of a sample u in [0, 1] against Uniform(0, 1) (both sides of every jump)."""
+    u = np.sort(np.asarray(u, dtype=np.float64))
+    m = u.size
+    if m == 0:
+        return float("nan")
+    i = np.arange(1, m + 1)
+    return float(max(np.max(i / m - u), np.max(u - (i - 1) / m)))
+
+
+def cluster_ks_test(
+    u: np.ndarray, network: np.ndarray, networks: int, key: str, n_boot: int = N_BOOTSTRAP, grid: int = KS_GRID
+) -> tuple[float, float]:
+    """(D, p): the KS distance of the pooled sample to Uniform(0, 1) and a cluster-bootstrap p-value.
+
+    The test statistic is the KS distance on the grid t_k = k/``grid`` (k = 1 … grid − 1), D_g = max_k |F̂(t_k) − t_k|
+    (D_g ≤ D ≤ D_g + 1/grid + the largest ECDF jump, so nothing is lost at these sample sizes). Replicate b reweights
+    network j by w_bj ~ Multinomial(N, 1/N) (networks without knots included), F*_b(t) = Σ_j w_bj c_j(t)/Σ_j w_bj c_j(1)
+    with c_j(t) the number of network j's knots ≤ t, and p = (1 + #{max_k |F*_b(t_k) − F̂(t_k)| ≥ D_g})/(B + 1).
+    The returned D is the exact KS distance (``ks_statistic``), the effect size the report quotes.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    network = np.asarray(network, dtype=np.int64)
+    if u.size == 0:
+        return float("nan"), float("nan")
+    t = np.arange(1, grid) / grid
+    per_cell = np.zeros((networks, grid))
+    np.add.at(per_cell, (network, np.minimum(np.searchsorted(t, u, side="left"), grid - 1)), 1.0)
+    cum = np.cumsum(per_cell, axis=1)  # cum[j, k] = #{network j's u ≤ t_k} for k < grid − 1; last column: all
+    counts, totals = cum[:, :-1], cum[:, -1]
+    f_hat = counts.sum(axis=0) / totals.sum()
+    d_grid = np.max(np.abs(f_hat - t))
+    rng = rng_for(key)
+    weights = rng.multinomial(networks, np.full(networks, 1.0 / networks), size=n_boot).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f_star = (weights @ counts) / (weights @ totals)[:, None]
+    sup = np.nan_to_num(np.max(np.abs(f_star - f_hat), axis=1), nan=np.inf)
+    return ks_statistic(u), (1 + int(np.count_nonzero(sup >= d_grid))) / (n_boot + 1)
+
+
+def _binned_fraction(
+    values: np.ndarray, network: np.ndarray, networks: int, edges: np.ndarray, total_per_network: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fraction of all knots in each bin, Σ_j c_jb / Σ_j t_j, with its ratio-estimator SE over networks."""
+    bins = np.searchsorted(edges, values, side="right") - 1
+    inside = (bins >= 0) & (bins < edges.size - 1)
+    counts = np.zeros((networks, edges.size - 1))
+    np.add.at(counts, (network[inside], bins[inside]), 1.0)
+    total = total_per_network.sum()
+    frac = counts.sum(axis=0) / total
+    resid = counts - frac[None, :] * total_per_network[:, None]
+    se = np.sqrt(networks / max(networks - 1, 1) * np.sum(resid**2, axis=0)) / total
+    return frac, se
+
+
+def knot_law_tables(
+    knots: pd.DataFrame, width: int, depth: int, sigma_b: float, networks: int, key: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per layer of one equal-width cell: the KS test of the knots against the Kac–Rice law (``tests``), and
+    histograms on the transformed axis u = F_ℓ(x) and on the window (−WINDOW, WINDOW) against the law
+    (``histograms``)."""
+    tests, hists = [], []
+    ident = {"width": width, "depth": depth, "sigma_b": sigma_b, "networks": networks}
+    for layer in range(1, depth + 1):
+        sel = knots[knots["layer"] == layer]
+        x = sel["position"].to_numpy(np.float64)
+        net = sel["index"].to_numpy(np.int64)
+        u = knot_cdf(x, layer, sigma_b)
+        d, p = cluster_ks_test(u, net, networks, f"{key}/layer{layer}")
+        tests.append(
+            ident
+            | {
+                "layer": layer,
+                "knots": int(x.size),
+                "knots_per_neuron": x.size / (networks * width),
+                "ks_d": d,
+                "p_value": p,
+            }
+        )
+        per_net = np.bincount(net, minlength=networks).astype(np.float64)
+        if x.size == 0:
+            continue
+        for axis, values, edges in (
+            ("pit", u, np.linspace(0.0, 1.0, PIT_BINS + 1)),
+            ("window", x, np.linspace(-WINDOW, WINDOW, WINDOW_BINS + 1)),
+        ):
+            frac, se = _binned_fraction(values, net, networks, edges, per_net)
+            width_bin = np.diff(edges)
+            law = np.diff(edges) if axis == "pit" else np.diff(knot_cdf(edges, layer, sigma_b))
+            hists.append(
+                pd.DataFrame(
+                    ident
+                    | {
+                        "layer": layer,
+                        "axis": axis,
+                        "lo": edges[:-1],
+                        "hi": edges[1:],
+                        "density": frac / width_bin,
+                        "se": se / width_bin,
+                        "law": law / width_bin,
+                    }
+                )
+            )
+    return pd.DataFrame(tests), pd.concat(hists, ignore_index=True) if hists else pd.DataFrame()

@@ -1,0 +1,129 @@
+"""Output helpers for the notebooks: every figure as vector PDF + PNG, every table as CSV + LaTeX
+(docs/architecture.md)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from relu1d.engine.io import atomic_output, write_csv, write_text
+
+# Characters the notebooks use in column names, as LaTeX (pdflatex has no Unicode math by default).
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "|": r"$|$",
+    "<": r"$<$",
+    ">": r"$>$",
+    "−": "-",
+    "′": "'",
+    "∝": r"$\propto$",
+    "→": r"$\to$",
+    "≥": r"$\ge$",
+    "≤": r"$\le$",
+    "×": r"$\times$",
+    "≈": r"$\approx$",
+    "√": r"$\surd$",
+    "σ_b": r"$\sigma_b$",
+    "σ": r"$\sigma$",
+    "Σ": r"$\Sigma$",
+    "Π": r"$\Pi$",
+    "δ": r"$\delta$",
+    "α": r"$\alpha$",
+    "η": r"$\eta$",
+    "ε": r"$\varepsilon$",
+    "π": r"$\pi$",
+    "ρ": r"$\rho$",
+    "β": r"$\beta$",
+    "γ": r"$\gamma$",
+    "κ": r"$\kappa$",
+    "·": r"$\cdot$",
+    "–": "--",
+    "§": r"\S{}",
+    "ᵢ": r"$_i$",
+    "±": r"$\pm$",
+    "²": r"$^2$",
+    "∞": r"$\infty$",
+    "∫": r"$\int$",
+    "…": r"\ldots{}",
+    "⋯": r"$\cdots$",
+    "₀": r"$_0$",
+    "₁": r"$_1$",
+    "₂": r"$_2$",
+    "ℓ": r"$\ell$",
+    "ℝ": r"$\mathbb{R}$",
+}
+_LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_LATEX, key=len, reverse=True)))
+
+
+def latex_text(text: str) -> str:
+    """Plain text for LaTeX: special characters escaped, the Unicode symbols of our tables as math (one pass).
+
+    Raises ValueError on any other non-ASCII character (pdflatex would stop on it with a less helpful message).
+    """
+    converted = _LATEX_PATTERN.sub(lambda m: _LATEX[m.group(0)], text)
+    unknown = sorted({c for c in converted if ord(c) > 127})
+    if unknown:
+        raise ValueError(f"latex_text: no LaTeX form for {''.join(unknown)!r} in {text!r}")
+    return converted
+
+
+def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
+    """Write ``name.pdf`` and ``name.png`` (200 dpi) atomically and close the figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    for ext, kwargs in (("pdf", {}), ("png", {"dpi": 200})):
+        with atomic_output(Path(directory) / f"{name}.{ext}") as tmp:
+            fig.savefig(tmp, format=ext, **kwargs)
+    plt.close(fig)
+
+
+#: Tables with more rows than this are typeset as a ``longtable`` (it breaks across pages; a float would not).
+LONG_TABLE_ROWS = 40
+
+
+def save_table(
+    table: pd.DataFrame,
+    directory: str | os.PathLike,
+    name: str,
+    caption: str,
+    digits: int = 4,
+    column_format: str | None = None,
+) -> None:
+    """Write ``name.csv`` (full precision) and ``name.tex`` labelled ``tab:name``: a booktabs ``table`` float,
+    scaled down to the line width when it is wider, or a ``longtable`` (scriptsize, breaking across pages)
+    when it has more than ``LONG_TABLE_ROWS`` rows. The .tex needs the packages booktabs, graphicx, longtable."""
+    directory = Path(directory)
+    write_csv(table, directory / f"{name}.csv")
+    shown = table.rename(columns=latex_text).map(lambda v: latex_text(v) if isinstance(v, str) else v)
+    options = {
+        "index": False,
+        "float_format": lambda v: f"{v:.{digits}g}",
+        "escape": False,
+        "na_rep": "n/a",
+        "column_format": column_format,
+    }
+    if len(table) > LONG_TABLE_ROWS:
+        body = shown.to_latex(longtable=True, caption=latex_text(caption), label=f"tab:{name}", **options)
+        tex = f"{{\\scriptsize\\setlength{{\\tabcolsep}}{{2pt}}\n{body}}}\n"
+    else:
+        body = shown.to_latex(**options)
+        # box 0 is TeX's scratch box; the group of the table float keeps it local
+        tex = (
+            "\\begin{table}[htbp]\n\\centering\\small\n"
+            f"\\caption{{{latex_text(caption)}}}\\label{{tab:{name}}}\n"
+            f"\\setbox0\\hbox{{{body.strip()}}}\n"
+            "\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\box0}\\else\\box0\\fi\n"
+            "\\end{table}\n"
+        )
+    write_text(directory / f"{name}.tex", tex)

@@ -1,0 +1,218 @@
+"""The ``relu1d`` command line: outputs, and one-line errors with exit code 2 on bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from relu1d import count_regions, load_network
+
+CLI = [sys.executable, "-m", "relu1d.cli"]
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def test_sample_then_count_json(tmp_path):
+    path = tmp_path / "net.npz"
+    assert _run("sample", "--widths", "8", "8", "--sigma-b", "1", "--seed", "4", "2", "-o", str(path)).returncode == 0
+    out = _run("count", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    result = count_regions(load_network(path))
+    assert summary["linear_regions"] == result.linear_regions
+    assert summary["activation_regions"] == result.activation_regions
+    assert summary["knots_per_layer"] == result.knots_per_layer.tolist()
+    assert summary["breakpoints"] == result.breakpoints.tolist()
+    window = json.loads(_run("count", str(path), "--json", "--window", "-1", "1").stdout)
+    assert window["linear_regions"] == result.restrict(-1, 1).linear_regions
+    assert "linear regions" in _run("count", str(path)).stdout
+
+
+def _write(path, **arrays):
+    np.savez(path, **arrays)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("maker", "message"),
+    [
+        (lambda p: (p.write_text("garbage"), str(p))[1], "not an .npz archive"),
+        (lambda p: str(p.with_name("missing.npz")), "no such file"),
+        (
+            lambda p: _write(p, W1=np.array([[np.nan]]), b1=np.zeros(1), W2=np.ones((1, 1)), b2=np.zeros(1)),
+            "NaN",
+        ),
+        (
+            lambda p: _write(p, W1=np.ones((3, 1)), b1=np.zeros(3), W2=np.ones((1, 2)), b2=np.zeros(1)),
+            "columns",
+        ),
+        (lambda p: _write(p, W1=np.ones((3, 1)), b1=np.zeros(3), W2=np.ones((1, 3))), "missing array b2"),
+        (
+            lambda p: _write(p, W1=np.ones((3, 2)), b1=np.zeros(3), W2=np.ones((1, 3)), b2=np.zeros(1)),
+            "2 inputs",
+        ),
+    ],
+)
+def test_bad_network_files_give_one_line_and_exit_2(tmp_path, maker, message):
+    out = _run("count", maker(tmp_path / "net.npz"))
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in out.stderr
+
+
+def test_bad_window_and_bad_sample_values(tmp_path):
+    path = tmp_path / "net.npz"
+    _run("sample", "--widths", "4", "-o", str(path))
+    out = _run("count", str(path), "--window", "1", "-1")
+    assert out.returncode == 2 and "window" in out.stderr
+    bad = tmp_path / "bad.npz"
+    out = _run("sample", "--widths", "4", "--sigma-b", "-1", "-o", str(bad))
+    assert out.returncode == 2 and "sigma_b" in out.stderr and not bad.exists()
+    assert _run("sample", "--widths", "0", "-o", str(bad)).returncode == 2 and not bad.exists()
+
+
+def test_demo_runs():
+    out = _run("demo", "--width", "8", "--depths", "1", "2", "--networks", "5")
+    assert out.returncode == 0 and "sum(n)+1" in out.stdout
+
+
+def test_pipeline_commands_and_their_errors(tmp_path):
+    manifest = tmp_path / "m.json"
+    ok = _run(
+        "ensemble",
+        "--experiment",
+        "e",
+        "--widths",
+        "6",
+        "6",
+        "--sigma-b",
+        "1",
+        "--networks",
+        "5",
+        "--seed",
+        "3",
+        "-o",
+        str(manifest),
+    )
+    assert ok.returncode == 0, ok.stderr
+    counts, knots = tmp_path / "c.parquet", tmp_path / "k.parquet"
+    assert _run("count-ensemble", str(manifest), "--counts", str(counts), "--knots", str(knots)).returncode == 0
+    same = _run("compare-counts", "--reference", str(counts), "--other", str(counts), "-o", str(tmp_path / "ok.txt"))
+    assert same.returncode == 0 and (tmp_path / "ok.txt").exists()
+
+    # A manifest whose recorded hash does not match: one line, exit 2, no output files.
+    data = json.loads(manifest.read_text())
+    data["networks"][1]["sha256"] = "f" * 64
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    out = _run("count-ensemble", str(bad), "--counts", str(tmp_path / "c2.parquet"), "--knots", str(tmp_path / "k2.pq"))
+    errors = [line for line in out.stderr.replace("\r", "\n").splitlines() if "error" in line]
+    assert out.returncode == 2 and len(errors) == 1 and "SHA-256" in errors[0]  # beside the progress bar
+    assert not (tmp_path / "c2.parquet").exists() and not (tmp_path / "k2.pq").exists()
+
+    # Count tables that disagree.
+    import pandas as pd
+
+    from relu1d.replication.counting import write_parquet
+
+    table = pd.read_parquet(counts)
+    table.loc[2, "linear_regions"] += 1
+    write_parquet(table, tmp_path / "c3.parquet")
+    differ = _run("compare-counts", "--reference", str(counts), "--other", str(tmp_path / "c3.parquet"))
+    assert differ.returncode == 2 and "1 of 5 networks differ" in differ.stderr
+
+    # Stage 4 (K6) on these counts; then its errors.
+    law = _run(
+        "knot-law",
+        "--counts",
+        str(counts),
+        "--knots",
+        str(knots),
+        "--tests",
+        str(tmp_path / "t.csv"),
+        "--histograms",
+        str(tmp_path / "h.csv"),
+    )
+    assert law.returncode == 0, law.stderr
+    assert len(pd.read_csv(tmp_path / "t.csv")) == 2 and (tmp_path / "h.csv").exists()
+    mismatch = _run(
+        "knot-law",
+        "--counts",
+        str(counts),
+        str(counts),
+        "--knots",
+        str(knots),
+        "--tests",
+        str(tmp_path / "t2.csv"),
+        "--histograms",
+        str(tmp_path / "h2.csv"),
+    )
+    assert mismatch.returncode == 2 and "2 count tables but 1 knot tables" in mismatch.stderr
+    assert not (tmp_path / "t2.csv").exists() and not (tmp_path / "h2.csv").exists()
+
+
+def test_covariance_stage_writes_three_tables_or_none(tmp_path):
+    outs = [tmp_path / f"{name}.csv" for name in ("kernel", "derivatives", "bias")]
+    common = ["covariance", "--width", "8", "--depth", "3", "--sigma-b", "1", "--networks", "12", "--seed", "1"]
+    flags = ["--output", str(outs[0]), "--derivatives", str(outs[1]), "--bias", str(outs[2])]
+    ok = _run(*common, "--grid", "-1", "0", "2", *flags)
+    assert ok.returncode == 0, ok.stderr
+    assert all(p.exists() for p in outs)
+    rates = _run("covariance-rates", str(outs[2]), "-o", str(tmp_path / "rates.csv"))
+    assert rates.returncode == 0 and (tmp_path / "rates.csv").exists()
+    for p in outs:
+        p.unlink()
+    bad = _run(*common, "--grid", "1", "1", *flags)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "grid" in bad.stderr
+    assert not any(p.exists() for p in outs)
+
+
+def test_design_from_pilot_counts(tmp_path):
+    import pandas as pd
+
+    from relu1d.replication.counting import read_counts
+    from relu1d.replication.stats import cell_summary, networks_for_half_width
+
+    tables = []
+    for width in ("32", "64"):
+        manifest = tmp_path / f"m{width}.json"
+        made = _run("ensemble", "--experiment", "pilot", "--widths", width, width, "--sigma-b", "1", "--networks", "12",
+                    "--seed", "9", "-o", str(manifest))  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        tables.append(tmp_path / f"c{width}.parquet")
+        counted = _run("count-ensemble", str(manifest), "--counts", str(tables[-1]), "--knots", str(tmp_path / "k.pq"))
+        assert counted.returncode == 0, counted.stderr
+    out = _run(
+        "design", *map(str, tables), "--widths", "32", "128", "--half-width", "0.01", "-o", str(tmp_path / "d.csv")
+    )
+    assert out.returncode == 0, out.stderr
+    design = pd.read_csv(tmp_path / "d.csv").set_index("width")
+    # Two pilot cells: the fitted law passes through both, so at width 32 the design is the pilot's own SD's.
+    sd32 = cell_summary(read_counts([tables[0]]))["ratio_relative_sd"].item()
+    assert design.loc[32, "relative_sd"] == pytest.approx(sd32)
+    assert design.loc[32, "networks"] == networks_for_half_width(sd32, 0.01)
+    assert "networks per cell" in out.stdout
+
+
+def test_claims_inputs_are_one_mapping_and_bad_names_are_named(tmp_path):
+    out_csv = tmp_path / "claims.csv"
+    common = ("--experiment", "equal_width", "--lines-experiment", "lines", "-o", str(out_csv))
+    unknown = _run("claims", "cells=a.csv", "nonsense=b.csv", *common)
+    assert unknown.returncode == 2 and "nonsense" in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
+    assert "missing inputs" in unknown.stderr and "counts" in unknown.stderr
+    malformed = _run("claims", "cells", *common)
+    assert malformed.returncode == 2 and "NAME=PATH" in malformed.stderr
+    assert not out_csv.exists()
+
+
+def test_named_paths_keep_order_and_repeat_names():
+    from relu1d.cli.report import named_paths
+
+    assert named_paths(["counts=a", "cells=c", "counts=b"]) == {"counts": ["a", "b"], "cells": ["c"]}
+    with pytest.raises(ValueError, match="NAME=PATH"):
+        named_paths(["counts="])

@@ -1,0 +1,290 @@
+"""Stages 3–5 in the package: bootstrap statistics, rate fits, the NNGP recursion and numbers.tex."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate
+
+from relu1d.replication.bootstrap import bootstrap_mean
+from relu1d.replication.claims import first_layer_exact, k1_verdict, k4_verdict, scaling_verdict
+from relu1d.replication.covariance import covariance_tables
+from relu1d.replication.ensemble import Cell
+from relu1d.replication.numbers import macros, spelled
+from relu1d.replication.plotting import latex_text
+from relu1d.replication.stats import (
+    bias_summary,
+    cell_summary,
+    delta_rates,
+    fit_exponential,
+    fit_power_law,
+    layer_summary,
+    model_regions,
+    network_design,
+    networks_for_half_width,
+    probe_rates,
+    probe_summary,
+    survival_model,
+    width_from_which,
+    window_regions,
+)
+from relu1d.theory.gaussian_process import nngp_kernel, relu_expectation, variance
+
+
+def test_bootstrap_mean_is_deterministic_and_covers():
+    x = np.random.default_rng(0).normal(10.0, 2.0, size=400)
+    a, b = bootstrap_mean(x, "key"), bootstrap_mean(x, "key")
+    assert a == b
+    assert a.lo < a.mean < a.hi
+    # The percentile interval agrees with the normal one to within a few percent of its width here.
+    assert abs((a.hi - a.lo) - 2 * 1.96 * a.se) < 0.1 * (a.hi - a.lo)
+    const = bootstrap_mean(np.full(10, 3.0), "c")
+    assert (const.mean, const.lo, const.hi, const.se) == (3.0, 3.0, 3.0, 0.0)
+    with pytest.raises(ValueError):
+        bootstrap_mean(np.array([]), "e")
+
+
+def test_fit_power_law_recovers_exponent():
+    x = 2.0 ** np.arange(2, 10)
+    y = 3.0 * x**-0.5
+    fit = fit_power_law(x, y, 0.01 * y)
+    assert fit["alpha"] == pytest.approx(-0.5, abs=1e-9)
+    assert fit["alpha_lo"] <= -0.5 <= fit["alpha_hi"]
+    assert np.isnan(fit_power_law(x[:2], y[:2], y[:2])["alpha"])
+
+
+def test_fit_exponential_recovers_decay():
+    x = np.arange(2.0, 12.0, 2.0)
+    y = 5.0 * 2.0**-x
+    fit = fit_exponential(x, y, 0.01 * y)
+    assert fit["decay"] == pytest.approx(np.log(2), abs=1e-9)
+    assert fit["decay_lo"] <= np.log(2) <= fit["decay_hi"]
+    noisy = y * np.exp(np.random.default_rng(1).normal(0, 0.3, x.size))
+    wide = fit_exponential(x, noisy, 0.01 * noisy)  # scatter ≫ stated errors: the CI is residual-scaled
+    assert wide["decay_hi"] - wide["decay_lo"] > 0.05
+
+
+def test_survival_model():
+    assert survival_model([4, 2, 3], 1) == pytest.approx((1 - 2**-2) * (1 - 2**-3))
+    assert survival_model([4, 2, 3], 3) == 1.0
+
+
+def _counts_frame():
+    rows = []
+    for width, regions in ((4, [5, 4, 5, 5]), (8, [9, 9, 8, 9])):
+        for i, r in enumerate(regions):
+            rows.append(
+                {
+                    "cell": f"e__{width}__sb1",
+                    "experiment": "e",
+                    "index": i,
+                    "widths": [width],
+                    "depth": 1,
+                    "sum_n": width,
+                    "sigma_b": 1.0,
+                    "linear_regions": r,
+                    "activation_regions": r,
+                    "knots_per_layer": [r - 1],
+                    "breakpoints_per_layer": [r - 1],
+                    "method": "float64",
+                    "certified": True,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_cell_and_layer_summaries():
+    cells = cell_summary(_counts_frame())
+    row = cells.set_index("cell").loc["e__4__sb1"]
+    assert row["mean_regions"] == pytest.approx(4.75)
+    assert row["ratio"] == pytest.approx(4.75 / 5)
+    assert row["delta"] == pytest.approx((4.75 - 5) / 4)
+    assert row["ratio_lo"] <= row["ratio"] <= row["ratio_hi"]
+    layers = layer_summary(_counts_frame())
+    assert layers.loc[layers["cell"] == "e__8__sb1", "knots_per_neuron"].item() == pytest.approx(7.75 / 8)
+    assert (layers["survival"] == 1.0).all()
+    assert row["ratio_half_width"] == pytest.approx((row["ratio_hi"] - row["ratio_lo"]) / 2)
+    assert row["ratio_relative_sd"] == pytest.approx(np.std([5, 4, 5, 5], ddof=1) / 5)
+    rates = delta_rates(cells)
+    assert list(rates.columns[:3]) == ["experiment", "sigma_b", "depth"]
+    # δ(8) = −1/32 has a CI reaching below −1%, so no width qualifies (NaN), whatever width 4 does.
+    assert np.isnan(rates["width_delta_within_1pct"].item())
+
+
+def test_width_from_which_needs_every_wider_cell():
+    widths = np.array([64, 2, 8, 32, 16])
+    assert width_from_which(widths, np.array([True, False, False, True, True])) == 16
+    assert width_from_which(widths, np.array([True, False, True, False, True])) == 64  # 32 fails again
+    assert width_from_which(widths, np.ones(5, bool)) == 2
+    assert np.isnan(width_from_which(widths, np.array([False, True, True, True, True])))
+
+
+def test_network_design_hits_the_half_width():
+    # z·s/h = 10 (z = 1.95996 at 95%) → 100 networks.
+    assert networks_for_half_width(0.05 / 1.96, 0.005) == 100
+    assert networks_for_half_width(0.0, 0.01) == 2
+    with pytest.raises(ValueError):
+        networks_for_half_width(0.1, 0.0)
+    # Pilot SD 3.2·n^(−1/2) at depth 2 from width 32 on (width 4 is ignored), none at depth 1; the design
+    # extrapolates the fit to wider cells.
+    pilot = pd.DataFrame(
+        {
+            "depth": [1, 1, 2, 2, 2, 2],
+            "width": [64, 256, 4, 64, 256, 1024],
+            "sigma_b": 1.0,
+            "ratio_relative_sd": [0.0, 0.0, 0.3, 0.4, 0.2, 0.1],
+        }
+    )
+    design = network_design(pilot, [256, 4096], 0.005).set_index(["depth", "width"])
+    assert design.loc[(2, 256), "sd_exponent"] == pytest.approx(-0.5)
+    assert design.loc[(2, 4096), "relative_sd"] == pytest.approx(0.05)
+    assert design.loc[(2, 4096), "networks"] == np.ceil((1.959964 * 0.05 / 0.005) ** 2)
+    assert design.loc[(1, 4096), "networks"] == 2
+
+
+def test_nngp_kernel_layer_one_diagonal_and_symmetry():
+    x = np.array([-1e6, -3.0, 0.0, 0.5, 1e6])
+    assert np.allclose(nngp_kernel(x, x[::-1], 1, 0.7), 0.49 + 2 * x * x[::-1])
+    for layer in (1, 2, 5, 8):
+        assert np.allclose(nngp_kernel(x, x, layer, 0.7), variance(x, layer, 0.7), rtol=1e-14)
+        assert np.allclose(nngp_kernel(x, x[::-1], layer, 0.7), nngp_kernel(x[::-1], x, layer, 0.7))
+    assert nngp_kernel(0.0, 0.0, 3, 0.0) == 0.0  # σ_b = 0 at x = 0: the zero process
+    with pytest.raises(ValueError):
+        nngp_kernel(x, x, 0, 1.0)
+
+
+def test_relu_expectation_against_numeric_integration():
+    q, q2, c = 2.0, 0.5, -0.6
+    cov = np.array([[q, c], [c, q2]])
+    inv, det = np.linalg.inv(cov), np.linalg.det(cov)
+
+    def integrand(v, u):
+        w = np.array([u, v])
+        return u * v * np.exp(-0.5 * w @ inv @ w) / (2 * np.pi * np.sqrt(det))
+
+    numeric, _ = integrate.dblquad(integrand, 0, 12, 0, 12, epsabs=1e-12)
+    assert relu_expectation(np.array(q), np.array(q2), np.array(c)) == pytest.approx(numeric, rel=1e-7)
+
+
+def test_covariance_monte_carlo_layer_one_is_unbiased():
+    tables = covariance_tables(Cell("covariance", (64, 64), 1.0, 200, 3), np.array([-2.0, 0.0, 1.0]))
+    kernel = tables["kernel"]
+    assert len(kernel) == 2 * 6 and len(tables["derivatives"]) == 2 * 2 * 3 and len(tables["bias"]) == 2
+    assert kernel["z"].abs().max() < 5  # layer 1 is exact, layer 2 carries O(1/n) bias only
+    diag = kernel[kernel["diagonal"]]
+    assert np.allclose(diag["corr_mc"], 1.0) and np.all(diag["corr_z"] == 0)
+
+
+def test_macros_and_latex_text():
+    assert spelled(12) == "OneTwo"
+    tex = macros({"RatioDepthOne": "1.00", "A": "x"})
+    assert tex.splitlines()[1:] == ["\\newcommand{\\A}{x}", "\\newcommand{\\RatioDepthOne}{1.00}"]
+    with pytest.raises(ValueError):
+        macros({"Depth1": "x"})
+    assert latex_text("σ_b 95% a_b") == "$\\sigma_b$ 95\\% a\\_b"
+
+
+def test_model_regions_and_window_regions():
+    layers = pd.DataFrame(
+        {"cell": ["c", "c"], "width": [4, 2], "knots_per_neuron": [1.0, 0.5], "survival_model": [0.75, 1.0]}
+    )
+    assert model_regions(layers).set_index("cell").loc["c", "model_regions"] == pytest.approx(1 + 4 * 0.75 + 1)
+    knots = pd.DataFrame(
+        {
+            "index": [0, 0, 0, 2],
+            "knot": [0, 0, 1, 0],  # knot 0 of network 0 is shared by two gate changes
+            "position": [0.5, 0.5, 3.0, -0.2],
+            "is_breakpoint": [True, True, True, False],
+        }
+    )
+    assert window_regions(knots, 3, 1.0).tolist() == [2, 1, 1]
+    assert window_regions(knots, 3, 10.0).tolist() == [3, 1, 1]
+
+
+def test_bias_summary_and_claim_verdicts():
+    counts = _counts_frame()
+    knots = {
+        cell: pd.DataFrame({"index": [0], "knot": [0], "position": [0.1], "is_breakpoint": [True]})
+        for cell in counts["cell"].unique()
+    }
+    table = bias_summary(counts, knots, [1.0])
+    assert table["mean_regions_M1"].tolist() == [1.25, 1.25]  # one network of four has a breakpoint inside
+    assert k4_verdict(counts.assign(sigma_b=0.0, linear_regions=2))[1] == "supported"
+    assert k4_verdict(counts.assign(sigma_b=0.0))[1] == "not supported"
+    value, verdict = k1_verdict(cell_summary(counts), "e")
+    assert verdict == "inconclusive" and "L=1, n=8" in value  # 4 networks: CI [0.92, 1.0] straddles the margin
+    exact = counts.assign(linear_regions=counts["sum_n"] + 1)
+    assert k1_verdict(cell_summary(exact), "e")[1] == "supported"
+    assert k1_verdict(cell_summary(exact.assign(linear_regions=5)), "e")[1] == "not supported"
+    assert first_layer_exact(counts.assign(knots_per_layer=[[w[0]] for w in counts["widths"]]))
+    assert not first_layer_exact(counts)
+
+
+def test_latex_text_escapes_in_one_pass():
+    assert latex_text(r"{2: 600} \ ℝ") == r"\{2: 600\} \textbackslash{} $\mathbb{R}$"
+    assert latex_text("ρ ∝ N^β") == r"$\rho$ $\propto$ N\^{}$\beta$"
+    with pytest.raises(ValueError, match="no LaTeX form for 'ж'"):
+        latex_text("a ж b")
+
+
+def _probe_counts(density_per_neuron, exponent=1.0, networks=400):
+    """Synthetic probe columns: depth L, N neurons; ρ = c_L·N^exponent on a unit-length segment, d = 1/(2ρ)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for depth, c in density_per_neuron.items():
+        for n in (64, 128, 256, 512, 1024, 2048):
+            rho = c * n**exponent
+            for i in range(networks):
+                regions = 1 + rng.poisson(rho)
+                rows.append(
+                    {
+                        "cell": f"l__{depth}x{n}",
+                        "experiment": "l",
+                        "index": i,
+                        "widths": [n // depth] * depth,
+                        "depth": depth,
+                        "sum_n": n,
+                        "sigma_b": 1.0,
+                        "probe_length": 1.0,
+                        "probe_regions": regions,
+                        "probe_distance": rng.exponential(1 / (2 * rho)) if i else np.inf,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_probe_summary_rates_and_h1_h2_verdicts():
+    probes = probe_summary(_probe_counts({1: 0.05, 4: 0.05}))
+    row = probes.set_index("cell").loc["l__1x64"]
+    assert row["affine_networks"] == 1  # the d = inf network is counted, not averaged
+    assert row["density_lo"] <= row["density"] <= row["density_hi"]
+    assert row["density_per_neuron"] == pytest.approx(0.05, rel=0.15)
+    assert row["distance_times_n"] == pytest.approx(10.0, rel=0.4)
+    rates = probe_rates(probes)
+    assert rates["density_exponent"].to_numpy() == pytest.approx(1.0, abs=0.05)
+    # a network without breakpoints makes the distance claim inconclusive, whatever the rest says
+    assert scaling_verdict(probes, rates, "l", "H2")[1] == "inconclusive"
+    assert scaling_verdict(probes.assign(affine_networks=0), rates, "l", "H2")[1] == "supported"
+    h1 = scaling_verdict(probes, rates, "l", "H1")
+    assert h1[1] == "supported" and "L=4" in h1[0] and "N=2048" in h1[0]
+    deep_is_sparse = probe_summary(_probe_counts({1: 0.05, 4: 0.01}))
+    rates = probe_rates(deep_is_sparse)
+    assert scaling_verdict(deep_is_sparse, rates, "l", "H1")[1] == "not supported"
+    superlinear = probe_summary(_probe_counts({1: 0.002, 4: 0.002}, exponent=1.5))
+    rates = probe_rates(superlinear)
+    assert scaling_verdict(superlinear, rates, "l", "H1")[1] == "not supported"
+    assert scaling_verdict(probes, rates, "other", "H1")[1] == "inconclusive"
+
+
+def test_save_table_typesets_long_tables_as_longtable_and_fits_wide_ones(tmp_path):
+    from relu1d.replication.plotting import LONG_TABLE_ROWS, save_table
+
+    short = pd.DataFrame({"width": [16, 32], "ratio": [1.0, 2.5]})
+    save_table(short, tmp_path, "short", "A short table.")
+    tex = (tmp_path / "short.tex").read_text()
+    assert "\\begin{table}" in tex and "\\label{tab:short}" in tex
+    assert "\\resizebox{\\linewidth}" in tex and "longtable" not in tex  # scaled only when wider than the line
+    long = pd.DataFrame({"cell": range(LONG_TABLE_ROWS + 1)})
+    save_table(long, tmp_path, "long", "A long table.")
+    tex = (tmp_path / "long.tex").read_text()
+    assert "\\begin{longtable}" in tex and "\\label{tab:long}" in tex and "\\begin{table}" not in tex
+    assert pd.read_csv(tmp_path / "long.csv")["cell"].tolist() == list(range(LONG_TABLE_ROWS + 1))

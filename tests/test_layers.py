@@ -1,0 +1,66 @@
+"""The package's layers (docs/architecture.md): no module imports a higher layer, and the counting library loads
+none of the pipeline's dependencies."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import relu1d
+
+PACKAGE = Path(relu1d.__file__).parent
+
+#: Each layer and the layers it may import (besides itself and the package root's public API).
+MAY_IMPORT = {
+    "engine": set(),
+    "theory": {"engine"},
+    "replication": {"engine", "theory"},
+    "bench": {"engine", "theory", "replication"},
+    "cli": {"engine", "theory", "replication", "bench"},
+}
+HEAVY = ("pandas", "pyarrow", "scipy", "sklearn", "snakemake", "tqdm", "threadpoolctl", "matplotlib")
+
+
+def _imported_layers(path: Path) -> set[str]:
+    """The relu1d subpackages a module imports, wherever the import statement sits (top level or inside a function)."""
+    layers = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "relu1d" and len(parts) > 1 and parts[1] in MAY_IMPORT:
+                layers.add(parts[1])
+    return layers
+
+
+def test_every_module_belongs_to_a_layer():
+    loose = [p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"]
+    assert loose == []
+    assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(MAY_IMPORT)
+
+
+@pytest.mark.parametrize("layer", sorted(MAY_IMPORT))
+def test_no_layer_imports_a_higher_one(layer):
+    for path in sorted((PACKAGE / layer).glob("*.py")):
+        above = _imported_layers(path) - MAY_IMPORT[layer] - {layer}
+        assert not above, f"{path.relative_to(PACKAGE)} imports {sorted(above)}"
+
+
+def test_counting_library_and_its_command_load_no_pipeline_dependency():
+    code = (
+        "import sys, relu1d, relu1d.engine, relu1d.theory.gaussian_process, relu1d.theory.complexity,"
+        " relu1d.theory.constructions, relu1d.cli\n"
+        "relu1d.count_regions(relu1d.sample_network([8, 8], 1.0, seed=0))\n"
+        "relu1d.cli.parser()\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
