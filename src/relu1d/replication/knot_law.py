@@ -17,11 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from relu1d.replication.bootstrap import rng_for
+from relu1d.replication.bootstrap import N_BOOTSTRAP, rng_for
 from relu1d.theory.gaussian_process import knot_cdf
-
-#: Cluster-bootstrap replicates of the KS p-value.
-N_BOOTSTRAP = 999
 
 PIT_BINS = 40
 #: Half-width and bins of the bounded-window view (in x, for σ_b = 1 the scales σ_b·√(ℓ/2) are 0.7–2).
