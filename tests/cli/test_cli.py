@@ -216,3 +216,14 @@ def test_named_paths_keep_order_and_repeat_names():
     assert named_paths(["counts=a", "cells=c", "counts=b"]) == {"counts": ["a", "b"], "cells": ["c"]}
     with pytest.raises(ValueError, match="NAME=PATH"):
         named_paths(["counts="])
+
+
+def test_pipeline_command_without_the_pipeline_extra_says_so_in_one_line(tmp_path):
+    code = (
+        "import sys; sys.modules['pandas'] = None\n"  # as on the base install: importing pandas fails
+        "from relu1d.cli import main\n"
+        "sys.exit(main(['convergence', 'x.parquet', '--cells', 'c', '--layers', 'l', '--rates', 'r']))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "needs the pipeline extra" in out.stderr and "pandas" in out.stderr

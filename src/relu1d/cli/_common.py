@@ -1,7 +1,8 @@
 """What every command group shares: argparse value types, reading tables, and the one error path.
 
 Bad input (unreadable or malformed files, invalid values) raises ``ValueError`` or ``OSError`` inside a command;
-:func:`run` turns it into one line on stderr and exit code 2, never a traceback. Commands write their outputs
+:func:`run` turns it, and a pipeline command run without the ``pipeline`` extra, into one line on stderr and exit
+code 2, never a traceback. Commands write their outputs
 through ``relu1d.engine.io.atomic_output``, so a failure leaves no partial file behind.
 """
 
@@ -54,6 +55,12 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except ImportError as err:  # a pipeline command on the base install
+        print(
+            f"relu1d: error: {args.command} needs the pipeline extra (pip install 'relu1d[pipeline]'): {err}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except (ValueError, OSError) as err:
         message = " ".join(str(err).split())  # one line, whatever the exception text holds
         print(f"relu1d: error: {message}", file=sys.stderr)

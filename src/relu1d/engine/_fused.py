@@ -10,7 +10,7 @@ decisions, signs, per-row counts), :func:`list_pairs` (the sparse crossing and z
 
 Every float operation is the array-API engine's, in the same order (``z = (H·Wᵀ) + b``,
 ``tol = rtol·(‖H_k‖·‖W_i‖ + |b_i|)``, the cumulative sum left to right, the same interpolation formula), so the
-results are bit-identical to the array-API passes on the same matrix products (tests/test_fused.py). The
+results are bit-identical to the array-API passes on the same matrix products (tests/engine/test_fused.py). The
 kernels are single-threaded: the matrix products already use every BLAS thread, and OpenBLAS threads that
 spin after a product slow down a second thread pool (measured: 2 numba threads made a count 1.4× slower).
 Large outputs are allocated by the caller with numpy, so tracemalloc sees them (benchmarks/memory.py).

@@ -25,7 +25,7 @@ or a clear margin: zero for a certified-generic network, positive where coincide
 The code is written against the array API (``array_api_compat``), so the same function runs on numpy,
 cupy or ``array_api_strict``. On numpy the dense passes of a layer (tolerance tests, signs, crossings, the
 merge of old and new knots) run as fused numba kernels (``relu1d.engine._fused``) that do the same float operations
-in the same order, bit-identical to the array-API passes (tests/test_fused.py), in buffers reused from layer
+in the same order, bit-identical to the array-API passes (tests/engine/test_fused.py), in buffers reused from layer
 to layer and from count to count (``free_workspace``). Small layers use the array-API passes (see
 ``FUSED_MIN_ELEMENTS``); ``RELU1D_FUSED=0`` selects them everywhere, ``RELU1D_FUSED=1`` the kernels everywhere.
 """

@@ -265,7 +265,7 @@ def k7_verdict(fit: pd.DataFrame) -> tuple[str, str]:
 
 
 def h3_verdict(summary: pd.DataFrame) -> tuple[str, str]:
-    """H3 (RULES["H3"]) on the table of ``relu1d.replication.sparsity.dynamics_summary``."""
+    """H3 (RULES["H3"]) on the table of ``relu1d.replication.dynamics.dynamics_summary``."""
     final = summary.loc[summary.groupby("hidden")["epoch"].idxmax()]
     value = "; ".join(
         f"{h}: ratio to init {g['ratio_to_init'].min():.2f}–{g['ratio_to_init'].max():.2f} (CIs "
