@@ -1,4 +1,6 @@
 # Validation, the experiment cells, helpers and wildcard constraints shared by every stage.
+import json
+import os
 import re
 import shlex
 from pathlib import Path
@@ -75,6 +77,14 @@ NOTEBOOK_DIR = BASEDIR / "workflow" / "notebooks"
 PAPER_TEX = BASEDIR / "paper" / "main.tex"
 
 ENV = "../../envs/relu1d.yaml"
+
+# The command that reproduces this run (the number of cores changes nothing: results are deterministic).
+_workdir = Path.cwd().resolve()
+REPRODUCE = "snakemake --cores all" + (
+    ""
+    if _workdir == BASEDIR.resolve()
+    else f" --directory {os.path.relpath(_workdir, BASEDIR)}"
+)
 
 
 wildcard_constraints:

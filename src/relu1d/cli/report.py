@@ -21,7 +21,7 @@ def named_paths(items: Sequence[str]) -> dict[str, list[str]]:
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:
-    from relu1d.replication.claims import claims_table, read_claim_inputs
+    from relu1d.replication.claims import CLAIMS_CAPTION, claims_table, read_claim_inputs
     from relu1d.replication.plotting import save_table
 
     if not (args.output.endswith(".csv")):
@@ -32,8 +32,9 @@ def _cmd_claims(args: argparse.Namespace) -> int:
         table,
         out.parent,
         out.stem,
-        caption="Claims of papers K and H: verdict rules (fixed before the numbers), measured values and verdicts.",
+        caption=CLAIMS_CAPTION,
         column_format="lp{3.2cm}p{4.2cm}p{4.6cm}l",
+        long=True,  # every row on the page it starts on: a float of all claims is taller than a page
     )
     print(table[["claim", "verdict"]].to_string(index=False))
     return 0
@@ -43,7 +44,7 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from relu1d.engine.io import write_text
-    from relu1d.replication.numbers import convergence_numbers, covariance_numbers, macros
+    from relu1d.replication.numbers import convergence_numbers, covariance_numbers, macros, verdict_numbers
 
     cells, rates = pd.read_csv(args.cells), pd.read_csv(args.rates)
     covariance = covariance_numbers(
@@ -52,8 +53,64 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
         pd.read_csv(args.covariance_rates),
         pd.read_csv(args.knot_law),
     )
-    write_text(args.output, macros(convergence_numbers(cells, rates, args.experiment) | covariance))
+    verdicts = verdict_numbers(pd.read_csv(args.claims))
+    write_text(args.output, macros(convergence_numbers(cells, rates, args.experiment) | covariance | verdicts))
     print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_provenance(args: argparse.Namespace) -> int:
+    import json
+
+    from relu1d.bench.timing import machine
+    from relu1d.engine.io import write_text
+    from relu1d.replication.provenance import (
+        config_digest,
+        config_seeds,
+        git_commit,
+        package_versions,
+        provenance_rows,
+        provenance_tex,
+    )
+
+    try:
+        config = json.loads(args.config_json)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"provenance: --config-json is not JSON: {err}") from None
+    if not isinstance(config, dict):
+        raise ValueError("provenance: --config-json must be a JSON object (the configuration)")
+    info = machine()
+    described = {key: info[key] for key in ("host", "cpu", "blas")}
+    rows = provenance_rows(
+        git_commit(args.repository),
+        args.command,
+        config_digest(config),
+        config_seeds(config),
+        package_versions(),
+        described,
+    )
+    write_text(args.output, provenance_tex(rows))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_check_report(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from relu1d.replication.claims import CLAIMS_CAPTION
+    from relu1d.replication.report_check import claims_section, log_problems, missing_claims, pdf_text
+
+    with open(args.log, encoding="utf-8", errors="replace") as fh:
+        problems = log_problems(fh.read())
+    claims = pd.read_csv(args.claims)["claim"].tolist()
+    section = claims_section(pdf_text(args.pdf), CLAIMS_CAPTION.split(":")[0], args.until)
+    if not section:
+        problems.append("the claims table's caption is not in the PDF's text")
+    elif missing := missing_claims(section, claims):
+        problems.append(f"claims without a row in the PDF's claims table: {', '.join(missing)}")
+    if problems:
+        raise ValueError(f"{args.pdf}: " + "; ".join(problems))
+    print(f"{args.pdf}: all {len(claims)} claims in the claims table, no table overflows")
     return 0
 
 
@@ -72,6 +129,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     claims.add_argument("-o", "--output", required=True, help="claims .csv (and .tex beside it)")
     claims.set_defaults(func=_cmd_claims)
 
+    prov = sub.add_parser("provenance", help="the report's reproducibility table: commit, command, config, versions")
+    prov.add_argument("--config-json", required=True, help="the configuration as the run used it (JSON)")
+    prov.add_argument("--command", required=True, help="the command that reproduces the run")
+    prov.add_argument("--repository", required=True, help="the workflow's checkout (for the commit)")
+    prov.add_argument("-o", "--output", required=True, help="LaTeX table")
+    prov.set_defaults(func=_cmd_provenance)
+
+    check = sub.add_parser("check-report", help="fail unless every claim has a row in the PDF and no table overflows")
+    check.add_argument("pdf")
+    check.add_argument("--log", required=True, help="the LaTeX log of the PDF")
+    check.add_argument("--claims", required=True, help="the claims table (CSV)")
+    check.add_argument("--until", default="Claim K1:", help="text of the heading after the claims table")
+    check.set_defaults(func=_cmd_check_report)
+
     num = sub.add_parser("numbers", help="write numbers.tex (LaTeX macros) for the report")
     num.add_argument("--experiment", required=True, help="the main equal-width experiment (config main_experiment)")
     num.add_argument("--cells", required=True)
@@ -80,5 +151,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     num.add_argument("--covariance-derivatives", nargs="+", required=True)
     num.add_argument("--covariance-rates", required=True)
     num.add_argument("--knot-law", required=True)
+    num.add_argument("--claims", required=True, help="the claims table (relu1d claims)")
     num.add_argument("-o", "--output", required=True)
     num.set_defaults(func=_cmd_numbers)

@@ -339,6 +339,9 @@ def knot_totals(counts: pd.DataFrame) -> pd.Series:
     return pd.DataFrame(rows, columns=["cell", "layer", "total"]).set_index(["cell", "layer"])["total"]
 
 
+#: Caption of the claims table in the report (``relu1d check-report`` finds the table's rows after it).
+CLAIMS_CAPTION = "Claims of papers K, A and H: verdict rules, measured values and verdicts (docs/claims.md)."
+
 #: The stage outputs the claims table reads, by name: how each is read (``counts``: Parquet count tables; ``csv``:
 #: one CSV; ``csvs``: several CSVs of one kind, concatenated) and which command writes it.
 CLAIM_INPUTS: dict[str, tuple[str, str]] = {

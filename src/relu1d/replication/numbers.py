@@ -135,3 +135,20 @@ def covariance_numbers(
         "KnotPerNeuronMax": fmt(float(widest["knots_per_neuron"].max()), 4),
         "KnotFirstLayerMinP": fmt(float(knot_law.loc[knot_law["layer"] == 1, "p_value"].min()), 2),
     }
+
+
+def claim_macro(claim: str) -> str:
+    """The macro name of a claim id: ``K1`` → ``KOne`` (letters only)."""
+    return claim[0] + spelled(int(claim[1:]))
+
+
+def verdict_numbers(claims: pd.DataFrame) -> dict[str, str]:
+    """The claims table's verdicts for the abstract and the conclusion: ``\\VerdictKOne`` … per claim, and per
+    verdict the number of claims and their ids (``\\SupportedClaims``, ``\\NumSupported``, …)."""
+    out = {f"Verdict{claim_macro(r.claim)}": r.verdict for r in claims.itertuples()}
+    for verdict, name in (("supported", "Supported"), ("inconclusive", "Inconclusive"), ("not supported", "Rejected")):
+        ids = claims.loc[claims["verdict"] == verdict, "claim"].tolist()
+        out[f"Num{name}"] = str(len(ids))
+        out[f"{name}Claims"] = ", ".join(ids) if ids else "none"
+    out["NumClaims"] = str(len(claims))
+    return out

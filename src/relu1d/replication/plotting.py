@@ -99,10 +99,12 @@ def save_table(
     caption: str,
     digits: int = 4,
     column_format: str | None = None,
+    long: bool = False,
 ) -> None:
     """Write ``name.csv`` (full precision) and ``name.tex`` labelled ``tab:name``: a booktabs ``table`` float,
     scaled down to the line width when it is wider, or a ``longtable`` (scriptsize, breaking across pages)
-    when it has more than ``LONG_TABLE_ROWS`` rows. The .tex needs the packages booktabs, graphicx, longtable."""
+    when ``long`` or when it has more than ``LONG_TABLE_ROWS`` rows (a float taller than the page would be cut).
+    The .tex needs the packages booktabs, graphicx, longtable."""
     directory = Path(directory)
     write_csv(table, directory / f"{name}.csv")
     shown = table.rename(columns=latex_text).map(lambda v: latex_text(v) if isinstance(v, str) else v)
@@ -113,7 +115,7 @@ def save_table(
         "na_rep": "n/a",
         "column_format": column_format,
     }
-    if len(table) > LONG_TABLE_ROWS:
+    if long or len(table) > LONG_TABLE_ROWS:
         body = shown.to_latex(longtable=True, caption=latex_text(caption), label=f"tab:{name}", **options)
         tex = f"{{\\scriptsize\\setlength{{\\tabcolsep}}{{2pt}}\n{body}}}\n"
     else:
