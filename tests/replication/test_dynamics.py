@@ -54,3 +54,15 @@ def test_h3_verdict_rule(ratio, accuracy, verdict):
     )
     assert H3_RATIO == (0.5, 2.0)
     assert h3_verdict(summary)[1] == verdict
+
+
+def test_h3_names_the_largest_drop():
+    summary = pd.DataFrame(
+        [
+            {"hidden": "8", "epoch": 0, "ratio_to_init": 1.0, "ratio_lo": 1.0, "ratio_hi": 1.0, "test_accuracy": 0.1},
+            {"hidden": "8", "epoch": 4, "ratio_to_init": 0.75, "ratio_lo": 0.7, "ratio_hi": 0.8, "test_accuracy": 0.95},
+        ]
+    )
+    value, verdict = h3_verdict(summary)
+    assert "largest drop 25% (8, epoch 4: ratio 0.75 [0.70, 0.80])" in value and verdict == "supported"
+    assert "largest drop" not in h3_verdict(summary.assign(ratio_to_init=1.1))[0]

@@ -6,7 +6,14 @@ import pytest
 from scipy import integrate
 
 from relu1d.replication.bootstrap import bootstrap_mean
-from relu1d.replication.claims import first_layer_exact, k1_verdict, k4_verdict, scaling_verdict
+from relu1d.replication.claims import (
+    first_layer_exact,
+    k1_verdict,
+    k2_verdict,
+    k3_verdict,
+    k4_verdict,
+    scaling_verdict,
+)
 from relu1d.replication.covariance import covariance_tables
 from relu1d.replication.ensemble import Cell
 from relu1d.replication.numbers import macros, spelled
@@ -90,6 +97,70 @@ def _counts_frame():
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _two_layers(counts):
+    """The same counts as networks of two hidden layers of the same width."""
+    return counts.assign(
+        widths=[[w[0], w[0]] for w in counts["widths"]],
+        depth=2,
+        sum_n=2 * counts["sum_n"],
+        linear_regions=counts["linear_regions"] + counts["sum_n"],  # the same deficit below Σn + 1
+        knots_per_layer=[[k[0], k[0]] for k in counts["knots_per_layer"]],
+        breakpoints_per_layer=[[k[0], k[0]] for k in counts["breakpoints_per_layer"]],
+        cell=counts["cell"] + "_deep",
+    )
+
+
+def test_k1_rejects_a_deviation_that_grows_with_width():
+    cells = pd.DataFrame(
+        {
+            "cell": [f"c{n}" for n in (8, 16, 32, 64)],
+            "experiment": "e",
+            "sigma_b": 1.0,
+            "depth": 2,
+            "width": [8, 16, 32, 64],
+            "sum_n": [16, 32, 64, 128],
+            "ratio": 0.999,
+            "ratio_lo": 0.995,
+            "ratio_hi": 1.0,
+            "mean_activation_regions": 30.0,
+        }
+    )
+    rates = pd.DataFrame(
+        [{"experiment": "e", "sigma_b": 1.0, "depth": 2, "alpha": 0.5, "alpha_lo": 0.2, "alpha_hi": 0.8, "points": 4}]
+    )
+    value, verdict = k1_verdict(cells, rates, "e")
+    assert verdict == "not supported" and "α = 0.50 [0.20, 0.80] (4 cells)" in value
+    assert k1_verdict(cells, rates.assign(alpha=-0.5, alpha_lo=-0.8, alpha_hi=-0.2), "e")[1] == "supported"
+
+
+def test_k2_prints_the_row_that_decides_and_k3_reads_informative_pairs_with_bias():
+    cells = pd.DataFrame({"cell": ["a", "z"], "experiment": "e", "sigma_b": [1.0, 0.0], "width": [64, 64]})
+    layers = pd.DataFrame(
+        {
+            "cell": ["a", "a", "a", "z"],
+            "depth": 3,
+            "layer": [1, 2, 3, 1],
+            "width": 64,
+            # layer 3 is nearest 1 by its point estimate, but its interval reaches farthest out of the band
+            "knots_per_neuron": [1.0, 1.015, 1.005, 1.0],
+            "knots_per_neuron_lo": [1.0, 1.01, 0.95, 1.0],
+            "knots_per_neuron_hi": [1.0, 1.019, 1.06, 1.0],
+            "survival": [0.9, 0.995, 0.5, 0.0],
+            "survival_lo": [0.85, 0.99, 0.45, 0.0],
+            "survival_hi": [0.95, 1.0, 0.55, 0.0],
+            "survival_model": [0.88, 0.999, 0.9, 0.5],
+        }
+    )
+    value, verdict = k2_verdict(layers[layers["cell"] == "a"], cells, True, "e")
+    assert "ℓ=3: 1.0050 [0.9500, 1.0600]" in value and verdict == "inconclusive"
+    totals = pd.Series(1000, index=pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("a", 3), ("z", 1)]))
+    value, verdict = k3_verdict(layers, totals, cells)
+    # layer 3 is the last layer (no model); the σ_b = 0 cell is left out; layer 2 has π ≈ 1 and is counted apart
+    assert "model inside CI in 1/1 (100.0%)" in value and "π_ℓ ≈ 1: 1/1 inside" in value
+    assert verdict == "supported"
+    assert k3_verdict(layers, totals, cells.assign(sigma_b=1.0))[1] == "inconclusive"  # 1 of 2 inside: 50%
 
 
 def test_cell_and_layer_summaries():
@@ -180,7 +251,7 @@ def test_macros_and_latex_text():
     assert tex.splitlines()[1:] == ["\\newcommand{\\A}{x}", "\\newcommand{\\RatioDepthOne}{1.00}"]
     with pytest.raises(ValueError):
         macros({"Depth1": "x"})
-    assert latex_text("σ_b 95% a_b") == "$\\sigma_b$ 95\\% a\\_b"
+    assert latex_text("σ_b 95% ab_cd") == "$\\sigma _{b}$ 95\\% ab\\_cd"  # identifiers keep their underscore
 
 
 def test_model_regions_and_window_regions():
@@ -210,18 +281,33 @@ def test_bias_summary_and_claim_verdicts():
     assert table["mean_regions_M1"].tolist() == [1.25, 1.25]  # one network of four has a breakpoint inside
     assert k4_verdict(counts.assign(sigma_b=0.0, linear_regions=2))[1] == "supported"
     assert k4_verdict(counts.assign(sigma_b=0.0))[1] == "not supported"
-    value, verdict = k1_verdict(cell_summary(counts), "e")
-    assert verdict == "inconclusive" and "L=1, n=8" in value  # 4 networks: CI [0.92, 1.0] straddles the margin
-    exact = counts.assign(linear_regions=counts["sum_n"] + 1)
-    assert k1_verdict(cell_summary(exact), "e")[1] == "supported"
-    assert k1_verdict(cell_summary(exact.assign(linear_regions=5)), "e")[1] == "not supported"
+    # K1 reads depths ≥ 2: one hidden layer has exactly n + 1 regions by construction
+    assert k1_verdict(cell_summary(counts), delta_rates(cell_summary(counts)), "e") == (
+        "depth 1 excluded; no cells of depth ≥ 2",
+        "inconclusive",
+    )
+    deep = _two_layers(counts)
+    value, verdict = k1_verdict(cell_summary(deep), delta_rates(cell_summary(deep)), "e")
+    assert verdict == "inconclusive" and "L=2, n=8" in value  # 4 networks: the CI straddles the margin
+    exact = deep.assign(linear_regions=deep["sum_n"] + 1)
+    assert k1_verdict(cell_summary(exact), delta_rates(cell_summary(exact)), "e")[1] == "supported"
+    five = exact.assign(linear_regions=5)
+    assert k1_verdict(cell_summary(five), delta_rates(cell_summary(five)), "e")[1] == "not supported"
     assert first_layer_exact(counts.assign(knots_per_layer=[[w[0]] for w in counts["widths"]]))
     assert not first_layer_exact(counts)
 
 
 def test_latex_text_escapes_in_one_pass():
     assert latex_text(r"{2: 600} \ ℝ") == r"\{2: 600\} \textbackslash{} $\mathbb{R}$"
-    assert latex_text("ρ ∝ N^β") == r"$\rho$ $\propto$ N\^{}$\beta$"
+    assert latex_text("ρ ∝ N^β") == r"$\rho$ $\propto$ N$^{\beta }$"
+
+
+def test_latex_text_typesets_super_and_subscripts():
+    assert latex_text("2^{−n_k}") == "2$^{-n_k}$"
+    assert latex_text("n^a, k^(k²)") == "n$^{a}$, k$^{k^2}$"
+    assert latex_text("π_ℓ = Π_{k>ℓ}") == r"$\pi _{\ell}$ = $\Pi$$_{k>\ell}$"
+    assert latex_text("E[X_{ℓ,i}] and main_experiment") == r"E[X$_{\ell,i}$] and main\_experiment"
+    assert "^" not in latex_text("2^(k−1)(w₁+1)w₂⋯w_k").replace("$^{", "")
     with pytest.raises(ValueError, match="no LaTeX form for 'ж'"):
         latex_text("a ж b")
 

@@ -61,6 +61,7 @@ rule claims:
         counts=expand("results/counts/{cell}.parquet", cell=CELLS),
         cells=rules.convergence.output.cells,
         layers=rules.convergence.output.layers,
+        rates=rules.convergence.output.rates,
         probes=rules.lines.output.cells,
         probe_rates=rules.lines.output.rates,
         covariance_kernel=expand(

@@ -18,8 +18,9 @@ from relu1d.replication.covariance import bonferroni_bound, exact_moment_scores
 K1_MARGIN = 0.01
 #: K2 equivalence margin on E[X_{ℓ,i}] at the largest width, every layer.
 K2_MARGIN = 0.02
-#: K3: share of (cell, layer) pairs with ≥ K3_MIN_KNOTS knots whose CI must contain the model value.
-K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS = 0.90, 0.50, 200
+#: K3: share of (cell, layer) pairs with ≥ K3_MIN_KNOTS knots whose CI must contain the model value, among the
+#: pairs where the model says something (π_ℓ < K3_INFORMATIVE: with π_ℓ ≈ 1 any survival near 1 passes).
+K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS, K3_INFORMATIVE = 0.90, 0.50, 200, 0.99
 
 #: H1/H2: the fitted exponent's CI must lie inside expected ± H_EXPONENT_MARGIN (outside ± H_EXPONENT_REJECT:
 #: rejected), and at the largest N the depths must agree within a factor H_DEPTH_FACTOR (beyond H_DEPTH_REJECT:
@@ -49,25 +50,30 @@ def _scaling_rule(quantity: str, law: str, expected: int, per_neuron: str) -> st
 
 RULES = {
     "K1": (
-        f"supported if, at the largest width of every depth, the 95% CI of E[R]/(Σn+1) lies inside "
-        f"[{1 - K1_MARGIN:g}, {1 + K1_MARGIN:g}]; not supported if one lies entirely outside; else inconclusive"
+        f"revised after review: depths ≥ 2 only (one hidden layer has exactly n + 1 regions in every network with "
+        f"σ_b > 0, see K2); supported if at every depth the 95% CI of E[R]/(Σn+1) at the largest width lies inside "
+        f"[{1 - K1_MARGIN:g}, {1 + K1_MARGIN:g}] and no depth's fitted |δ| ∝ n^α (cells of one sign) has α's 95% "
+        f"CI above 0; not supported if one such ratio CI lies entirely outside the band or an α CI lies above 0; "
+        f"else inconclusive"
     ),
     "K2": (
         f"supported if every first-layer neuron has exactly one knot (σ_b > 0) and, at the largest width, the 95% "
-        f"CI of E[X_ℓ,i] lies inside [{1 - K2_MARGIN:g}, {1 + K2_MARGIN:g}] for every layer; not supported if "
+        f"CI of E[X_{{ℓ,i}}] lies inside [{1 - K2_MARGIN:g}, {1 + K2_MARGIN:g}] for every layer; not supported if "
         f"one lies entirely outside; else inconclusive"
     ),
     "K3": (
-        f"supported if π_ℓ lies inside the 95% CI of the measured survival fraction in ≥ {K3_SUPPORTED:.0%} of "
-        f"(cell, layer) pairs with ≥ {K3_MIN_KNOTS} knots; not supported if in < {K3_REJECTED:.0%}; else "
-        f"inconclusive"
+        f"revised after review: cells with σ_b > 0 and pairs where the model is informative (π_ℓ < "
+        f"{K3_INFORMATIVE:g}); supported if π_ℓ lies inside the 95% CI of the measured survival fraction in "
+        f"≥ {K3_SUPPORTED:.0%} of those (cell, layer) pairs with ≥ {K3_MIN_KNOTS} knots; not supported if in "
+        f"< {K3_REJECTED:.0%}; else inconclusive"
     ),
     "K4": "supported if every network with σ_b = 0 has at most 2 linear regions over ℝ; else not supported",
     "K5": (
         f"supported if (a) the moments the recursion gives exactly at every width (Var z, Cov(z, z′), Var z′) pass a "
         f"joint test, the largest |z| over all widths, layers and inputs below the Bonferroni bound at level "
         f"{K5_LEVEL:g}, and (b) at the deepest layer the 95% CI of the exponent a in |off-diagonal correlation "
-        f"error| ∝ n^a lies below 0; not supported if (a) fails or that CI lies above 0; else inconclusive"
+        f"error| ∝ n^a lies below 0 (the bias shrinks; (b) asks no particular rate); not supported if (a) fails or "
+        f"that CI lies above 0; else inconclusive"
     ),
     "K6": (
         f"supported if, at the largest width, no layer's knot positions reject the Kac–Rice law (cluster-bootstrap "
@@ -100,15 +106,16 @@ RULES = {
 }
 
 STATEMENTS = {
-    "K1": "E[#regions over ℝ] = Σn + o(Σn) + 1 (He init, σ_b > 0)",
-    "K2": "E[X_ℓ,i] → 1 for every layer; exactly 1 in layer 1",
+    "K1": "E[#regions over ℝ] = Σn + o(Σn) + 1 (He init, σ_b > 0; fixed depth, width → ∞)",
+    "K2": "E[X_{ℓ,i}] → 1 for every layer; exactly 1 in layer 1",
     "K3": "a layer-ℓ knot survives to f with probability π_ℓ = Π_{k>ℓ}(1 − 2^{−n_k})",
-    "K4": "σ_b = 0 gives at most 2 linear regions",
+    "K4": "σ_b = 0 gives at most 2 linear regions (a sanity check: it holds by homogeneity)",
     "K5": "pre-activations follow the NNGP variance and covariance recursions in the infinite-width limit",
     "K6": "layer-ℓ knots have the Kac–Rice density of the limiting process, ∫ρ = 1 knot per neuron",
     "A1": "a continuous PWL function with p pieces is one hidden layer of ≤ p ReLUs (p − 1 with a flat end piece)",
     "A2": "the k-fold zig-zag composition has (p+1)^k pieces on [0, M]; depth buys pieces exponentially cheaper",
-    "A3": "a network with hidden widths w₁…w_k has at most 2^{k−1}(w₁+1)w₂⋯w_k pieces",
+    "A3": "a network with hidden widths w₁…w_k has at most 2^{k−1}(w₁+1)w₂⋯w_k pieces (a sanity check: the bound is "
+    "loose by orders of magnitude on random networks)",
     "K7": "trained networks are region-adaptive: the regions they use follow the target's minimal complexity N_f(ε)",
     "H3": "regions along lines between inputs stay near their initialisation count during training",
     "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
@@ -124,13 +131,42 @@ def _equivalence(lo: np.ndarray, hi: np.ndarray, low: float, high: float) -> str
     return "inconclusive"
 
 
-def k1_verdict(cells: pd.DataFrame, experiment: str) -> tuple[str, str]:
+def k1_verdict(cells: pd.DataFrame, rates: pd.DataFrame, experiment: str) -> tuple[str, str]:
+    """K1 (RULES["K1"]) on the per-cell ratios and the per-depth rates of ``experiment`` (``stats.delta_rates``)."""
     eq = cells[(cells["experiment"] == experiment) & (cells["sigma_b"] > 0)]
-    big = eq.loc[eq.groupby("depth")["width"].idxmax()].sort_values("depth")
-    value = "; ".join(
-        f"L={r.depth}, n={r.width}: {r.ratio:.4f} [{r.ratio_lo:.4f}, {r.ratio_hi:.4f}]" for r in big.itertuples()
+    one_layer = eq[eq["depth"] == 1]
+    deep = eq[eq["depth"] >= 2]
+    depth_one = (
+        "depth 1 excluded: exactly n + 1 regions in every network"
+        if len(one_layer) and (one_layer["delta_lo"] == 0).all() and (one_layer["delta_hi"] == 0).all()
+        else "depth 1 excluded"
     )
-    return value, _equivalence(big["ratio_lo"].to_numpy(), big["ratio_hi"].to_numpy(), 1 - K1_MARGIN, 1 + K1_MARGIN)
+    if deep.empty:
+        return f"{depth_one}; no cells of depth ≥ 2", "inconclusive"
+    big = deep.loc[deep.groupby("depth")["width"].idxmax()].sort_values("depth")
+    fits = rates[(rates["experiment"] == experiment) & (rates["sigma_b"] > 0) & (rates["depth"] >= 2)]
+    fits = fits.set_index(["sigma_b", "depth"])
+    parts, growing = [], False
+    for r in big.itertuples():
+        fit = fits.loc[(r.sigma_b, r.depth)] if (r.sigma_b, r.depth) in fits.index else None
+        trend = "α not fitted"
+        if fit is not None and np.isfinite(fit["alpha"]):
+            trend = (
+                f"α = {fit['alpha']:.2f} [{fit['alpha_lo']:.2f}, {fit['alpha_hi']:.2f}] ({int(fit['points'])} cells)"
+            )
+            growing |= bool(fit["alpha_lo"] > 0)
+        parts.append(
+            f"L={r.depth}, n={r.width}: {r.ratio:.4f} [{r.ratio_lo:.4f}, {r.ratio_hi:.4f}], activation regions "
+            f"{r.mean_activation_regions / (r.sum_n + 1):.4f}; {trend}"
+        )
+    value = f"{depth_one}; " + "; ".join(parts)
+    verdict = _equivalence(big["ratio_lo"].to_numpy(), big["ratio_hi"].to_numpy(), 1 - K1_MARGIN, 1 + K1_MARGIN)
+    return value, "not supported" if growing else verdict
+
+
+def _band_excess(lo: np.ndarray, hi: np.ndarray, low: float, high: float) -> np.ndarray:
+    """How far each CI reaches outside [low, high] (≤ 0: inside): the row that decides an equivalence verdict."""
+    return np.maximum(low - lo, hi - high)
 
 
 def k2_verdict(
@@ -139,30 +175,35 @@ def k2_verdict(
     eq = cells[(cells["experiment"] == experiment) & (cells["sigma_b"] > 0)]
     widest = eq[eq["width"] == eq["width"].max()]["cell"]
     rows = layers[layers["cell"].isin(widest)]
-    worst = rows.iloc[int(np.argmax(np.abs(rows["knots_per_neuron"].to_numpy() - 1)))]
+    lo, hi = rows["knots_per_neuron_lo"].to_numpy(), rows["knots_per_neuron_hi"].to_numpy()
+    deciding = rows.iloc[int(np.argmax(_band_excess(lo, hi, 1 - K2_MARGIN, 1 + K2_MARGIN)))]
     value = (
         f"layer 1 exactly 1 per neuron in every network: {'yes' if counts_first_layer_exact else 'no'}; "
-        f"largest |E[X]−1| at n={int(worst['width'])}: L={int(worst['depth'])}, ℓ={int(worst['layer'])}: "
-        f"{worst['knots_per_neuron']:.4f} [{worst['knots_per_neuron_lo']:.4f}, {worst['knots_per_neuron_hi']:.4f}]"
+        f"the deciding row (CI farthest toward or past the band) at n={int(deciding['width'])}: "
+        f"L={int(deciding['depth'])}, ℓ={int(deciding['layer'])}: {deciding['knots_per_neuron']:.4f} "
+        f"[{deciding['knots_per_neuron_lo']:.4f}, {deciding['knots_per_neuron_hi']:.4f}]"
     )
     if not counts_first_layer_exact:
         return value, "not supported"
-    return value, _equivalence(
-        rows["knots_per_neuron_lo"].to_numpy(), rows["knots_per_neuron_hi"].to_numpy(), 1 - K2_MARGIN, 1 + K2_MARGIN
-    )
+    return value, _equivalence(lo, hi, 1 - K2_MARGIN, 1 + K2_MARGIN)
 
 
-def k3_verdict(layers: pd.DataFrame, knot_totals: pd.Series) -> tuple[str, str]:
+def k3_verdict(layers: pd.DataFrame, knot_totals: pd.Series, cells: pd.DataFrame) -> tuple[str, str]:
+    """K3 (RULES["K3"]): cells with σ_b > 0 only (with σ_b = 0 every knot sits at 0 and the model does not apply);
+    the pairs where π_ℓ ≈ 1 are reported apart, since any survival near 1 agrees with them."""
+    positive = cells.loc[cells["sigma_b"] > 0, "cell"]
     rows = layers.merge(knot_totals.rename("total_knots"), left_on=["cell", "layer"], right_index=True)
-    rows = rows[(rows["total_knots"] >= K3_MIN_KNOTS) & (rows["layer"] < rows["depth"])]
+    rows = rows[rows["cell"].isin(positive) & (rows["total_knots"] >= K3_MIN_KNOTS) & (rows["layer"] < rows["depth"])]
     inside = (rows["survival_lo"] <= rows["survival_model"]) & (rows["survival_model"] <= rows["survival_hi"])
-    share = float(inside.mean()) if len(rows) else np.nan
-    gap = (rows["survival"] - rows["survival_model"]).abs()
+    informative = rows["survival_model"] < K3_INFORMATIVE
+    share = float(inside[informative].mean()) if informative.any() else np.nan
+    gap = (rows.loc[informative, "survival"] - rows.loc[informative, "survival_model"]).abs().max()
     value = (
-        f"model inside CI in {int(inside.sum())}/{len(rows)} (cell, layer) pairs ({share:.1%}); "
-        f"largest |measured − model| = {gap.max():.4f}"
+        f"informative pairs (π_ℓ < {K3_INFORMATIVE:g}): model inside CI in {int(inside[informative].sum())}/"
+        f"{int(informative.sum())} ({share:.1%}), largest |measured − model| = {gap:.4f}; "
+        f"pairs with π_ℓ ≈ 1: {int(inside[~informative].sum())}/{int((~informative).sum())} inside"
     )
-    if not len(rows):
+    if not informative.any():
         return value, "inconclusive"
     return value, "supported" if share >= K3_SUPPORTED else ("not supported" if share < K3_REJECTED else "inconclusive")
 
@@ -253,7 +294,8 @@ def k7_verdict(fit: pd.DataFrame) -> tuple[str, str]:
     per_target = fit[fit["target"] != "smooth (pooled)"]
     value = (
         f"α = {pooled['alpha']:.2f} [{pooled['alpha_lo']:.2f}, {pooled['alpha_hi']:.2f}] over "
-        f"{int(pooled['snapshots'])} snapshots of the smooth targets (within-target slope); last-epoch η: "
+        f"{int(pooled['snapshots'])} snapshots of the smooth targets (one intercept per target and architecture); "
+        "last-epoch η: "
         + ", ".join(f"{r.target} {r.eta_last:.2g} [{r.eta_lo:.2g}, {r.eta_hi:.2g}]" for r in per_target.itertuples())
     )
     adaptive = K7_ALPHA[0] <= pooled["alpha_lo"] and pooled["alpha_hi"] <= K7_ALPHA[1]
@@ -265,7 +307,8 @@ def k7_verdict(fit: pd.DataFrame) -> tuple[str, str]:
 
 
 def h3_verdict(summary: pd.DataFrame) -> tuple[str, str]:
-    """H3 (RULES["H3"]) on the table of ``relu1d.replication.dynamics.dynamics_summary``."""
+    """H3 (RULES["H3"]) on the table of ``relu1d.replication.dynamics.dynamics_summary``; the measured entry names
+    the largest drop from initialisation, which a band can hide."""
     final = summary.loc[summary.groupby("hidden")["epoch"].idxmax()]
     value = "; ".join(
         f"{h}: ratio to init {g['ratio_to_init'].min():.2f}–{g['ratio_to_init'].max():.2f} (CIs "
@@ -273,6 +316,12 @@ def h3_verdict(summary: pd.DataFrame) -> tuple[str, str]:
         f"{final.loc[final['hidden'] == h, 'test_accuracy'].iloc[0]:.3f}"
         for h, g in summary.groupby("hidden", sort=False)
     )
+    low = summary.loc[summary["ratio_to_init"].idxmin()]
+    if low["ratio_to_init"] < 1:
+        value += (
+            f"; largest drop {1 - low['ratio_to_init']:.0%} ({low['hidden']}, epoch {int(low['epoch'])}: ratio "
+            f"{low['ratio_to_init']:.2f} [{low['ratio_lo']:.2f}, {low['ratio_hi']:.2f}])"
+        )
     inside = (summary["ratio_lo"] >= H3_RATIO[0]) & (summary["ratio_hi"] <= H3_RATIO[1])
     outside = (summary["ratio_hi"] < H3_RATIO[0]) | (summary["ratio_lo"] > H3_RATIO[1])
     if outside.any():
@@ -348,6 +397,7 @@ CLAIM_INPUTS: dict[str, tuple[str, str]] = {
     "counts": ("counts", "count tables (relu1d count-ensemble), every cell"),
     "cells": ("csv", "per-cell ratio and δ (relu1d convergence --cells)"),
     "layers": ("csv", "per-layer knots and survival (relu1d convergence --layers)"),
+    "rates": ("csv", "per-depth rates of δ (relu1d convergence --rates)"),
     "probes": ("csv", "per-cell probe statistics (relu1d lines --cells)"),
     "probe_rates": ("csv", "probe exponents (relu1d lines --rates)"),
     "covariance_kernel": ("csvs", "kernel tables, one per width (relu1d covariance)"),
@@ -390,9 +440,9 @@ def claims_table(inputs: Mapping[str, pd.DataFrame], experiment: str, lines_expe
     t = inputs
     counts, cells, layers = t["counts"], t["cells"], t["layers"]
     results = {
-        "K1": k1_verdict(cells, experiment),
+        "K1": k1_verdict(cells, t["rates"], experiment),
         "K2": k2_verdict(layers, cells, first_layer_exact(counts), experiment),
-        "K3": k3_verdict(layers, knot_totals(counts)),
+        "K3": k3_verdict(layers, knot_totals(counts), cells),
         "K4": k4_verdict(counts),
         "K5": k5_verdict(
             exact_moment_scores(t["covariance_kernel"], t["covariance_derivatives"]), t["covariance_rates"]

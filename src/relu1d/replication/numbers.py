@@ -63,6 +63,7 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: st
         out[f"RatioLoDepth{d}"] = f"{big['ratio_lo']:.4f}"
         out[f"RatioHiDepth{d}"] = f"{big['ratio_hi']:.4f}"
         out[f"DeltaPercentDepth{d}"] = f"{100 * big['delta']:.2f}"
+        out[f"ActivationRatioDepth{d}"] = f"{big['mean_activation_regions'] / (big['sum_n'] + 1):.4f}"
         out[f"AlphaDepth{d}"] = fmt(r["alpha"], 2)
         out[f"AlphaLoDepth{d}"] = fmt(r["alpha_lo"], 2)
         out[f"AlphaHiDepth{d}"] = fmt(r["alpha_hi"], 2)
@@ -77,6 +78,7 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: st
         "RatioLo",
         "RatioHi",
         "DeltaPercent",
+        "ActivationRatio",
         "Alpha",
         "AlphaLo",
         "AlphaHi",

@@ -64,13 +64,46 @@ _LATEX = {
 }
 _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_LATEX, key=len, reverse=True)))
 
+# Inside a super- or subscript (already math): the same symbols as bare math.
+_MATH = {"−": "-", "ℓ": r"\ell", "²": "^2", "·": r"\cdot ", "∞": r"\infty", "Σ": r"\Sigma ", "σ": r"\sigma "}
+_GREEK = ("alpha", "beta", "gamma", "delta", "varepsilon", "kappa", "pi", "rho", "eta", "Pi")
+_MATH |= {c: f"\\{name} " for c, name in zip("αβγδεκπρηΠ", _GREEK, strict=True)}
+# x^{…}, x^(…), x^token; a standalone symbol's subscript, x_{…} or x_k (not an identifier like main_experiment).
+_SCRIPT = re.compile(
+    r"\^(?:\{(?P<sup_brace>[^{}]*)\}|\((?P<sup_paren>[^()]*)\)|(?P<sup>[^\s,;:)\]]+))"
+    r"|_\{(?P<sub_brace>[^{}]*)\}|(?<![\w])(?P<base>[A-Za-zπσρδηΠ])_(?P<sub>[A-Za-z0-9ℓ])(?![\w])"
+)
 
-def latex_text(text: str) -> str:
-    """Plain text for LaTeX: special characters escaped, the Unicode symbols of our tables as math (one pass).
+
+def _math(text: str) -> str:
+    return "".join(_MATH.get(c, c) for c in text)
+
+
+def _script(m: re.Match) -> str:
+    """A super- or subscript of ``_SCRIPT`` as inline math."""
+    if m["base"]:
+        return f"${_math(m['base'])}_{{{_math(m['sub'])}}}$"
+    if m["sub_brace"] is not None:
+        return f"$_{{{_math(m['sub_brace'])}}}$"
+    exponent = next(v for v in (m["sup_brace"], m["sup_paren"], m["sup"]) if v is not None)
+    return f"$^{{{_math(exponent)}}}$"
+
+
+def latex_text(text: str, scripts: bool = True) -> str:
+    """Plain text for LaTeX: super- and subscripts (``2^{−n_k}``, ``n^α``, ``w_k``) typeset as math, special
+    characters escaped, the Unicode symbols of our tables as math (one pass each). ``scripts`` False keeps ^ and _
+    as characters (names, paths, versions).
 
     Raises ValueError on any other non-ASCII character (pdflatex would stop on it with a less helpful message).
     """
-    converted = _LATEX_PATTERN.sub(lambda m: _LATEX[m.group(0)], text)
+    held: list[str] = []
+
+    def hold(m: re.Match) -> str:  # a placeholder the escaping below leaves alone
+        held.append(_script(m))
+        return f"\0{len(held) - 1}\0"
+
+    converted = _LATEX_PATTERN.sub(lambda m: _LATEX[m.group(0)], _SCRIPT.sub(hold, text) if scripts else text)
+    converted = re.sub("\0(\\d+)\0", lambda m: held[int(m.group(1))], converted)
     unknown = sorted({c for c in converted if ord(c) > 127})
     if unknown:
         raise ValueError(f"latex_text: no LaTeX form for {''.join(unknown)!r} in {text!r}")

@@ -98,7 +98,7 @@ def provenance_tex(rows: list[tuple[str, str]]) -> str:
         # long tokens (hashes, paths) may break inside: every 16 hex digits, after / and ;
         ascii_text = re.sub(r"([0-9a-f]{16})(?=[0-9a-f])", "\\1\0", ascii_text)
         return (
-            latex_text(ascii_text)
+            latex_text(ascii_text, scripts=False)
             .replace("\0", "\\allowbreak{}")
             .replace("/", "/\\allowbreak{}")
             .replace(";", ";\\allowbreak{}")

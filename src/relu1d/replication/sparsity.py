@@ -5,8 +5,8 @@ network g reaching sup-error ε on the target f over D uses ``used`` = its linea
 η = used / N_f(ε), where N_f(ε) is the exact minimum-link piece count (``relu1d.theory.complexity``). For the smooth
 targets, (ε₀, α, c) are estimated by fitting log used = log c₀ + α log N_f(ε) over all snapshots with ε ≤ ε₀
 (ε₀ = the largest error at which the target needs ``FIT_MIN_PIECES`` pieces), with c = c₀·exp(max residual) so
-that used ≤ c·N_f(ε)^α holds for every fitted snapshot; pooled over targets, α is the within-target slope (one
-intercept per target). The CI of α is a bootstrap over training runs.
+that used ≤ c·N_f(ε)^α holds for every fitted snapshot; α is the within-group slope with one intercept per
+(target, architecture), pooled or per target. The CI of α is a bootstrap over training runs.
 """
 
 from __future__ import annotations
@@ -112,19 +112,22 @@ def sparsity_runs(
     return table
 
 
-def _fit_alpha(n_f: np.ndarray, used: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope of log used on log N_f with one intercept per target (``groups``): the pooled α is
-    a within-target slope, not driven by targets that differ in level. Returns (slope, intercept of the first
-    group)."""
+def _fit_alpha(n_f: np.ndarray, used: np.ndarray, groups: np.ndarray) -> float:
+    """Least-squares slope of log used on log N_f with one intercept per (target, architecture) (``groups``): α
+    is a within-group slope, not driven by groups that differ in level (a wider network uses more regions at
+    every error, so one intercept per target would read capacity as adaptivity)."""
     t, u = np.log(n_f.astype(float)), np.log(used.astype(float))
     t_c, u_c = t.copy(), u.copy()
     for g in np.unique(groups):
         m = groups == g
         t_c[m] -= t[m].mean()
         u_c[m] -= u[m].mean()
-    slope = float(np.sum(t_c * u_c) / np.sum(t_c * t_c))
-    first = groups == groups[0]
-    return slope, float(u[first].mean() - slope * t[first].mean())
+    return float(np.sum(t_c * u_c) / np.sum(t_c * t_c))
+
+
+def _groups(part: pd.DataFrame) -> np.ndarray:
+    """The (target, architecture) of each snapshot: the groups of :func:`_fit_alpha`."""
+    return (part["target"] + "/" + part["hidden"].astype(str)).to_numpy()
 
 
 def sparsity_fit(table: pd.DataFrame, sample_points: int, confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -146,12 +149,10 @@ def sparsity_fit(table: pd.DataFrame, sample_points: int, confidence: float = CO
             if len(names) == 1:
                 row["eps0"] = eps0[names[0]]
             if part["n_f"].nunique() >= 2:
-                targets = part["target"].to_numpy()
-                alpha, intercept = _fit_alpha(part["n_f"].to_numpy(), part["used"].to_numpy(), targets)
+                alpha = _fit_alpha(part["n_f"].to_numpy(), part["used"].to_numpy(), _groups(part))
                 row["alpha"] = alpha
-                if len(names) == 1:  # the envelope constant is per target (pooled: one intercept per target)
-                    residual = np.log(part["used"]) - (intercept + alpha * np.log(part["n_f"]))
-                    row["c"] = float(np.exp(intercept + residual.max()))
+                if len(names) == 1:  # the envelope constant is per target: the smallest c with used ≤ c·N_f^α
+                    row["c"] = float(np.exp((np.log(part["used"]) - alpha * np.log(part["n_f"])).max()))
                 row["alpha_lo"], row["alpha_hi"] = _alpha_ci(part, f"k7-alpha-{label}", confidence)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -191,8 +192,7 @@ def _largest_eps_with_pieces(x: np.ndarray, y: np.ndarray, pieces: int) -> float
 def _alpha_ci(part: pd.DataFrame, key: str, confidence: float) -> tuple[float, float]:
     """Percentile bootstrap of α over training runs (target, architecture, run): snapshots of a run move together."""
     runs = [
-        (g["n_f"].to_numpy(), g["used"].to_numpy(), g["target"].to_numpy())
-        for _, g in part.groupby(["target", "hidden", "run"])
+        (g["n_f"].to_numpy(), g["used"].to_numpy(), _groups(g)) for _, g in part.groupby(["target", "hidden", "run"])
     ]
     rng = rng_for(key)
     alphas = []
@@ -200,5 +200,5 @@ def _alpha_ci(part: pd.DataFrame, key: str, confidence: float) -> tuple[float, f
         picked = [runs[i] for i in rng.integers(0, len(runs), len(runs))]
         n_f, used, groups = (np.concatenate([r[j] for r in picked]) for j in range(3))
         if any(np.ptp(np.log(n_f[groups == g])) > 0 for g in np.unique(groups)):
-            alphas.append(_fit_alpha(n_f, used, groups)[0])
+            alphas.append(_fit_alpha(n_f, used, groups))
     return percentile_interval(alphas, confidence)

@@ -158,22 +158,23 @@ def fit_exponential(x: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: 
 
 
 def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per experiment, σ_b > 0 and depth (equal-width cells): fitted rates |δ| ∝ width^α from cells whose δ CI
-    excludes 0, and −δ ∝ e^(−κ·width) from those whose δ CI lies below 0.
+    """Per experiment, σ_b > 0 and depth (equal-width cells): fitted rates |δ| ∝ width^α and −δ ∝ e^(−κ·width)
+    from the cells whose δ CI lies below 0 (the region deficit of narrow networks).
 
-    Cells whose CI contains 0 carry no sign and no log; they are counted in ``cells_unresolved``.
+    A power law of |δ| across a change of sign would fit |δ| through a zero it cannot have; so the fits use one
+    sign, the deficit, and the cells whose CI lies above 0 are counted in ``cells_other_sign``. Cells whose CI
+    contains 0 carry no sign and no log; they are counted in ``cells_unresolved``. With fewer than three cells of
+    the fitted sign the fit is not made (NaN).
     """
     rows = []
     eq = cells[(cells["width"] > 0) & (cells["sigma_b"] > 0)]
     for (experiment, sigma_b, depth), group in eq.groupby(["experiment", "sigma_b", "depth"], sort=True):
-        resolved = group[(group["delta_lo"] > 0) | (group["delta_hi"] < 0)]
-        se = resolved["se_regions"] / resolved["sum_n"]
-        fit = fit_power_law(resolved["width"].to_numpy(), resolved["delta"].abs().to_numpy(), se.to_numpy())
-        # The exponential law is the survival model's, for the deficit of narrow networks only (δ < 0 resolved).
-        deficit = resolved["delta_hi"] < 0
-        decay = fit_exponential(
-            resolved["width"][deficit].to_numpy(), -resolved["delta"][deficit].to_numpy(), se[deficit].to_numpy()
-        )
+        deficit = group[group["delta_hi"] < 0]
+        se = (deficit["se_regions"] / deficit["sum_n"]).to_numpy()
+        width, size = deficit["width"].to_numpy(), -deficit["delta"].to_numpy()
+        fit = fit_power_law(width, size, se)
+        decay = fit_exponential(width, size, se)  # the survival model's law for the deficit
+        excess = group["delta_lo"] > 0
         largest = group.loc[group["width"].idxmax()]
         inside = (group["delta_lo"] >= -DELTA_SMALL) & (group["delta_hi"] <= DELTA_SMALL)
         rows.append(
@@ -183,8 +184,9 @@ def delta_rates(cells: pd.DataFrame) -> pd.DataFrame:
                 "depth": int(depth),
                 **fit,
                 **decay,
-                "cells_resolved": len(resolved),
-                "cells_unresolved": len(group) - len(resolved),
+                "cells_resolved": len(deficit),
+                "cells_other_sign": int(excess.sum()),
+                "cells_unresolved": len(group) - len(deficit) - int(excess.sum()),
                 "largest_width": int(largest["width"]),
                 "delta_at_largest": float(largest["delta"]),
                 "delta_lo_at_largest": float(largest["delta_lo"]),
