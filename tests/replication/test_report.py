@@ -113,3 +113,27 @@ def test_provenance_command_rejects_a_bad_configuration(tmp_path, bad):
         [sys.executable, "-m", "relu1d.cli", "provenance", *args], capture_output=True, text=True, check=False
     )
     assert out.returncode == 2 and "--config-json" in out.stderr and not out_file.exists()
+
+
+def test_figures_must_print_as_drawn(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from relu1d.replication.plotting import MIN_FONT_PT, TEXT_WIDTH_IN, panel_grid, print_problems, save_figure
+
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 2))
+    ax.set_xlabel("fine", fontsize=MIN_FONT_PT)
+    assert print_problems(fig) == []
+    ax.set_title("too small", fontsize=5)
+    assert print_problems(fig) == ["5 pt text 'too small'"]
+    with pytest.raises(ValueError, match="figure tiny: 5 pt text"):
+        save_figure(fig, tmp_path, "tiny")
+    assert not list(tmp_path.iterdir())  # nothing written
+    wide, _ = plt.subplots(figsize=(10, 2))
+    assert "10.00 in wide" in print_problems(wide)[0]
+    grid, axes = panel_grid(5, ncols=3)
+    assert len(axes) == 5 and grid.get_size_inches()[0] == pytest.approx(TEXT_WIDTH_IN)
+    assert sum(a.get_visible() for a in grid.axes) == 5
+    plt.close("all")

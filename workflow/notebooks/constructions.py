@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.replication.plotting import save_figure, save_table
+from relu1d.replication.plotting import report_style, save_figure, save_table
 
-sns.set_theme(context="paper", style="whitegrid")
+report_style()
 a1_table, a2_table = pd.read_csv(a1), pd.read_csv(a2)
 tradeoff_table, a3_table = pd.read_csv(tradeoff), pd.read_csv(a3)
 Path(figures).mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,7 @@ Path(figures).mkdir(parents=True, exist_ok=True)
 # ## A3: the most pieces counted in each cell (random networks) and construction, against 2^{k−1}(w₁+1)w₂⋯w_k
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4.5))
+fig, ax = plt.subplots(figsize=(3.8, 3.0))
 sources = sorted(a3_table["source"].unique())
 palette = dict(zip(sources, sns.color_palette("tab10", len(sources)), strict=True))
 for source, g in a3_table.groupby("source"):
@@ -52,7 +52,7 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("A3 bound 2^(k−1)(w₁+1)w₂⋯w_k")
 ax.set_ylabel("most pieces counted (over ℝ)")
-ax.legend(fontsize=6)
+ax.legend(fontsize=7)
 save_figure(fig, figures, "arora_bound")
 
 # %% [markdown]

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.replication.plotting import save_figure, save_table
+from relu1d.replication.plotting import TEXT_WIDTH_IN, panel_grid, report_style, save_figure, save_table
 
-sns.set_theme(context="paper", style="whitegrid")
+report_style()
 cell_table = pd.read_csv(cells)
 layer_table = pd.read_csv(layers)
 rate_table = pd.read_csv(rates)
@@ -36,7 +36,7 @@ Path(figures).mkdir(parents=True, exist_ok=True)
 # ## K1: ratio E[R]/(Σn+1) per depth, with 95% bootstrap CIs
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(4.7, 3.2))
 palette = sns.color_palette("viridis", equal["depth"].nunique())
 for colour, (depth, g) in zip(palette, equal.groupby("depth"), strict=True):
     ax.errorbar(
@@ -72,7 +72,7 @@ save_figure(fig, figures, "convergence_ratio")
 # ## K1: δ = (E[R] − 1 − Σn)/Σn vs width, with the fitted power law per depth
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(4.7, 3.2))
 for colour, (depth, g) in zip(palette, equal.groupby("depth"), strict=True):
     ax.errorbar(
         g["width"],
@@ -100,7 +100,7 @@ eq_layers = layer_table[layer_table["cell"].isin(equal["cell"])].merge(
     equal[["cell", "width"]].rename(columns={"width": "cell_width"}), on="cell"
 )
 deepest = eq_layers[eq_layers["depth"] == eq_layers["depth"].max()]
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.8))
 for colour, (width, g) in zip(
     sns.color_palette("magma", deepest["width"].nunique()), deepest.groupby("width"), strict=True
 ):
@@ -127,10 +127,12 @@ for colour, (width, g) in zip(
     axes[1].plot(g["layer"], g["survival_model"], ls=":", color=colour)
 axes[0].axhline(1.0, color="grey", lw=1, ls="--")
 axes[0].set_xlabel("layer ℓ")
-axes[0].set_ylabel("E[X_ℓ,i] (knots created per neuron)")
+for ax in axes:
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+axes[0].set_ylabel(r"knots per neuron $E[X_{\ell,i}]$")
 axes[1].set_xlabel("layer ℓ")
-axes[1].set_ylabel("fraction of layer-ℓ knots that are breakpoints")
-axes[1].legend(fontsize=7, title=f"depth {int(deepest['depth'].max())}; dotted: model π_ℓ", title_fontsize=7)
+axes[1].set_ylabel("surviving fraction of knots")
+axes[1].legend(fontsize=7, title=f"depth {int(deepest['depth'].max())}; dotted: model $\\pi_\\ell$", title_fontsize=7)
 save_figure(fig, figures, "convergence_layers")
 
 # %% [markdown]
@@ -138,8 +140,7 @@ save_figure(fig, figures, "convergence_layers")
 
 # %%
 deep_enough = sorted(d for d in eq_layers["depth"].unique() if d > 1)
-fig, axes = plt.subplots(1, max(len(deep_enough), 1), figsize=(2.4 * max(len(deep_enough), 1), 2.8), sharey=True)
-axes = np.atleast_1d(axes)
+fig, axes = panel_grid(max(len(deep_enough), 1), height=2.2, sharey=True)
 for ax, depth in zip(axes, deep_enough, strict=False):
     g_depth = eq_layers[eq_layers["depth"] == depth]
     shades = sns.color_palette("viridis", depth)
@@ -161,8 +162,8 @@ for ax, depth in zip(axes, deep_enough, strict=False):
     ax.set_xscale("log", base=2)
     ax.set_xlabel("width n")
     ax.set_title(f"L = {depth}", fontsize=8)
-    ax.legend(fontsize=5, ncol=2)
-axes[0].set_ylabel("E[X_ℓ,i] (knots per neuron)")
+    ax.legend(fontsize=7, ncol=2)
+axes[0].set_ylabel(r"knots per neuron $E[X_{\ell,i}]$")
 save_figure(fig, figures, "convergence_knots")
 
 # %% [markdown]
@@ -170,7 +171,7 @@ save_figure(fig, figures, "convergence_knots")
 
 # %%
 positive = cell_table[cell_table["sigma_b"] > 0].sort_values(["depth", "sum_n"])
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(3.8, 3.0))
 for colour, (depth, g) in zip(
     sns.color_palette("viridis", positive["depth"].nunique()), positive.groupby("depth"), strict=True
 ):
@@ -198,7 +199,7 @@ save_figure(fig, figures, "convergence_model")
 # %%
 surv = layer_table[layer_table["layer"] < layer_table["depth"]].merge(cell_table[["cell", "sigma_b"]], on="cell")
 surv = surv[surv["sigma_b"] > 0]
-fig, ax = plt.subplots(figsize=(5, 5))
+fig, ax = plt.subplots(figsize=(2.4, 2.4))
 ax.errorbar(
     surv["survival_model"],
     surv["survival"],
@@ -218,8 +219,8 @@ sns.scatterplot(
     hue_norm=matplotlib.colors.LogNorm(),
 )
 ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1)
-ax.set_xlabel("model π_ℓ = Π_{k>ℓ}(1 − 2^(−n_k))")
-ax.set_ylabel("measured fraction of layer-ℓ knots that are breakpoints")
+ax.set_xlabel(r"model $\pi_\ell = \prod_{k>\ell}(1 - 2^{-n_k})$")
+ax.set_ylabel("measured surviving fraction")
 save_figure(fig, figures, "convergence_survival")
 
 # %% [markdown]

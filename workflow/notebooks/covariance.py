@@ -27,14 +27,14 @@ import pandas as pd
 import seaborn as sns
 from scipy import stats
 
-from relu1d.replication.plotting import save_figure, save_table
+from relu1d.replication.plotting import TEXT_WIDTH_IN, panel_grid, report_style, save_figure, save_table
 
 
 def read(paths):
     return pd.concat([pd.read_csv(p) for p in paths.split(",")], ignore_index=True)
 
 
-sns.set_theme(context="paper", style="whitegrid")
+report_style()
 cov, der, bias_table = read(kernel), read(derivatives), read(bias)
 rate_table, law, hist = pd.read_csv(rates), pd.read_csv(knot_law), pd.read_csv(knot_histograms)
 Path(figures).mkdir(parents=True, exist_ok=True)
@@ -52,7 +52,7 @@ moments = [("Var z^ℓ(x)", diag)] + [
     (label, der[(der["moment"] == name) & (der["width"] == widest)].rename(columns={"x": "input"}))
     for name, label in (("cov_z_dz", "Cov(z^ℓ(x), ∂z^ℓ(x))"), ("var_dz", "Var ∂z^ℓ(x)"))
 ]
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH_IN, 2.4))
 for ax, (label, table) in zip(axes, moments, strict=True):
     for layer, g in table.groupby("layer"):
         g = g.sort_values("input")
@@ -64,7 +64,7 @@ for ax, (label, table) in zip(axes, moments, strict=True):
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xlabel("input x")
     ax.set_ylabel(label)
-axes[0].legend(ncol=2, fontsize=6)
+axes[0].legend(ncol=2, fontsize=7)
 fig.suptitle(f"width {widest}: Monte Carlo ± 95% CI (points) vs the recursion (lines)", fontsize=9)
 save_figure(fig, figures, "covariance_variance")
 
@@ -74,7 +74,7 @@ save_figure(fig, figures, "covariance_variance")
 # %%
 exact = pd.concat([cov.loc[cov["diagonal"], ["width", "z"]], der[["width", "z"]]], ignore_index=True)
 off = cov[~cov["diagonal"]]
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.6))
 grid = np.linspace(-6, 6, 241)
 palette = dict(zip(sorted(cov["width"].unique()), sns.color_palette("magma", cov["width"].nunique()), strict=True))
 for ax, (table, column, title) in zip(
@@ -105,7 +105,7 @@ save_figure(fig, figures, "covariance_zscores")
 # ## Finite-width bias of the correlation vs width, per layer, with the fitted power laws
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4.2))
+fig, ax = plt.subplots(figsize=(3.8, 2.8))
 fits = rate_table.set_index("layer")
 n_line = np.geomspace(bias_table["width"].min(), bias_table["width"].max(), 50)
 for layer, g in bias_table.groupby("layer"):
@@ -122,15 +122,14 @@ ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.set_xlabel("width n")
 ax.set_ylabel("−(MC − NNGP) correlation, mean over pairs x ≠ x′")
-ax.set_title("layers with ≥ 3 resolved widths (the others: table covariance_summary)", fontsize=8)
-ax.legend(fontsize=6, ncol=2)
+ax.legend(fontsize=7, ncol=2)
 save_figure(fig, figures, "covariance_bias")
 
 # %% [markdown]
 # ## Correlation heatmaps at the deepest layer: recursion, Monte Carlo, difference in standard errors
 
 # %%
-fig, axes = plt.subplots(2, 3, figsize=(11, 7))
+fig, axes = plt.subplots(2, 3, figsize=(5.7, 4.0))
 labels = [f"{v:g}" for v in sorted(cov["x"].unique())]
 for row, width in zip(axes, (narrowest, widest), strict=True):
     g = cov[(cov["width"] == width) & (cov["layer"] == deepest)]
@@ -140,6 +139,8 @@ for row, width in zip(axes, (narrowest, widest), strict=True):
         "Monte Carlo": full.pivot(index="x", columns="x2", values="corr_mc"),
         "(MC − NNGP)/SE": full.pivot(index="x", columns="x2", values="corr_z"),
     }
+    # the two correlation panels share a colour range fitted to their values (not [−1, 1], which flattens them)
+    low = min(float(mats["NNGP recursion"].min().min()), float(mats["Monte Carlo"].min().min()))
     for ax, (title, mat) in zip(row, mats.items(), strict=True):
         diff = title.startswith("(")
         sns.heatmap(
@@ -147,17 +148,17 @@ for row, width in zip(axes, (narrowest, widest), strict=True):
             ax=ax,
             cmap="vlag" if diff else "viridis",
             center=0 if diff else None,
-            vmin=None if diff else -1,
+            vmin=None if diff else low,
             vmax=None if diff else 1,
             annot=diff,
             fmt=".1f",
-            annot_kws={"fontsize": 5},
+            annot_kws={"fontsize": 7},
             xticklabels=labels,
             yticklabels=labels,
             square=True,
             cbar_kws={"shrink": 0.7},
         )
-        ax.set_title(f"n = {width}, ℓ = {deepest}: {title}", fontsize=8)
+        ax.set_title(f"n = {width}, ℓ = {deepest}:\n{title}", fontsize=8)
         ax.set_xlabel("x′")
         ax.set_ylabel("x")
 save_figure(fig, figures, "covariance_heatmaps")
@@ -172,12 +173,11 @@ shown = sorted(set(shown))
 width_colours = dict(zip(shown, sns.color_palette("magma", len(shown) + 1), strict=False))
 layers = sorted(law["layer"].unique())
 ncols = 4
-nrows = int(np.ceil(len(layers) / ncols))
 
 
 def histogram_grid(axis, xlabel, name):
-    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 2.8 * nrows), squeeze=False, sharex=True)
-    for ax, layer in zip(axes.flat, layers, strict=False):
+    fig, axes = panel_grid(len(layers), height=1.9, ncols=ncols, sharex=True)
+    for ax, layer in zip(axes, layers, strict=True):
         for width in shown:
             g = hist[(hist["axis"] == axis) & (hist["layer"] == layer) & (hist["width"] == width)]
             mid = (g["lo"] + g["hi"]) / 2
@@ -193,9 +193,7 @@ def histogram_grid(axis, xlabel, name):
         ax.stairs(g["law"], np.append(g["lo"], g["hi"].iloc[-1]), color="black", ls="--", lw=1, label="Kac–Rice")
         ax.set_title(f"layer {layer}", fontsize=8)
         ax.set_xlabel(xlabel)
-    for ax in axes.flat[len(layers) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=6)
+    axes[0].legend(fontsize=7)
     save_figure(fig, figures, name)
 
 
@@ -211,7 +209,7 @@ histogram_grid("window", "x", "knot_density_window")
 # ## K6: KS distance to the Kac–Rice law vs width, per layer (filled: rejected at 0.05/L, cluster bootstrap)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4.2))
+fig, ax = plt.subplots(figsize=(3.8, 2.8))
 level = 0.05 / len(layers)
 for layer, g in law.groupby("layer"):
     colour = layer_colours.get(layer, "grey")
@@ -227,7 +225,7 @@ ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.set_xlabel("width n")
 ax.set_ylabel("KS distance D of layer-ℓ knots")
-ax.legend(fontsize=6, ncol=2)
+ax.legend(fontsize=7, ncol=2)
 save_figure(fig, figures, "knot_ks")
 
 # %% [markdown]

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.replication.plotting import save_figure, save_table
+from relu1d.replication.plotting import TEXT_WIDTH_IN, report_style, save_figure, save_table
 
-sns.set_theme(context="paper", style="whitegrid")
+report_style()
 probes = pd.read_csv(cells)
 fits = pd.read_csv(rates)
 lines = probes[(probes["experiment"] == experiment) & (probes["sigma_b"] > 0)].sort_values(
@@ -74,14 +74,14 @@ def draw(ax, frame, column, fit_prefix=None):
 # %%
 def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
     """Left: the quantity with its fitted power law (log-log); right: the quantity scaled by N."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.8))
     draw(axes[0], lines, quantity, fit_prefix=quantity)
     axes[0].set_yscale("log")
     axes[0].set_ylabel(label)
     axes[0].set_title(f"fitted {law} (lines)", fontsize=8)
     draw(axes[1], lines, per_neuron)
     axes[1].set_ylabel(per_neuron_label)
-    axes[1].legend(fontsize=6, ncol=2)
+    axes[1].legend(fontsize=7, ncol=2)
     save_figure(fig, figures, name)
 
 
@@ -107,7 +107,7 @@ raw = pd.concat(
     ignore_index=True,
 )
 raw = raw[(raw["experiment"] == main_experiment) & (raw["sigma_b"] > 0) & np.isfinite(raw["probe_distance"])]
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.8))
 palette_1d = dict(
     zip(sorted(one_d["depth"].unique()), sns.color_palette("viridis", one_d["depth"].nunique()), strict=True)
 )
@@ -140,7 +140,7 @@ axes[1].plot(grid, 1 - np.exp(-grid), color="black", ls="--", lw=1, label="Exp(1
 axes[1].set_xlim(0, 5)
 axes[1].set_xlabel(f"d / E[d]   (L = {int(deepest['depth'].max()) if len(deepest) else 0})")
 axes[1].set_ylabel("empirical CDF")
-axes[1].legend(fontsize=6, ncol=2)
+axes[1].legend(fontsize=7, ncol=2)
 save_figure(fig, figures, "lines_distance_1d")
 
 # %%

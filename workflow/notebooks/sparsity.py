@@ -21,11 +21,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from relu1d.replication.plotting import save_figure, save_table
+from relu1d.replication.plotting import panel_grid, report_style, save_figure, save_table
 
-sns.set_theme(context="paper", style="whitegrid")
+report_style()
 runs = pd.concat([pd.read_csv(p) for p in sparsity.split(",")], ignore_index=True)
 fit_table, law_table, dyn = pd.read_csv(fit), pd.read_csv(law), pd.read_csv(dynamics)
 Path(figures).mkdir(parents=True, exist_ok=True)
@@ -37,8 +36,8 @@ markers = dict(zip(archs, "osD^v<>", strict=False))
 # ## K7: regions used on D against N_f(ε) at each snapshot's exact sup-error (envelope c·N_f^α for smooth targets)
 
 # %%
-fig, axes = plt.subplots(1, len(targets), figsize=(3.0 * len(targets), 3.2), sharey=True)
-for ax, target in zip(np.atleast_1d(axes), targets, strict=True):
+fig, axes = panel_grid(len(targets), height=2.1, sharey=True)
+for ax, target in zip(axes, targets, strict=True):
     part = runs[runs["target"] == target]
     for hidden, g in part.groupby("hidden", sort=False):
         ax.scatter(g["n_f"], g["used"], s=14, marker=markers[hidden], label=f"{hidden} (Σn={g['neurons'].iloc[0]})")
@@ -54,13 +53,13 @@ for ax, target in zip(np.atleast_1d(axes), targets, strict=True):
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_title(target)
     ax.set_xlabel("N_f(ε) (pieces)")
-np.atleast_1d(axes)[0].set_ylabel("regions used on D")
-np.atleast_1d(axes)[0].legend(fontsize=5)
+axes[0].set_ylabel("regions used on D")
+axes[0].legend(fontsize=7)
 save_figure(fig, figures, "sparsity_used")
 
 # %%
-fig, axes = plt.subplots(1, len(targets), figsize=(3.0 * len(targets), 3.2), sharey=True)
-for ax, target in zip(np.atleast_1d(axes), targets, strict=True):
+fig, axes = panel_grid(len(targets), height=2.1, sharey=True)
+for ax, target in zip(axes, targets, strict=True):
     part = runs[(runs["target"] == target) & (runs["epoch"] > 0)]
     for hidden, g in part.groupby("hidden", sort=False):
         ax.scatter(g["eps"], g["eta"], s=14, marker=markers[hidden], label=hidden)
@@ -69,16 +68,16 @@ for ax, target in zip(np.atleast_1d(axes), targets, strict=True):
     ax.set_yscale("log")
     ax.invert_xaxis()
     ax.set_title(target)
-    ax.set_xlabel("sup error ε on D")
-np.atleast_1d(axes)[0].set_ylabel("η = used / N_f(ε)")
-np.atleast_1d(axes)[0].legend(fontsize=6)
+    ax.set_xlabel("sup error ε on D (reversed: training →)")
+axes[0].set_ylabel("η = used / N_f(ε)")
+axes[0].legend(fontsize=7)
 save_figure(fig, figures, "sparsity_eta")
 
 # %% [markdown]
 # ## N_f(ε) of the smooth targets against the asymptotic ∫√(|f″|/16ε) dx
 
 # %%
-fig, ax = plt.subplots(figsize=(5, 3.5))
+fig, ax = plt.subplots(figsize=(3.8, 2.8))
 for target, g in law_table.groupby("target", sort=False):
     line = ax.plot(g["eps"], g["n_f"], marker="o", ms=3, label=f"{target}: N_f(ε)")
     ax.plot(g["eps"], g["asymptotic"], color=line[0].get_color(), ls="--", lw=1, label=f"{target}: ∫√(|f″|/16ε)")
@@ -86,14 +85,14 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("ε")
 ax.set_ylabel("pieces")
-ax.legend(fontsize=6)
+ax.legend(fontsize=7)
 save_figure(fig, figures, "complexity_law")
 
 # %% [markdown]
 # ## H3: activation regions per neuron along segments between digit images, and test accuracy
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3.5))
+fig, ax = plt.subplots(figsize=(4.7, 3.0))
 acc_ax = ax.twinx()
 for hidden, g in dyn.groupby("hidden", sort=False):
     epoch = np.maximum(g["epoch"], 0.5)  # epoch 0 (initialisation) drawn at 0.5 on the log axis
@@ -114,7 +113,7 @@ acc_ax.set_ylabel("test accuracy")
 acc_ax.set_ylim(0, 1)
 acc_ax.grid(False)
 handles = ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
-ax.legend(handles=handles, fontsize=6, loc="lower right")
+ax.legend(handles=handles, fontsize=7, loc="lower right")
 save_figure(fig, figures, "dynamics_regions")
 
 # %% [markdown]

@@ -110,10 +110,63 @@ def latex_text(text: str, scripts: bool = True) -> str:
     return converted
 
 
-def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
-    """Write ``name.pdf`` and ``name.png`` (200 dpi) atomically and close the figure."""
+#: The report's text width in inches (A4 with 2.5 cm margins, paper/main.tex): figures are drawn at their print
+#: size and included unscaled, so a font's size in the figure is its size on the page.
+TEXT_WIDTH_IN = (21.0 - 2 * 2.5) / 2.54
+#: The smallest font a figure may use at print size (points).
+MIN_FONT_PT = 7.0
+
+
+def report_style() -> None:
+    """seaborn's paper style with no font below ``MIN_FONT_PT`` (the notebooks call it before drawing)."""
+    import seaborn as sns
+
+    sizes = {"font.size": 8, "axes.labelsize": 8, "axes.titlesize": 8, "figure.titlesize": 8}
+    small = {"xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "legend.title_fontsize": 7}
+    sns.set_theme(context="paper", style="whitegrid", rc=sizes | small)
+
+
+def panel_grid(panels: int, height: float = 2.1, ncols: int = 3, **kwargs: object) -> tuple[object, list]:
+    """A figure of ``panels`` axes at the text width, at most ``ncols`` to a row, each ``height`` inches tall;
+    the axes in reading order (spare slots hidden)."""
     import matplotlib.pyplot as plt
 
+    cols = max(1, min(panels, ncols))
+    rows = max(1, -(-panels // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(TEXT_WIDTH_IN, height * rows), squeeze=False, **kwargs)
+    flat = list(axes.flat)
+    for ax in flat[panels:]:
+        ax.set_visible(False)
+    return fig, flat[:panels]
+
+
+def print_problems(fig: object) -> list[str]:
+    """What keeps a figure from printing as drawn: wider than the text, or a visible text below ``MIN_FONT_PT``."""
+    from matplotlib.text import Text
+
+    found = []
+    width = float(fig.get_size_inches()[0])
+    if width > TEXT_WIDTH_IN + 1e-6:
+        found.append(f"{width:.2f} in wide, the text is {TEXT_WIDTH_IN:.2f} in")
+    small = sorted(
+        {
+            (round(t.get_fontsize(), 1), t.get_text()[:30])
+            for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < MIN_FONT_PT
+        }
+    )
+    found += [f"{size:g} pt text {text!r}" for size, text in small[:3]]
+    return found
+
+
+def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
+    """Write ``name.pdf`` and ``name.png`` (200 dpi) atomically and close the figure; a figure that would not print
+    as drawn (``print_problems``) is an error that names the figure."""
+    import matplotlib.pyplot as plt
+
+    if problems := print_problems(fig):
+        plt.close(fig)
+        raise ValueError(f"figure {name}: " + "; ".join(problems))
     fig.tight_layout()
     for ext, kwargs in (("pdf", {}), ("png", {"dpi": 200})):
         with atomic_output(Path(directory) / f"{name}.{ext}") as tmp:
