@@ -339,7 +339,12 @@ def _probe_counts(density_per_neuron, exponent=1.0, networks=400):
 
 
 def test_probe_summary_rates_and_h1_h2_verdicts():
+    def predicted(summary):  # what the Kac–Rice prediction would say if it matched depth 1
+        return summary.assign(density_predicted=0.05 * summary["sum_n"])
+
     probes = probe_summary(_probe_counts({1: 0.05, 4: 0.05}))
+    assert probes["density_predicted"].isna().all()  # no manifests, no probes' seeds: no prediction
+    probes = predicted(probes)
     row = probes.set_index("cell").loc["l__1x64"]
     assert row["affine_networks"] == 1  # the d = inf network is counted, not averaged
     assert row["density_lo"] <= row["density"] <= row["density_hi"]
@@ -352,13 +357,36 @@ def test_probe_summary_rates_and_h1_h2_verdicts():
     assert scaling_verdict(probes.assign(affine_networks=0), rates, "l", "H2")[1] == "supported"
     h1 = scaling_verdict(probes, rates, "l", "H1")
     assert h1[1] == "supported" and "L=4" in h1[0] and "N=2048" in h1[0]
-    deep_is_sparse = probe_summary(_probe_counts({1: 0.05, 4: 0.01}))
+    deep_is_sparse = predicted(probe_summary(_probe_counts({1: 0.05, 4: 0.01})))
     rates = probe_rates(deep_is_sparse)
     assert scaling_verdict(deep_is_sparse, rates, "l", "H1")[1] == "not supported"
-    superlinear = probe_summary(_probe_counts({1: 0.002, 4: 0.002}, exponent=1.5))
+    superlinear = predicted(probe_summary(_probe_counts({1: 0.002, 4: 0.002}, exponent=1.5)))
     rates = probe_rates(superlinear)
     assert scaling_verdict(superlinear, rates, "l", "H1")[1] == "not supported"
     assert scaling_verdict(probes, rates, "other", "H1")[1] == "inconclusive"
+    h1_without_prediction = scaling_verdict(probes.assign(density_predicted=np.nan), probe_rates(probes), "l", "H1")
+    assert h1_without_prediction[1] == "inconclusive"
+
+
+def test_kac_rice_along_a_line_is_the_first_layer_law_exactly():
+    # layer 1 along a line at distance d: knots at −(w·x₀ + b)/(w·u), a Cauchy law of scale √(d² + σ_b²·n_in/2)
+    from relu1d import count_regions, sample_network
+    from relu1d.engine.lines import restrict_to_line
+    from relu1d.replication.probes import probe_geometry
+    from relu1d.theory.gaussian_process import line_knot_fraction, line_knot_scale
+
+    n_in, width = 6, 4000
+    start, end = np.array([1.5, -0.5, 0.3, 2.0, 0.0, -1.0]), np.array([-1.0, 0.5, 0.8, 1.0, 1.5, 0.2])
+    distance, lo, hi = probe_geometry(start, end)
+    u = (end - start) / np.linalg.norm(end - start)
+    assert distance == pytest.approx(np.linalg.norm(start - (start @ u) * u))
+    net = sample_network([width], 1.0, seed=(3, 1), n_in=n_in)
+    knots = count_regions(restrict_to_line(net, start, u)).knots + (start @ u)  # τ from the line's nearest point
+    scale = line_knot_scale(distance, 1, 1.0, n_in)
+    for a, b in ((lo, hi), (-scale, scale), (hi, hi + 5)):
+        p = float(line_knot_fraction(np.asarray(a), np.asarray(b), scale))
+        measured = np.mean((knots > a) & (knots < b))
+        assert abs(measured - p) < 4 * np.sqrt(p * (1 - p) / width)
 
 
 def test_save_table_typesets_long_tables_as_longtable_and_fits_wide_ones(tmp_path):

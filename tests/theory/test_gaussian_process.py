@@ -125,3 +125,18 @@ def test_zero_bias_and_bad_arguments():
         breakpoint_density(x, 0, 1.0)
     with pytest.raises(ValueError, match="sigma_b"):
         derivative_moments(x, 2, float("nan"))
+
+
+def test_line_knot_law_reduces_to_the_one_input_law_and_integrates_to_one():
+    from relu1d.theory.gaussian_process import knot_scale, line_knot_fraction, line_knot_scale
+
+    for layer in (1, 3, 8):
+        assert line_knot_scale(0.0, layer, 0.7, 1) == pytest.approx(knot_scale(layer, 0.7))
+    assert line_knot_scale(2.0, 2, 1.0, 8) == pytest.approx(np.sqrt(4.0 + 2 * 8 / 2))
+    assert line_knot_scale(2.0, 2, 0.0, 8) == pytest.approx(2.0)  # no bias: the line's distance sets the scale
+    assert float(line_knot_fraction(np.array(-np.inf), np.array(np.inf), 1.3)) == pytest.approx(1.0)
+    assert float(line_knot_fraction(np.array(2.0), np.array(-1.0), 1.0)) == pytest.approx(
+        (np.arctan(2.0) + np.arctan(1.0)) / np.pi
+    )
+    with pytest.raises(ValueError, match="positive scale"):
+        line_knot_fraction(np.array(0.0), np.array(1.0), 0.0)

@@ -80,6 +80,10 @@ def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
     axes[0].set_ylabel(label)
     axes[0].set_title(f"fitted {law} (lines)", fontsize=8)
     draw(axes[1], lines, per_neuron)
+    if quantity == "density":  # our Kac–Rice prediction for the same probes (dotted), one per (σ_b, depth)
+        for (_, depth), g in lines.groupby(["sigma_b", "depth"], sort=True):
+            axes[1].plot(g["sum_n"], g["density_per_neuron_predicted"], color=palette[depth], lw=0.8, ls=":")
+        axes[1].set_title("dotted: Kac–Rice prediction", fontsize=8)
     axes[1].set_ylabel(per_neuron_label)
     axes[1].legend(fontsize=7, ncol=2)
     save_figure(fig, figures, name)

@@ -41,7 +41,8 @@ rule bias_ablation:
 
 rule lines:
     input:
-        expand("results/counts/{cell}.parquet", cell=CELLS),
+        counts=expand("results/counts/{cell}.parquet", cell=CELLS),
+        manifests=expand("results/networks/{cell}.json", cell=CELLS),
     output:
         cells="results/stats/lines_cells.csv",
         rates="results/stats/lines_rates.csv",
@@ -52,7 +53,8 @@ rule lines:
     conda:
         ENV
     shell:
-        "relu1d lines {input} --cells {output.cells} --rates {output.rates} > {log} 2>&1"
+        "relu1d lines {input.counts} --manifests {input.manifests} --cells {output.cells}"
+        " --rates {output.rates} > {log} 2>&1"
 
 
 rule claims:

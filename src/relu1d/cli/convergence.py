@@ -25,9 +25,11 @@ def _cmd_convergence(args: argparse.Namespace) -> int:
 def _cmd_lines(args: argparse.Namespace) -> int:
     from relu1d.engine.io import write_csv
     from relu1d.replication.counting import read_counts
+    from relu1d.replication.ensemble import read_manifest
     from relu1d.replication.stats import probe_rates, probe_summary
 
-    probes = probe_summary(read_counts(args.counts))
+    cells = {cell.id: cell for cell in (read_manifest(path)[0] for path in args.manifests)}
+    probes = probe_summary(read_counts(args.counts), cells)
     write_csv(probes, args.cells)
     write_csv(probe_rates(probes), args.rates)
     print(f"probe statistics of {len(probes)} cells")
@@ -82,6 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     lines = sub.add_parser("lines", help="probe statistics per cell and their fitted exponents (claims H1/H2)")
     lines.add_argument("counts", nargs="+")
+    lines.add_argument("--manifests", nargs="+", required=True, help="the cells' manifests (for the probes' seeds)")
     lines.add_argument("--cells", required=True)
     lines.add_argument("--rates", required=True)
     lines.set_defaults(func=_cmd_lines)

@@ -8,9 +8,13 @@ function of the manifest (docs/mathematics.md §6).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from relu1d.engine.breakpoints import RegionCount
+from relu1d.replication.ensemble import Cell
+from relu1d.theory.gaussian_process import line_knot_fraction, line_knot_scale, survival_model
 
 #: ``SeedSequence`` spawn key of a network's probe stream: distinct from the stream its parameters are drawn from.
 PROBE_STREAM = 0x70726F62  # "prob"
@@ -40,3 +44,41 @@ def probe_statistics(result: RegionCount, start: float, end: float) -> tuple[int
     breakpoints = result.breakpoints
     distance = float(np.min(np.abs(breakpoints - start))) if breakpoints.size else float("inf")
     return regions, distance
+
+
+def probe_geometry(start: np.ndarray, end: np.ndarray) -> tuple[float, float, float]:
+    """(d, τ_start, τ_end): the distance of the line through ``start`` and ``end`` from the origin, and both points'
+    positions τ on it, measured at unit speed from its point nearest the origin (1-D inputs: d = 0, τ = x)."""
+    start, end = np.atleast_1d(np.asarray(start, dtype=np.float64)), np.atleast_1d(np.asarray(end, dtype=np.float64))
+    length = float(np.linalg.norm(end - start))
+    u = (end - start) / length
+    along = float(start @ u)
+    distance = float(np.sqrt(max(float(start @ start) - along**2, 0.0)))
+    return distance, along, along + length
+
+
+def predicted_probe_density(
+    widths: Sequence[int], sigma_b: float, n_in: int, start: np.ndarray, end: np.ndarray
+) -> float:
+    """Breakpoints per unit length on the segment [start, end] that the infinite-width theory predicts: every layer
+    ℓ contributes n_ℓ·π_ℓ times its knots per neuron on the segment (``line_knot_fraction``), π_ℓ the survival
+    model (docs/mathematics.md §4). Our own derivation, not a statement of Hanin & Rolnick."""
+    distance, lo, hi = probe_geometry(start, end)
+    total = 0.0
+    for layer, width in enumerate(widths, start=1):
+        scale = line_knot_scale(distance, layer, sigma_b, n_in)
+        total += (
+            width
+            * survival_model(list(widths), layer)
+            * float(line_knot_fraction(np.asarray(lo), np.asarray(hi), scale))
+        )
+    return total / (hi - lo)
+
+
+def predicted_cell_densities(cell: Cell, indices: Sequence[int]) -> np.ndarray:
+    """``predicted_probe_density`` for the probes of networks ``indices`` of ``cell`` (regenerated from their seeds)."""
+    out = np.empty(len(indices))
+    for k, index in enumerate(indices):
+        a, a_prime = sample_probe(cell.n_in, cell.seed_entropy(int(index)))
+        out[k] = predicted_probe_density(cell.widths, cell.sigma_b, cell.n_in, a, a_prime)
+    return out

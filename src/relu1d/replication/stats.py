@@ -7,12 +7,17 @@ t-based CI on the exponent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from relu1d.engine.network import architecture_name
 from relu1d.replication.bootstrap import CONFIDENCE, N_BOOTSTRAP, MeanCI, bootstrap_mean, percentile_interval, rng_for
+from relu1d.replication.ensemble import Cell
+from relu1d.replication.probes import predicted_cell_densities
+from relu1d.theory.gaussian_process import survival_model
 
 #: |δ| below which a cell counts as converged for the "width at which |δ| < 1%" of claim K1.
 DELTA_SMALL = 0.01
@@ -108,12 +113,6 @@ def layer_summary(counts: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def survival_model(widths: list[int], layer: int) -> float:
-    """π_ℓ = Π_{k=ℓ+1}^{L} (1 − 2^{−n_k}): probability that a layer-ℓ knot reaches f (paper K, proof;
-    docs/mathematics.md §4)."""
-    return float(np.prod([1.0 - 2.0 ** (-n) for n in widths[layer:]]))
 
 
 def _fit_log_linear(t: np.ndarray, y: np.ndarray, se_y: np.ndarray, confidence: float) -> dict[str, float]:
@@ -301,11 +300,14 @@ def bias_summary(counts: pd.DataFrame, knots_by_cell: dict[str, pd.DataFrame], w
     return pd.DataFrame(rows)
 
 
-def probe_summary(counts: pd.DataFrame) -> pd.DataFrame:
+def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None) -> pd.DataFrame:
     """Per cell, the probe statistics of claims H1/H2 (Hanin & Rolnick 2019, Thm 1 and Cor. 2), with bootstrap CIs:
 
-    * ρ = E[(R_seg − 1)/|a′ − a|], breakpoints per unit length on the segment between two random inputs, and ρ/N;
-    * E[d], the mean distance (along the line) from a random input a to the nearest breakpoint, and E[d]·N.
+    * ρ = E[(R_seg − 1)/|a′ − a|], breakpoints per unit length on the segment between two random inputs, and ρ/N,
+      beside the ρ our Kac–Rice derivation predicts for the same probes (``probes.predicted_probe_density``;
+      ``cells`` gives each cell's seeds; NaN for a cell it lacks and for σ_b = 0, where the knots coincide);
+    * E[d], the mean distance along the line from a random input a to the nearest breakpoint (a proxy: it bounds
+      the Euclidean distance to the nearest region boundary from above), and E[d]·N.
 
     Networks without any breakpoint (d = ∞; e.g. σ_b = 0 in 1-D) are left out of E[d] and counted in
     ``affine_networks``.
@@ -316,6 +318,11 @@ def probe_summary(counts: pd.DataFrame) -> pd.DataFrame:
         n = int(first["sum_n"])
         density = bootstrap_mean(
             ((group["probe_regions"] - 1) / group["probe_length"]).to_numpy(), f"{cell}/probe_density"
+        )
+        predicted = (
+            float(predicted_cell_densities(cells[cell], group["index"].to_numpy()).mean())
+            if cells and cell in cells and float(first["sigma_b"]) > 0  # σ_b = 0: the knots coincide, no law
+            else np.nan
         )
         distances = group["probe_distance"].to_numpy()
         finite = distances[np.isfinite(distances)]
@@ -332,6 +339,8 @@ def probe_summary(counts: pd.DataFrame) -> pd.DataFrame:
                 "density_per_neuron": density.mean / n,
                 "density_per_neuron_lo": density.lo / n,
                 "density_per_neuron_hi": density.hi / n,
+                "density_predicted": predicted,
+                "density_per_neuron_predicted": predicted / n,
                 "distance": distance.mean,
                 "distance_se": distance.se,
                 "distance_lo": distance.lo,

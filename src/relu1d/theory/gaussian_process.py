@@ -117,3 +117,31 @@ def knot_cdf(x: np.ndarray, layer: int, sigma_b: float) -> np.ndarray:
     if scale == 0:
         raise ValueError("sigma_b: the knot law needs sigma_b > 0 (with sigma_b = 0 every knot is at x = 0)")
     return 0.5 + np.arctan(np.asarray(x, dtype=np.float64) / scale) / np.pi
+
+
+def line_knot_scale(distance: float, layer: int, sigma_b: float, n_in: int) -> float:
+    """Scale of the Cauchy law of layer-ℓ knots along a unit-speed line at ``distance`` from the origin.
+
+    Along x(τ) = x₀ + τu (|u| = 1, x₀ ⊥ u, |x₀| = d) with He scaling Var W¹ = 2/n_in, the one-point moments of a
+    layer-ℓ pre-activation are q = (2/n_in)(d² + τ²) + ℓσ_b², c = (2/n_in)τ and p = 2/n_in at every layer (the
+    recursion keeps c and p, as in docs/mathematics.md §3), so qp − c² = (4/n_in²)d² + (2/n_in)ℓσ_b² does not
+    depend on τ and ρ(τ) = √(qp − c²)/(πq) is a Cauchy density of scale √(d² + ℓσ_b²·n_in/2). With n_in = 1 and
+    d = 0 this is ``knot_scale``.
+    """
+    _check(layer, sigma_b)
+    return float(np.sqrt(float(distance) ** 2 + int(layer) * float(sigma_b) ** 2 * int(n_in) / 2))
+
+
+def line_knot_fraction(tau_lo: np.ndarray, tau_hi: np.ndarray, scale: float) -> np.ndarray:
+    """Expected knots per neuron on the part τ ∈ (tau_lo, tau_hi) of a line: the Cauchy law's mass there (τ measured
+    from the point of the line nearest the origin; ``scale`` from ``line_knot_scale``)."""
+    if not scale > 0:
+        raise ValueError("line_knot_fraction: the law needs a positive scale (σ_b > 0 or a line off the origin)")
+    lo, hi = np.minimum(tau_lo, tau_hi), np.maximum(tau_lo, tau_hi)
+    return (np.arctan(hi / scale) - np.arctan(lo / scale)) / np.pi
+
+
+def survival_model(widths: list[int], layer: int) -> float:
+    """π_ℓ = Π_{k=ℓ+1}^{L} (1 − 2^{−n_k}): probability that a layer-ℓ knot reaches f (paper K, proof;
+    docs/mathematics.md §4)."""
+    return float(np.prod([1.0 - 2.0 ** (-n) for n in widths[layer:]]))
