@@ -49,9 +49,10 @@ def test_cluster_bootstrap_detects_a_wrong_law_and_is_deterministic():
     rng = np.random.default_rng(2)
     u = rng.random(3000) ** 1.3  # not uniform: D ≈ 0.1
     net = rng.integers(0, 100, size=u.size)
-    d, p = cluster_ks_test(u, net, 100, key="alt", n_boot=199)
+    d, p, detectable = cluster_ks_test(u, net, 100, key="alt", n_boot=199)
     assert d > 0.05 and p == pytest.approx(1 / 200)
-    assert cluster_ks_test(u, net, 100, key="alt", n_boot=199) == (d, p)
+    assert cluster_ks_test(u, net, 100, key="alt", n_boot=199) == (d, p, detectable)
+    assert 0 < detectable < d  # rejected: the distance is beyond the test's resolution
     # a network without knots is still a resampling unit
     assert np.isfinite(cluster_ks_test(u, net, 150, key="alt", n_boot=99)[1])
 
@@ -64,9 +65,11 @@ def test_first_layer_knots_follow_the_cauchy_law_exactly_and_histograms_integrat
         for layer, (pos, idx) in enumerate(zip(result.knot_positions, result.knot_index, strict=True), start=1):
             rows.append(pd.DataFrame({"index": i, "layer": layer, "position": pos, "knot": idx}))
     knots = pd.concat(rows, ignore_index=True)
-    tests, hists = knot_law_tables(knots, 6, 2, 1.0, cell.networks, key="k6-test")
+    tests, hists = knot_law_tables(knots, 6, 2, 1.0, cell.networks, key="k6-test", level=0.025)
     first = tests[tests["layer"] == 1].iloc[0]
     assert first["knots_per_neuron"] == 1.0 and first["p_value"] > 0.001
+    # the resolution at 2400 knots of 400 networks: a few hundredths, and coarser at a stricter level
+    assert (tests["level"] == 0.025).all() and 0.01 < first["ks_d_detectable"] < 0.1
     pit = hists[(hists["axis"] == "pit") & (hists["layer"] == 1)]
     assert np.sum(pit["density"] * (pit["hi"] - pit["lo"])) == pytest.approx(1.0)
     assert np.allclose(pit["law"], 1.0)

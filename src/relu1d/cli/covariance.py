@@ -41,6 +41,7 @@ def _cmd_knot_law(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from relu1d.engine.io import write_csv
+    from relu1d.replication.claims import K6_LEVEL
     from relu1d.replication.counting import read_counts
     from relu1d.replication.knot_law import knot_law_tables
 
@@ -60,6 +61,7 @@ def _cmd_knot_law(args: argparse.Namespace) -> int:
             sigma_b=float(first["sigma_b"]),
             networks=len(counts),
             key=str(first["cell"]),
+            level=K6_LEVEL / int(first["depth"]),  # the claim's family-wise level over the layers
         )
         tests.append(t)
         hists.append(h)

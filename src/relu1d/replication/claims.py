@@ -257,7 +257,12 @@ def k6_verdict(tests: pd.DataFrame) -> tuple[str, str]:
         f"n = {int(widest['width'].iloc[0])}, {int(widest['networks'].iloc[0])} networks: KS D = "
         f"{widest['ks_d'].min():.4f}–{widest['ks_d'].max():.4f}, min p = {widest['p_value'].min():.3f} "
         f"(level {level:.4f}); knots per neuron {widest['knots_per_neuron'].min():.3f}–"
-        f"{widest['knots_per_neuron'].max():.3f} (∫ρ = 1)"
+        f"{widest['knots_per_neuron'].max():.3f} (∫ρ = 1); detectable D per width: "
+        + ", ".join(
+            f"n={int(w)}: {g['ks_d_detectable'].max():.4f}"
+            for w, g in tests.groupby("width", sort=True)
+            if "ks_d_detectable" in g
+        )
     )
     if np.any(rejected & (widest["ks_d"] > K6_MAX_D)):
         return value, "not supported"

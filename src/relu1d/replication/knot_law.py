@@ -39,9 +39,17 @@ def ks_statistic(u: np.ndarray) -> float:
 
 
 def cluster_ks_test(
-    u: np.ndarray, network: np.ndarray, networks: int, key: str, n_boot: int = N_BOOTSTRAP, grid: int = KS_GRID
-) -> tuple[float, float]:
-    """(D, p): the KS distance of the pooled sample to Uniform(0, 1) and a cluster-bootstrap p-value.
+    u: np.ndarray,
+    network: np.ndarray,
+    networks: int,
+    key: str,
+    n_boot: int = N_BOOTSTRAP,
+    grid: int = KS_GRID,
+    level: float = 0.05,
+) -> tuple[float, float, float]:
+    """(D, p, D*): the KS distance of the pooled sample to Uniform(0, 1), a cluster-bootstrap p-value, and the
+    test's resolution at ``level``: D* = the (1 − level) quantile of the bootstrap sup-deviations, the smallest
+    distance from the law that the test rejects about half the time (its power at D* is about ½).
 
     The test statistic is the KS distance on the grid t_k = k/``grid`` (k = 1 … grid − 1), D_g = max_k |F̂(t_k) − t_k|
     (D_g ≤ D ≤ D_g + 1/grid + the largest ECDF jump, so nothing is lost at these sample sizes). Replicate b reweights
@@ -52,7 +60,7 @@ def cluster_ks_test(
     u = np.asarray(u, dtype=np.float64)
     network = np.asarray(network, dtype=np.int64)
     if u.size == 0:
-        return float("nan"), float("nan")
+        return float("nan"), float("nan"), float("nan")
     t = np.arange(1, grid) / grid
     per_cell = np.zeros((networks, grid))
     np.add.at(per_cell, (network, np.minimum(np.searchsorted(t, u, side="left"), grid - 1)), 1.0)
@@ -65,7 +73,8 @@ def cluster_ks_test(
     with np.errstate(invalid="ignore", divide="ignore"):
         f_star = (weights @ counts) / (weights @ totals)[:, None]
     sup = np.nan_to_num(np.max(np.abs(f_star - f_hat), axis=1), nan=np.inf)
-    return ks_statistic(u), (1 + int(np.count_nonzero(sup >= d_grid))) / (n_boot + 1)
+    p_value = (1 + int(np.count_nonzero(sup >= d_grid))) / (n_boot + 1)
+    return ks_statistic(u), p_value, float(np.quantile(sup, 1 - level))
 
 
 def _binned_fraction(
@@ -84,11 +93,11 @@ def _binned_fraction(
 
 
 def knot_law_tables(
-    knots: pd.DataFrame, width: int, depth: int, sigma_b: float, networks: int, key: str
+    knots: pd.DataFrame, width: int, depth: int, sigma_b: float, networks: int, key: str, level: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per layer of one equal-width cell: the KS test of the knots against the Kac–Rice law (``tests``), and
-    histograms on the transformed axis u = F_ℓ(x) and on the window (−WINDOW, WINDOW) against the law
-    (``histograms``)."""
+    """Per layer of one equal-width cell: the KS test of the knots against the Kac–Rice law at ``level`` per layer,
+    with its resolution D* (``tests``), and histograms on the transformed axis u = F_ℓ(x) and on the window
+    (−WINDOW, WINDOW) against the law (``histograms``)."""
     tests, hists = [], []
     ident = {"width": width, "depth": depth, "sigma_b": sigma_b, "networks": networks}
     for layer in range(1, depth + 1):
@@ -96,7 +105,7 @@ def knot_law_tables(
         x = sel["position"].to_numpy(np.float64)
         net = sel["index"].to_numpy(np.int64)
         u = knot_cdf(x, layer, sigma_b)
-        d, p = cluster_ks_test(u, net, networks, f"{key}/layer{layer}")
+        d, p, detectable = cluster_ks_test(u, net, networks, f"{key}/layer{layer}", level=level)
         tests.append(
             ident
             | {
@@ -105,6 +114,8 @@ def knot_law_tables(
                 "knots_per_neuron": x.size / (networks * width),
                 "ks_d": d,
                 "p_value": p,
+                "level": level,
+                "ks_d_detectable": detectable,
             }
         )
         per_net = np.bincount(net, minlength=networks).astype(np.float64)
