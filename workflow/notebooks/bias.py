@@ -70,7 +70,8 @@ axes[1].set_title("  ".join(f"{s} M = {m:g}" for m, s in zip(windows, ["--", ":"
 save_figure(fig, figures, "bias_ablation")
 
 # %%
-columns = {"arch": "L × n", "sigma_b": "σ_b", "networks": "networks", "max_regions": "max R", "mean_regions": "E[R]"}
+columns = {"arch": "depth × width", "sigma_b": "σ_b", "networks": "networks"}
+columns |= {"max_regions": "most regions", "mean_regions": "mean regions"}
 columns |= {f"mean_regions_M{m:g}": f"E[R on (−{m:g}, {m:g})]" for m in windows}
 columns |= {"median_abs_breakpoint": "median |breakpoint|"}
 save_table(

@@ -73,7 +73,7 @@ a1_summary = (
 )
 save_table(
     a1_summary.rename(
-        columns={"pieces": "p", "exact": "counted = p", "rational": "rational checks", "flat_end": "flat end"}
+        columns={"pieces": "pieces p", "exact": "counted = p", "rational": "rational checks", "flat_end": "flat end"}
     ),
     table_dir,
     "arora_a1",

@@ -242,8 +242,8 @@ summary = bias_table.merge(
 save_table(
     summary.rename(
         columns={
-            "width": "n",
-            "layer": "ℓ",
+            "width": "width n",
+            "layer": "layer ℓ",
             "corr_error": "corr. error",
             "se": "SE",
             "max_corr_z": "max |z| off-diag.",
@@ -262,11 +262,11 @@ save_table(
         ["layer", "exponent", "exponent_lo", "exponent_hi", "widths_resolved", "error_at_largest", "se_at_largest"]
     ].rename(
         columns={
-            "layer": "ℓ",
-            "exponent": "a",
-            "exponent_lo": "a lo",
-            "exponent_hi": "a hi",
-            "widths_resolved": "widths",
+            "layer": "layer ℓ",
+            "exponent": "exponent a",
+            "exponent_lo": "a, CI low",
+            "exponent_hi": "a, CI high",
+            "widths_resolved": "widths resolved",
             "error_at_largest": "error at largest n",
             "se_at_largest": "SE",
         }
@@ -281,12 +281,12 @@ save_table(
 save_table(
     law[["width", "networks", "layer", "knots", "knots_per_neuron", "ks_d", "ks_d_detectable", "p_value"]].rename(
         columns={
-            "width": "n",
-            "layer": "ℓ",
+            "width": "width n",
+            "layer": "layer ℓ",
             "knots_per_neuron": "knots per neuron",
             "ks_d": "KS D",
             "ks_d_detectable": "detectable D",
-            "p_value": "p",
+            "p_value": "p-value",
         }
     ),
     table_dir,

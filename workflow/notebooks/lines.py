@@ -150,13 +150,14 @@ save_figure(fig, figures, "lines_distance_1d")
 # %%
 columns = {
     "experiment": "experiment",
-    "depth": "L",
-    "width": "n",
-    "sum_n": "N",
+    "depth": "depth L",
+    "width": "width n",
+    "sum_n": "neurons N",
     "sigma_b": "σ_b",
     "networks": "networks",
     "density": "ρ",
     "density_per_neuron": "ρ/N",
+    "density_per_neuron_predicted": "ρ/N predicted",
     "distance": "E[d]",
     "distance_times_n": "E[d]·N",
 }
@@ -166,19 +167,20 @@ save_table(
     tables,
     "lines_cells",
     caption="Probe statistics per cell: breakpoints per unit length ρ on the segment between two random inputs, "
-    "and mean distance E[d] from a random input to the nearest breakpoint (bootstrap CIs in lines_cells.csv).",
+    "beside the ρ our Kac–Rice derivation predicts for the same probes, and the mean distance E[d] along the line "
+    "from a random input to the nearest breakpoint (bootstrap CIs in the CSV twin of this table).",
 )
 rate_columns = {
     "experiment": "experiment",
     "sigma_b": "σ_b",
-    "depth": "L",
+    "depth": "depth L",
     "cells": "cells",
     "density_exponent": "β",
-    "density_exponent_lo": "β lo",
-    "density_exponent_hi": "β hi",
+    "density_exponent_lo": "β, CI low",
+    "density_exponent_hi": "β, CI high",
     "distance_exponent": "γ",
-    "distance_exponent_lo": "γ lo",
-    "distance_exponent_hi": "γ hi",
+    "distance_exponent_lo": "γ, CI low",
+    "distance_exponent_hi": "γ, CI high",
 }
 save_table(
     fits[fits["experiment"].isin([experiment, main_experiment])][list(rate_columns)].rename(columns=rate_columns),
