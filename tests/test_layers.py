@@ -64,3 +64,12 @@ def test_counting_library_and_its_command_load_no_pipeline_dependency():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_imports_are_found_wherever_they_sit(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from relu1d.engine.network import Network\n"
+        "def f():\n    from relu1d.replication import stats\n    import relu1d.bench.timing\n"
+    )
+    assert _imported_layers(module) == {"engine", "replication", "bench"}
