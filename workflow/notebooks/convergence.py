@@ -226,15 +226,25 @@ save_figure(fig, figures, "convergence_survival")
 # %% [markdown]
 # ## Tables
 
+
 # %%
+def architecture(widths: str) -> str:
+    """Equal widths as depth × width (8 × 1024), others as written (256x128x64)."""
+    parts = str(widths).split("x")
+    return f"{len(parts)} × {parts[0]}" if len(set(parts)) == 1 else str(widths)
+
+
+cell_table["architecture"] = cell_table["widths"].map(architecture)
+cell_table["ci"] = [
+    f"[{lo:.4g}, {hi:.4g}]" for lo, hi in zip(cell_table["lo_regions"], cell_table["hi_regions"], strict=True)
+]
 cell_columns = {
-    "widths": "widths",
+    "architecture": "depth × width",
     "sigma_b": "σ_b",
     "networks": "networks",
     "sum_n": "neurons Σn",
     "mean_regions": "mean regions E[R]",
-    "lo_regions": "CI low",
-    "hi_regions": "CI high",
+    "ci": "95% CI",
     "ratio": "E[R]/(Σn+1)",
     "delta": "δ",
     "model_regions": "model E[R]",
