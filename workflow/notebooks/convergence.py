@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.replication.plotting import TEXT_WIDTH_IN, panel_grid, report_style, save_figure, save_table
+from relu1d.replication.plotting import TEXT_WIDTH_IN, legend_beside, panel_grid, report_style, save_figure, save_table
 
 report_style()
 cell_table = pd.read_csv(cells)
@@ -162,7 +162,7 @@ for ax, depth in zip(axes, deep_enough, strict=False):
     ax.set_xscale("log", base=2)
     ax.set_xlabel("width n")
     ax.set_title(f"L = {depth}", fontsize=8)
-    ax.legend(fontsize=7, ncol=2)
+legend_beside(fig, axes[len(deep_enough) - 1], ncol=2)  # the deepest panel names every layer
 axes[0].set_ylabel(r"knots per neuron $E[X_{\ell,i}]$")
 save_figure(fig, figures, "convergence_knots")
 

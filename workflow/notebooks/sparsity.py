@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from relu1d.replication.plotting import panel_grid, report_style, save_figure, save_table
+from relu1d.replication.plotting import legend_beside, panel_grid, report_style, save_figure, save_table
 
 report_style()
 runs = pd.concat([pd.read_csv(p) for p in sparsity.split(",")], ignore_index=True)
@@ -54,7 +54,7 @@ for ax, target in zip(axes, targets, strict=True):
     ax.set_title(target)
     ax.set_xlabel("N_f(ε) (pieces)")
 axes[0].set_ylabel("regions used on D")
-axes[0].legend(fontsize=7)
+legend_beside(fig, axes[0])
 save_figure(fig, figures, "sparsity_used")
 
 # %%
@@ -70,7 +70,7 @@ for ax, target in zip(axes, targets, strict=True):
     ax.set_title(target)
     ax.set_xlabel("sup error ε on D (reversed: training →)")
 axes[0].set_ylabel("η = used / N_f(ε)")
-axes[0].legend(fontsize=7)
+legend_beside(fig, axes[0])
 save_figure(fig, figures, "sparsity_eta")
 
 # %% [markdown]

@@ -140,6 +140,18 @@ def panel_grid(panels: int, height: float = 2.1, ncols: int = 3, **kwargs: objec
     return fig, flat[:panels]
 
 
+def legend_beside(fig: object, ax: object, **kwargs: object) -> None:
+    """The legend of ``ax`` in the figure's first spare slot of a ``panel_grid`` (off the data), else on ``ax``."""
+    spare = [a for a in fig.axes if not a.get_visible()]
+    handles, labels = ax.get_legend_handles_labels()
+    if not spare:
+        ax.legend(handles, labels, **kwargs)
+        return
+    spare[0].set_visible(True)
+    spare[0].axis("off")
+    spare[0].legend(handles, labels, loc="center", **kwargs)
+
+
 def print_problems(fig: object) -> list[str]:
     """What keeps a figure from printing as drawn: wider than the text, or a visible text below ``MIN_FONT_PT``."""
     from matplotlib.text import Text
