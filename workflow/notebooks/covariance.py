@@ -52,7 +52,7 @@ moments = [("Var z^ℓ(x)", diag)] + [
     (label, der[(der["moment"] == name) & (der["width"] == widest)].rename(columns={"x": "input"}))
     for name, label in (("cov_z_dz", "Cov(z^ℓ(x), ∂z^ℓ(x))"), ("var_dz", "Var ∂z^ℓ(x)"))
 ]
-fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH_IN, 2.4))
+fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH_IN, 2.8), layout="constrained")
 for ax, (label, table) in zip(axes, moments, strict=True):
     for layer, g in table.groupby("layer"):
         g = g.sort_values("input")
@@ -62,9 +62,12 @@ for ax, (label, table) in zip(axes, moments, strict=True):
         ax.plot(g["input"], g["analytic"], color=layer_colours[layer], lw=1)
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_yscale("symlog", linthresh=1.0)
+    # every second decade: symlog's default ticks overlap at print size
+    ax.xaxis.set_major_locator(matplotlib.ticker.SymmetricalLogLocator(linthresh=1.0, base=100))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("input x")
     ax.set_ylabel(label)
-axes[0].legend(ncol=2, fontsize=7)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=8, fontsize=7)
 fig.suptitle(f"width {widest}: Monte Carlo ± 95% CI (points) vs the recursion (lines)", fontsize=9)
 save_figure(fig, figures, "covariance_variance")
 

@@ -74,7 +74,7 @@ def draw(ax, frame, column, fit_prefix=None):
 # %%
 def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
     """Left: the quantity with its fitted power law (log-log); right: the quantity scaled by N."""
-    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.8))
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.4), layout="constrained")
     draw(axes[0], lines, quantity, fit_prefix=quantity)
     axes[0].set_yscale("log")
     axes[0].set_ylabel(label)
@@ -85,7 +85,7 @@ def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
             axes[1].plot(g["sum_n"], g["density_per_neuron_predicted"], color=palette[depth], lw=0.8, ls=":")
         axes[1].set_title("dotted: Kac–Rice prediction", fontsize=8)
     axes[1].set_ylabel(per_neuron_label)
-    axes[1].legend(fontsize=7, ncol=2)
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=7)
     save_figure(fig, figures, name)
 
 

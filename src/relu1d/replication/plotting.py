@@ -179,7 +179,8 @@ def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
     if problems := print_problems(fig):
         plt.close(fig)
         raise ValueError(f"figure {name}: " + "; ".join(problems))
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # a constrained layout (legends outside the axes) lays itself out
+        fig.tight_layout()
     for ext, kwargs in (("pdf", {}), ("png", {"dpi": 200})):
         with atomic_output(Path(directory) / f"{name}.{ext}") as tmp:
             fig.savefig(tmp, format=ext, **kwargs)
