@@ -31,8 +31,8 @@ def problems(results: Path) -> list[str]:
                 found.append(f"{f}: not a PNG")
             if f.suffix == ".csv" and data.count(b"\n") < 2:
                 found.append(f"{f}: no data rows")
-            if f.suffix == ".tex" and b"\\begin{tabular}" not in data:
-                found.append(f"{f}: no tabular")
+            if f.suffix == ".tex" and b"\\begin{tabular}" not in data and b"\\begin{longtable}" not in data:
+                found.append(f"{f}: no tabular or longtable")
             if f.suffix == ".ipynb" and b'"output_type": "error"' in data:
                 found.append(f"{f}: a cell failed")
     paper = results / "paper" / "relu1d-replication.pdf"
