@@ -53,3 +53,14 @@ def test_probe_columns_of_a_line_cell_match_the_rational_count(index):
     assert row["probe_distance"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
     # knot positions are values of the line parameter t
     assert np.all(np.isin(knots["position"], count_regions(restrict_to_line(net, a, direction)).knots))
+
+
+def test_predicted_distance_is_half_the_mean_spacing_where_the_intensity_is_flat():
+    from relu1d.replication.probes import expected_breakpoints, predicted_probe_statistics
+
+    # one wide layer, start at the centre of a wide Cauchy law: nearly constant intensity λ, so E[d] ≈ 1/(2λ)
+    widths, sigma_b = [4096], 100.0
+    density, distance = predicted_probe_statistics(widths, sigma_b, 1, np.array([0.0]), np.array([1.0]))
+    assert distance == pytest.approx(1 / (2 * density), rel=1e-3)
+    total = float(expected_breakpoints(widths, sigma_b, 1, 0.0, np.array(-np.inf), np.array(np.inf)))
+    assert total == pytest.approx(4096.0)  # every knot of the only layer is a breakpoint over ℝ

@@ -340,10 +340,12 @@ def _probe_counts(density_per_neuron, exponent=1.0, networks=400):
 
 def test_probe_summary_rates_and_h1_h2_verdicts():
     def predicted(summary):  # what the Kac–Rice prediction would say if it matched depth 1
-        return summary.assign(density_predicted=0.05 * summary["sum_n"])
+        return summary.assign(
+            density_predicted=0.05 * summary["sum_n"], distance_predicted=1 / (2 * 0.05 * summary["sum_n"])
+        )
 
     probes = probe_summary(_probe_counts({1: 0.05, 4: 0.05}))
-    assert probes["density_predicted"].isna().all()  # no manifests, no probes' seeds: no prediction
+    assert probes[["density_predicted", "distance_predicted"]].isna().all().all()  # no manifests: no prediction
     probes = predicted(probes)
     row = probes.set_index("cell").loc["l__1x64"]
     assert row["affine_networks"] == 1  # the d = inf network is counted, not averaged

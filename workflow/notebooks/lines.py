@@ -80,10 +80,11 @@ def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
     axes[0].set_ylabel(label)
     axes[0].set_title(f"fitted {law} (lines)", fontsize=8)
     draw(axes[1], lines, per_neuron)
-    if quantity == "density":  # our Kac–Rice prediction for the same probes (dotted), one per (σ_b, depth)
-        for (_, depth), g in lines.groupby(["sigma_b", "depth"], sort=True):
-            axes[1].plot(g["sum_n"], g["density_per_neuron_predicted"], color=palette[depth], lw=0.8, ls=":")
-        axes[1].set_title("dotted: Kac–Rice prediction", fontsize=8)
+    # our Kac–Rice prediction for the same probes (dotted), one per (σ_b, depth)
+    for (_, depth), g in lines.groupby(["sigma_b", "depth"], sort=True):
+        scaled = g[quantity + "_predicted"] * (1 / g["sum_n"] if quantity == "density" else g["sum_n"])
+        axes[1].plot(g["sum_n"], scaled, color=palette[depth], lw=0.8, ls=":")
+    axes[1].set_title("dotted: Kac–Rice prediction", fontsize=8)
     axes[1].set_ylabel(per_neuron_label)
     fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=7)
     save_figure(fig, figures, name)
@@ -160,6 +161,7 @@ columns = {
     "density_per_neuron_predicted": "ρ/N predicted",
     "distance": "E[d]",
     "distance_times_n": "E[d]·N",
+    "distance_predicted": "E[d] predicted",
 }
 shown = pd.concat([lines, one_d])
 save_table(

@@ -23,12 +23,9 @@ K2_MARGIN = 0.02
 K3_SUPPORTED, K3_REJECTED, K3_MIN_KNOTS, K3_INFORMATIVE = 0.90, 0.50, 200, 0.99
 
 #: H1/H2: the fitted exponent's CI must lie inside expected ± H_EXPONENT_MARGIN (outside ± H_EXPONENT_REJECT:
-#: rejected), and at the largest N the depths must agree within a factor H_DEPTH_FACTOR (beyond H_DEPTH_REJECT:
-#: rejected).
-H_EXPONENT_MARGIN, H_EXPONENT_REJECT = 0.1, 0.2
-H_DEPTH_FACTOR, H_DEPTH_REJECT = 1.25, 2.0
-#: H1: at the largest N, the measured ρ's 95% CI must reach into prediction × (1 ± H_PREDICTION_MARGIN) at every
+#: rejected), and at the largest N the measured CI must reach into prediction × (1 ± H_PREDICTION_MARGIN) at every
 #: depth (beyond ± H_PREDICTION_REJECT: rejected); the prediction is our Kac–Rice derivation (docs/claims.md).
+H_EXPONENT_MARGIN, H_EXPONENT_REJECT = 0.1, 0.2
 H_PREDICTION_MARGIN, H_PREDICTION_REJECT = 0.1, 0.2
 
 #: K5: family-wise level of the joint (Bonferroni) test of the moments that are exact at every width.
@@ -41,23 +38,13 @@ K7_ALPHA, K7_MAX_ETA = (0.5, 1.5), 3.0
 H3_ACCURACY, H3_RATIO = 0.9, (0.5, 2.0)
 
 
-def _scaling_rule(quantity: str, law: str, expected: int, per_neuron: str) -> str:
-    exponents = (
-        f"{quantity}: supported if every fitted exponent of {law} (equal-width cells, σ_b > 0, per depth) has its "
-        f"95% CI inside {expected} ± {H_EXPONENT_MARGIN:g}"
-    )
-    if expected == 1:  # H1: the depths are compared with the prediction of our own Kac–Rice derivation
-        return (
-            f"revised after review: {exponents} and, at the largest N, at every depth the 95% CI of ρ reaches into "
-            f"the Kac–Rice prediction × (1 ± {H_PREDICTION_MARGIN:g}); not supported if an exponent CI lies outside "
-            f"{expected} ± {H_EXPONENT_REJECT:g} or a ρ CI outside the prediction × (1 ± {H_PREDICTION_REJECT:g}); "
-            f"else inconclusive"
-        )
+def _scaling_rule(quantity: str, law: str, expected: int, measured: str) -> str:
     return (
-        f"{exponents} and, at the largest N, {per_neuron} of the depths agree within a factor {H_DEPTH_FACTOR:g} "
-        f"(our reading of depth-independence); not supported if an exponent CI lies outside {expected} ± "
-        f"{H_EXPONENT_REJECT:g} or the factor exceeds {H_DEPTH_REJECT:g}; else inconclusive ({quantity}, along the "
-        f"line: a proxy for the Euclidean distance)"
+        f"revised after review: {quantity}: supported if every fitted exponent of {law} (equal-width cells, σ_b > 0, "
+        f"per depth) has its 95% CI inside {expected} ± {H_EXPONENT_MARGIN:g} and, at the largest N, at every depth "
+        f"the 95% CI of {measured} reaches into our Kac–Rice prediction × (1 ± {H_PREDICTION_MARGIN:g}); not "
+        f"supported if an exponent CI lies outside {expected} ± {H_EXPONENT_REJECT:g} or a CI of {measured} outside "
+        f"the prediction × (1 ± {H_PREDICTION_REJECT:g}); else inconclusive"
     )
 
 
@@ -114,8 +101,13 @@ RULES = {
         f"snapshot the 95% CI of (mean regions on the segments)/(at initialisation) lies inside "
         f"[{H3_RATIO[0]:g}, {H3_RATIO[1]:g}]; not supported if one such CI lies entirely outside; else inconclusive"
     ),
-    "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ/N"),
-    "H2": _scaling_rule("d: distance from a random input to the nearest breakpoint", "E[d] ∝ N^γ", -1, "E[d]·N"),
+    "H1": _scaling_rule("ρ: breakpoints per unit length between two random inputs", "ρ ∝ N^β", 1, "ρ"),
+    "H2": _scaling_rule(
+        "d: distance along the line (a proxy for the Euclidean one) from a random input to the nearest breakpoint",
+        "E[d] ∝ N^γ",
+        -1,
+        "E[d]",
+    ),
 }
 
 STATEMENTS = {
@@ -349,56 +341,54 @@ def h3_verdict(summary: pd.DataFrame) -> tuple[str, str]:
     return value, "inconclusive"
 
 
-#: H1/H2: (fitted exponent column, per-neuron column, the exponent the claim predicts).
-SCALING = {"H1": ("density_exponent", "density_per_neuron", 1), "H2": ("distance_exponent", "distance_times_n", -1)}
+#: H1/H2: (fitted exponent column, measured column with _lo/_hi, its prediction, the exponent the claim predicts).
+SCALING = {
+    "H1": ("density_exponent", "density", "density_predicted", 1),
+    "H2": ("distance_exponent", "distance", "distance_predicted", -1),
+}
 
 
 def scaling_verdict(probes: pd.DataFrame, rates: pd.DataFrame, experiment: str, claim: str) -> tuple[str, str]:
-    """H1 (ρ ∝ N, against the Kac–Rice prediction) or H2 (E[d] ∝ 1/N, depths within a factor) on the equal-width
-    σ_b > 0 cells of ``experiment`` (RULES[claim]).
+    """H1 (ρ ∝ N) or H2 (E[d] ∝ 1/N) on the equal-width σ_b > 0 cells of ``experiment`` (RULES[claim]): the fitted
+    exponents, and every depth at the largest N against our Kac–Rice prediction for the same probes.
 
     H2 is inconclusive when some network has no breakpoint at all (d = ∞ is left out of E[d]).
     """
-    exponent, per_neuron, expected = SCALING[claim]
+    exponent, measured, predicted, expected = SCALING[claim]
     fits = rates[(rates["experiment"] == experiment) & (rates["sigma_b"] > 0)]
     cells = probes[(probes["experiment"] == experiment) & (probes["sigma_b"] > 0) & (probes["width"] > 0)]
     if fits.empty or cells.empty:
         return f"no σ_b > 0 equal-width cells in experiment {experiment!r}", "inconclusive"
-    parts, factors, near, far = [], [], [], []
+    parts, near, far = [], [], []
     for sigma_b, group in cells.groupby("sigma_b", sort=True):
         largest = group[group["sum_n"] == group["sum_n"].max()].sort_values("depth")
-        factor = float(largest[per_neuron].max() / largest[per_neuron].min())
-        factors.append(factor)
+        pred = largest[predicted].to_numpy()
+        lo, hi = largest[measured + "_lo"].to_numpy() / pred, largest[measured + "_hi"].to_numpy() / pred
+        near.append(bool(np.all((hi >= 1 - H_PREDICTION_MARGIN) & (lo <= 1 + H_PREDICTION_MARGIN))))
+        far.append(bool(np.any((hi < 1 - H_PREDICTION_REJECT) | (lo > 1 + H_PREDICTION_REJECT))))
+        values = largest[measured].to_numpy()
         fit = fits[fits["sigma_b"] == sigma_b]
         exps = ", ".join(
             f"L={r.depth}: {getattr(r, exponent):.3f} [{getattr(r, exponent + '_lo'):.3f}, "
             f"{getattr(r, exponent + '_hi'):.3f}]"
             for r in fit.itertuples()
         )
-        text = f"σ_b={sigma_b:g}: exponents {exps}; depth factor at N={int(largest['sum_n'].iloc[0])}: {factor:.3f}"
-        if claim == "H1":
-            pred = largest["density_predicted"].to_numpy()
-            lo, hi = largest["density_lo"].to_numpy() / pred, largest["density_hi"].to_numpy() / pred
-            near.append(np.all((hi >= 1 - H_PREDICTION_MARGIN) & (lo <= 1 + H_PREDICTION_MARGIN)))
-            far.append(np.any((hi < 1 - H_PREDICTION_REJECT) | (lo > 1 + H_PREDICTION_REJECT)))
-            predicted_factor = float(pred.max() / pred.min())
-            text += f" (Kac–Rice predicts {predicted_factor:.3f}); measured/predicted ρ: " + ", ".join(
-                f"L={r.depth}: {r.density / r.density_predicted:.3f} [{r.density_lo / r.density_predicted:.3f}, "
-                f"{r.density_hi / r.density_predicted:.3f}]"
-                for r in largest.itertuples()
+        parts.append(
+            f"σ_b={sigma_b:g}: exponents {exps}; depth factor at N={int(largest['sum_n'].iloc[0])}: "
+            f"{values.max() / values.min():.3f} (Kac–Rice predicts {pred.max() / pred.min():.3f}); measured/predicted: "
+            + ", ".join(
+                f"L={d}: {v / q:.3f} [{a:.3f}, {b:.3f}]"
+                for d, v, q, a, b in zip(largest["depth"], values, pred, lo, hi, strict=True)
             )
-        parts.append(text)
+        )
     lo, hi = fits[exponent + "_lo"].to_numpy(), fits[exponent + "_hi"].to_numpy()
     value = "; ".join(parts)
-    exponent_out = np.any((hi < expected - H_EXPONENT_REJECT) | (lo > expected + H_EXPONENT_REJECT))
-    depths_out = any(far) if claim == "H1" else max(factors) > H_DEPTH_REJECT
-    if exponent_out or depths_out:
+    if np.any((hi < expected - H_EXPONENT_REJECT) | (lo > expected + H_EXPONENT_REJECT)) or any(far):
         return value, "not supported"
     if np.any(np.isnan(lo)) or (claim == "H2" and cells["affine_networks"].sum() > 0):
         return value, "inconclusive"
     inside = np.all((lo >= expected - H_EXPONENT_MARGIN) & (hi <= expected + H_EXPONENT_MARGIN))
-    depths_in = all(near) if claim == "H1" else max(factors) <= H_DEPTH_FACTOR
-    return value, "supported" if inside and depths_in else "inconclusive"
+    return value, "supported" if inside and all(near) else "inconclusive"
 
 
 def first_layer_exact(counts: pd.DataFrame) -> bool:

@@ -57,28 +57,47 @@ def probe_geometry(start: np.ndarray, end: np.ndarray) -> tuple[float, float, fl
     return distance, along, along + length
 
 
-def predicted_probe_density(
-    widths: Sequence[int], sigma_b: float, n_in: int, start: np.ndarray, end: np.ndarray
-) -> float:
-    """Breakpoints per unit length on the segment [start, end] that the infinite-width theory predicts: every layer
-    ℓ contributes n_ℓ·π_ℓ times its knots per neuron on the segment (``line_knot_fraction``), π_ℓ the survival
-    model (docs/mathematics.md §4). Our own derivation, not a statement of Hanin & Rolnick."""
-    distance, lo, hi = probe_geometry(start, end)
-    total = 0.0
+def expected_breakpoints(
+    widths: Sequence[int], sigma_b: float, n_in: int, distance: float, tau_lo: np.ndarray, tau_hi: np.ndarray
+) -> np.ndarray:
+    """Breakpoints on (tau_lo, tau_hi) of a line at ``distance`` from the origin that the infinite-width theory
+    predicts: every layer ℓ contributes n_ℓ·π_ℓ times its knots per neuron there (``line_knot_fraction``), π_ℓ
+    the survival model (docs/mathematics.md §4). Our own derivation, not a statement of Hanin & Rolnick."""
+    total = np.zeros(np.broadcast(np.asarray(tau_lo), np.asarray(tau_hi)).shape)
     for layer, width in enumerate(widths, start=1):
         scale = line_knot_scale(distance, layer, sigma_b, n_in)
-        total += (
-            width
-            * survival_model(list(widths), layer)
-            * float(line_knot_fraction(np.asarray(lo), np.asarray(hi), scale))
-        )
-    return total / (hi - lo)
+        total += width * survival_model(list(widths), layer) * line_knot_fraction(tau_lo, tau_hi, scale)
+    return total
 
 
-def predicted_cell_densities(cell: Cell, indices: Sequence[int]) -> np.ndarray:
-    """``predicted_probe_density`` for the probes of networks ``indices`` of ``cell`` (regenerated from their seeds)."""
-    out = np.empty(len(indices))
+#: Radii (in units of the mean spacing of breakpoints at the start point) of the E[d] integral.
+_RADII = np.concatenate([[0.0], np.geomspace(1e-6, 1e6, 600)])
+
+
+def predicted_probe_statistics(
+    widths: Sequence[int], sigma_b: float, n_in: int, start: np.ndarray, end: np.ndarray
+) -> tuple[float, float]:
+    """(ρ, E[d]) predicted for one probe: breakpoints per unit length on [start, end], and the mean distance from
+    ``start`` to the nearest breakpoint along the line if breakpoints were a Poisson process of the predicted
+    intensity, given at least one: E[d] = ∫₀^∞ (e^{−Λ(r)} − e^{−Λ(∞)}) dr / (1 − e^{−Λ(∞)}), Λ(r) the expected
+    breakpoints within r of ``start``. The Poisson step is an approximation of ours (neurons of one layer are
+    independent; layers are not)."""
+    distance, lo, hi = probe_geometry(start, end)
+    density = float(expected_breakpoints(widths, sigma_b, n_in, distance, np.asarray(lo), np.asarray(hi))) / (hi - lo)
+    spacing = 1.0 / max(density, 1e-300)
+    radii = _RADII * spacing
+    within = expected_breakpoints(widths, sigma_b, n_in, distance, lo - radii, lo + radii)
+    never = float(np.exp(-expected_breakpoints(widths, sigma_b, n_in, distance, -np.inf, np.inf)))
+    beyond = np.exp(-within) - never
+    distance_mean = float(np.sum((beyond[1:] + beyond[:-1]) / 2 * np.diff(radii))) / (1.0 - never)
+    return density, distance_mean
+
+
+def predicted_cell_statistics(cell: Cell, indices: Sequence[int]) -> np.ndarray:
+    """``predicted_probe_statistics`` (rows: ρ, E[d]) for the probes of networks ``indices`` of ``cell``,
+    regenerated from their seeds."""
+    out = np.empty((len(indices), 2))
     for k, index in enumerate(indices):
         a, a_prime = sample_probe(cell.n_in, cell.seed_entropy(int(index)))
-        out[k] = predicted_probe_density(cell.widths, cell.sigma_b, cell.n_in, a, a_prime)
+        out[k] = predicted_probe_statistics(cell.widths, cell.sigma_b, cell.n_in, a, a_prime)
     return out

@@ -16,7 +16,7 @@ from scipy import stats as sps
 from relu1d.engine.network import architecture_name
 from relu1d.replication.bootstrap import CONFIDENCE, N_BOOTSTRAP, MeanCI, bootstrap_mean, percentile_interval, rng_for
 from relu1d.replication.ensemble import Cell
-from relu1d.replication.probes import predicted_cell_densities
+from relu1d.replication.probes import predicted_cell_statistics
 from relu1d.theory.gaussian_process import survival_model
 
 #: |δ| below which a cell counts as converged for the "width at which |δ| < 1%" of claim K1.
@@ -304,10 +304,10 @@ def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None)
     """Per cell, the probe statistics of claims H1/H2 (Hanin & Rolnick 2019, Thm 1 and Cor. 2), with bootstrap CIs:
 
     * ρ = E[(R_seg − 1)/|a′ − a|], breakpoints per unit length on the segment between two random inputs, and ρ/N,
-      beside the ρ our Kac–Rice derivation predicts for the same probes (``probes.predicted_probe_density``;
+      beside the ρ our Kac–Rice derivation predicts for the same probes (``probes.predicted_probe_statistics``;
       ``cells`` gives each cell's seeds; NaN for a cell it lacks and for σ_b = 0, where the knots coincide);
     * E[d], the mean distance along the line from a random input a to the nearest breakpoint (a proxy: it bounds
-      the Euclidean distance to the nearest region boundary from above), and E[d]·N.
+      the Euclidean distance to the nearest region boundary from above), and E[d]·N, beside its prediction.
 
     Networks without any breakpoint (d = ∞; e.g. σ_b = 0 in 1-D) are left out of E[d] and counted in
     ``affine_networks``.
@@ -320,10 +320,11 @@ def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None)
             ((group["probe_regions"] - 1) / group["probe_length"]).to_numpy(), f"{cell}/probe_density"
         )
         predicted = (
-            float(predicted_cell_densities(cells[cell], group["index"].to_numpy()).mean())
+            predicted_cell_statistics(cells[cell], group["index"].to_numpy())
             if cells and cell in cells and float(first["sigma_b"]) > 0  # σ_b = 0: the knots coincide, no law
-            else np.nan
+            else np.full((len(group), 2), np.nan)
         )
+        finite_rows = np.isfinite(group["probe_distance"].to_numpy())  # E[d] is over networks with a breakpoint
         distances = group["probe_distance"].to_numpy()
         finite = distances[np.isfinite(distances)]
         distance = bootstrap_mean(finite, f"{cell}/probe_distance") if finite.size else MeanCI(*[np.nan] * 4, 0)
@@ -339,8 +340,8 @@ def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None)
                 "density_per_neuron": density.mean / n,
                 "density_per_neuron_lo": density.lo / n,
                 "density_per_neuron_hi": density.hi / n,
-                "density_predicted": predicted,
-                "density_per_neuron_predicted": predicted / n,
+                "density_predicted": float(predicted[:, 0].mean()),
+                "density_per_neuron_predicted": float(predicted[:, 0].mean()) / n,
                 "distance": distance.mean,
                 "distance_se": distance.se,
                 "distance_lo": distance.lo,
@@ -348,6 +349,7 @@ def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None)
                 "distance_times_n": distance.mean * n,
                 "distance_times_n_lo": distance.lo * n,
                 "distance_times_n_hi": distance.hi * n,
+                "distance_predicted": float(predicted[finite_rows, 1].mean()) if finite_rows.any() else np.nan,
                 "affine_networks": int(distances.size - finite.size),
             }
         )
