@@ -118,9 +118,11 @@ def all_cores(wildcards):
 
 # Executes the jupytext notebook {input.source} with papermill into {log.notebook}, with the parameters of
 # notebook_parameters. The `notebook:` directive takes neither jupytext sources nor parameters, hence a shell rule.
+# A kernel may take long to start on a loaded node (papermill's default wait is 60 s): wait up to 10 min.
 PAPERMILL = (
     "jupytext --to ipynb --set-kernel python3 --output - {input.source}"
-    " | papermill - {log.notebook} -k python3 --cwd . --no-progress-bar {params.parameters} > {log.stderr} 2>&1"
+    " | papermill - {log.notebook} -k python3 --cwd . --no-progress-bar --start-timeout 600 {params.parameters}"
+    " > {log.stderr} 2>&1"
     " && cp {log.notebook} {output.notebook}"
     " && jupyter nbconvert --to html --log-level WARN {output.notebook} --output-dir results/notebooks"
     " >> {log.stderr} 2>&1"
