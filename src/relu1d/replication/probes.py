@@ -87,7 +87,8 @@ def predicted_probe_statistics(
     spacing = 1.0 / max(density, 1e-300)
     radii = _RADII * spacing
     within = expected_breakpoints(widths, sigma_b, n_in, distance, lo - radii, lo + radii)
-    never = float(np.exp(-expected_breakpoints(widths, sigma_b, n_in, distance, -np.inf, np.inf)))
+    # over all of ℝ each layer's law has mass 1: Λ(∞) = Σ_ℓ n_ℓ·π_ℓ
+    never = float(np.exp(-sum(n * survival_model(list(widths), ell) for ell, n in enumerate(widths, start=1))))
     beyond = np.exp(-within) - never
     distance_mean = float(np.sum((beyond[1:] + beyond[:-1]) / 2 * np.diff(radii))) / (1.0 - never)
     return density, distance_mean
