@@ -30,6 +30,10 @@ def test_sample_then_count_json(tmp_path):
     window = json.loads(_run("count", str(path), "--json", "--window", "-1", "1").stdout)
     assert window["linear_regions"] == result.restrict(-1, 1).linear_regions
     assert "linear regions" in _run("count", str(path)).stdout
+    proof = json.loads(_run("count", str(path), "--json", "--prove").stdout)
+    assert proof["proven"] is True and proof["uncertified_decisions"] == 0
+    assert proof["linear_regions"] == result.linear_regions
+    assert "proven             True" in _run("count", str(path), "--prove", "--window", "-1", "1").stdout
 
 
 def _write(path, **arrays):

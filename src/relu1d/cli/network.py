@@ -10,29 +10,41 @@ import numpy as np
 
 from relu1d.cli._common import positive_int
 from relu1d.engine.breakpoints import DEFAULT_RTOL, count_regions
+from relu1d.engine.certify import certify_count
 from relu1d.engine.network import load_network, sample_network
 
 
 def _cmd_count(args: argparse.Namespace) -> int:
     net = load_network(args.network)
     window = tuple(args.window) if args.window is not None else None
-    result = count_regions(net, rtol=args.rtol, window=window, exact_fallback=not args.no_exact_fallback)
-    summary = result.summary()
+    result = count_regions(net, rtol=args.rtol, exact_fallback=not args.no_exact_fallback)
+    shown = result if window is None else result.restrict(*window)
+    summary = shown.summary()
     summary["network"] = str(args.network)
+    if args.prove:  # the proof is of the count over ℝ (a window's count follows from its knots)
+        cert = certify_count(net, result)
+        summary["proven"] = result.method == "rational" or cert.certified
+        summary["proof"] = "rational arithmetic" if result.method == "rational" else f"rounding bounds, {cert.method}"
+        summary["uncertified_decisions"] = 0 if result.method == "rational" else cert.uncertified_decisions
     if args.json:
         print(json.dumps(summary))
         return 0
     where = "R" if window is None else f"({window[0]:g}, {window[1]:g})"
     print(f"network            {args.network}  widths={list(net.widths)}  sum n = {net.n_neurons}")
     print(f"over               {where}")
-    print(f"linear regions     {result.linear_regions}")
-    print(f"activation regions {result.activation_regions}")
+    print(f"linear regions     {shown.linear_regions}")
+    print(f"activation regions {shown.activation_regions}")
     print(f"knots per layer    {summary['knots_per_layer']}")
     print(f"breakpoints/layer  {summary['breakpoints_per_layer']}")
     print(
         f"method             {result.method}  certified={result.certified}  "
         f"near={result.near_decisions}  weak={result.weak_decisions}"
     )
+    if args.prove:
+        print(
+            f"proven             {summary['proven']}  ({summary['proof']}; "
+            f"{summary['uncertified_decisions']} decisions left open)"
+        )
     return 0
 
 
@@ -75,6 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     count.add_argument("--window", nargs=2, type=float, metavar=("A", "B"), help="count on the open window (A, B)")
     count.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance of zero decisions")
     count.add_argument("--no-exact-fallback", action="store_true", help="never recount in rational arithmetic")
+    count.add_argument(
+        "--prove", action="store_true", help="prove the count with rigorous rounding bounds (relu1d.engine.certify)"
+    )
     count.set_defaults(func=_cmd_count)
 
     sample = sub.add_parser("sample", help="sample a He-initialised network and save it")

@@ -1,0 +1,517 @@
+"""A-posteriori certification of a float64 count: a rigorous rounding bound on every decision it rests on.
+
+The engine (``relu1d.engine.breakpoints``) decides signs and coincidences against a tolerance; its
+``certified`` flag means "no decision was close to its tolerance" — a margin heuristic, not a proof. This
+module proves a candidate answer (the knots t̃₀ < … < t̃_{B−1} of a ``RegionCount``) correct, or says which
+decisions it cannot prove, with nothing but float64 arithmetic and the standard forward error bound of a dot
+product (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., Thm 3.5 / eq. 3.5):
+
+    |fl(xᵀy) − xᵀy| ≤ γ_n |x|ᵀ|y|,   γ_n = n·u / (1 − n·u),   u = 2⁻⁵³,
+
+which holds for any summation order (blocked BLAS and fused multiply-adds included). The method
+(docs/mathematics.md §2.3):
+
+1. Around each candidate knot t̃_j put a bracket [q_j, p_j] (a quarter of the distance to the nearer
+   neighbour on each side), so brackets are disjoint. Segment k (k = 0 … B) lies between knot k−1 and knot k;
+   its pattern P_k (which gates are on, in every layer) is read off a forward pass at one point m_k inside it.
+2. Under a *fixed* pattern every pre-activation is an affine function of t. The forward pass computes, for
+   every segment and neuron, the value z̃(m_k) and slope s̃ of that affine function together with rigorous
+   bounds e_z, e_s on their errors: with h = D∘z the masked output of the previous layer,
+   e_z ← |W|·(D∘e_z + γ_{n+1}|h̃|) + γ_{n+1}|b|, e_s ← |W|·(D∘e_s + γ_n|s̃_h|) (one extra product with |W|
+   per layer, inflated by 1 + 2γ_{n+3} for the rounding of the bound itself).
+3. Checks (each is one decision; a decision is certified when its margin exceeds its bound):
+   * *sign checks*: at both ends of the stretch [p_{k−1}, q_k] of segment k, every neuron's affine form has
+     the strict sign its gate in P_k says (off may also be an exact, structural zero: bound 0). The form is
+     then of constant sign there, so P_k is the network's true pattern on the stretch: no knot in it.
+     On the two unbounded tails the slope must point away from zero (or be an exact zero).
+   * *knot checks*: P_k and P_{k+1} differ in exactly one gate (ℓ*, i*). The form of segment k, extrapolated
+     to the far end p_k of the bracket, keeps every gate's sign except i*'s, which has the opposite sign
+     (and symmetrically for segment k+1 at q_k). Then inside the bracket exactly one gate changes, once,
+     at the root of the affine z_{ℓ*, i*} (layers below ℓ* are fixed; every later neuron is affine on each
+     side of the root with the same sign at both ends of the bracket).
+   * *jump checks*: f′ jumps at the knot by ±s_{i*}·g_{i*}, with g = ∂f/∂h_{ℓ*} under the (common) downstream
+     pattern, computed by a backward pass with its own bound. |g̃| > e_g certifies a breakpoint; g̃ = e_g = 0
+     (no path of nonzero weights through open gates) certifies a knot without one.
+   If every check passes, the network has exactly these knots (one in each bracket, of the named neuron) and
+   these breakpoints: the activation and linear region counts and the per-layer knot counts are proven.
+
+The bounds assume no underflow: every nonzero operand is checked to lie in [2⁻⁴⁰⁰, 2⁴⁰⁰] (a product of two
+such numbers and γ is a normal float), else the network is reported as not certifiable. The input network
+is taken as given (a network restricted to a line is certified as the 1-D network that was counted).
+Cost: about six float64 products of (B+1) × n by n × n per layer (forward values and slopes, their bounds,
+the backward pass and its bound), against the engine's two of growing height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from relu1d.engine.breakpoints import RegionCount
+from relu1d.engine.network import Network
+
+_U = 2.0**-53
+#: Operands outside [2⁻⁴⁰⁰, 2⁴⁰⁰] (nonzero) could make a bound underflow or overflow: not certifiable.
+_SAFE_MIN, _SAFE_MAX = 2.0**-400, 2.0**400
+
+
+def _gamma(n: int) -> float:
+    """γ_n = n·u/(1 − n·u) (Higham, §3.1), rounded up by a relative 1e-12 (it is itself a float expression)."""
+    return n * _U / (1.0 - n * _U) * (1.0 + 1e-12)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What the a-posteriori check proved about one count (all counts over ℝ).
+
+    ``sign_failures``, ``knot_failures``, ``jump_failures``: decisions whose margin did not exceed their
+    rounding bound (or, for knots, brackets whose two patterns do not differ in exactly one gate, or do not
+    fit between their neighbours). ``knots_per_layer`` and ``breakpoints`` are what the checks establish
+    (the candidate's own values when a check failed); ``agrees`` says whether they equal the candidate's.
+    ``decisions``: how many decisions were checked in all.
+    """
+
+    decisions: int
+    sign_failures: int
+    knot_failures: int
+    jump_failures: int
+    knots_per_layer: tuple[int, ...]
+    breakpoints: int
+    agrees: bool
+    safe_range: bool = True
+    method: str = "first-order"
+
+    @property
+    def uncertified_decisions(self) -> int:
+        """Decisions the bound could not settle (0 for a proven count)."""
+        return self.sign_failures + self.knot_failures + self.jump_failures
+
+    @property
+    def certified(self) -> bool:
+        """True when the candidate's knots, per-layer knot counts and breakpoints are proven exact."""
+        return self.safe_range and self.uncertified_decisions == 0 and self.agrees
+
+
+def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Certificate:
+    """Prove (or fail to prove) that ``result`` — a count over ℝ of the 1-D network ``net`` — is exact.
+
+    Method and bounds: this module's docstring (docs/mathematics.md §2.3). First with the first-order bounds;
+    if some decision is left open and ``refine``, again with the refined forward pass (one step of iterative
+    refinement: the float64 rounding of every layer is recovered with error-free products, so the bound is of
+    second order). numpy, float64; memory about twelve (B+1) × max n float64 arrays plus one boolean mask
+    of that size per layer.
+    """
+    if net.n_in != 1:
+        raise ValueError(f"certify_count: the network has {net.n_in} inputs; certify the 1-D network that was counted")
+    knots = np.asarray(result.knots, dtype=np.float64)
+    candidate = (tuple(int(c) for c in result.knots_per_layer), np.asarray(result.is_breakpoint, dtype=bool))
+    cert, open_rows = _certify(net, knots, candidate, _first_order_forward)
+    if refine and cert.safe_range and cert.sign_failures:
+        # Redo the segments with an open decision (and their neighbours, which share its knots) refined.
+        rows = np.nonzero(open_rows | np.roll(open_rows, 1) | np.roll(open_rows, -1))[0]
+        cert, _ = _certify(net, knots, candidate, _partly_refined(rows), method="refined")
+    return cert
+
+
+def _certify(
+    net: Network, knots: np.ndarray, candidate: tuple, forward: Callable, method: str = "first-order"
+) -> tuple[Certificate, np.ndarray]:
+    """All checks of the module docstring, with the forms of each layer from ``forward``; also which
+    segments had a sign decision left open."""
+    n_knots = int(knots.shape[0])
+    points = _bracket_points(knots)
+    safe = _in_safe_range(*net.weights, *net.biases, knots)
+    knot_failures = int(np.count_nonzero(~points.fits))
+
+    masks: list[np.ndarray] = []  # per layer: (B+1, n) gates of every segment
+    differs = np.zeros(n_knots, dtype=np.int64)  # gates that differ between the two sides of each knot
+    flip_layer = np.full(n_knots, -1, dtype=np.int64)
+    flip_neuron = np.full(n_knots, -1, dtype=np.int64)
+    rho = np.full(n_knots, np.inf)  # |t* − t̃_j| ≤ rho_j once knot j's gate change is found
+    sign_failures = decisions = 0
+    first = np.zeros(n_knots, dtype=bool)
+    open_rows = np.zeros(n_knots + 1, dtype=bool)
+    for ell, form in enumerate(forward(net, points.mid)):
+        safe &= _in_safe_range(form.z, form.s, form.e_z, form.e_s)
+        gate = form.z > 0
+        masks.append(gate)
+        below = flip_layer >= 0  # knots whose gate change lies in an earlier layer
+        if n_knots:
+            change = gate[:-1] != gate[1:]
+            count = np.count_nonzero(change, axis=1)
+            first = (count > 0) & (differs == 0)
+            flip_layer[first] = ell
+            flip_neuron[first] = np.argmax(change[first], axis=1)
+            differs += count
+        failed, checked = _sign_checks(form, gate, points, knots, flip_layer == ell, flip_neuron, below, rho)
+        sign_failures += int(failed.sum())
+        open_rows |= failed > 0
+        decisions += checked
+        here = np.nonzero(first)[0]
+        rho[here] = _root_radius(form, here, flip_neuron[here], knots[here])
+    knot_failures += int(np.count_nonzero(differs != 1))
+    decisions += 2 * n_knots
+
+    jump_failures, is_breakpoint = _jump_checks(net, masks, flip_layer, flip_neuron, differs == 1)
+    knots_per_layer = tuple(int(np.count_nonzero((flip_layer == ell) & (differs == 1))) for ell in range(len(masks)))
+    agrees = knots_per_layer == candidate[0] and bool(np.array_equal(is_breakpoint, candidate[1]))
+    cert = Certificate(
+        decisions=decisions,
+        sign_failures=sign_failures,
+        knot_failures=knot_failures,
+        jump_failures=jump_failures,
+        knots_per_layer=knots_per_layer,
+        breakpoints=int(np.count_nonzero(is_breakpoint)),
+        agrees=agrees,
+        safe_range=bool(safe),
+        method=method,
+    )
+    return cert, open_rows
+
+
+def _partly_refined(rows: np.ndarray) -> Callable:
+    """A forward pass with first-order forms for every segment but ``rows``, refined forms for those (each
+    segment's forms depend on its own row only)."""
+
+    def forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
+        for rough, fine in zip(_first_order_forward(net, mid), _refined_forward(net, mid[rows]), strict=True):
+            arrays = [np.array(x, copy=True) for x in (rough.z, rough.s, rough.e_z, rough.e_s)]
+            for x, y in zip(arrays, (fine.z, fine.s, fine.e_z, fine.e_s), strict=True):
+                x[rows] = y
+            yield _Forms(*arrays, mid)
+
+    return forward
+
+
+def _first_order_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
+    """Each layer's forms with first-order bounds (module docstring, step 2)."""
+    h = s_h = e_h = e_sh = None
+    for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
+        if ell == 0:  # z = w·m + b: two roundings; the slope w is exact
+            z = mid[:, None] * w[:, 0] + b
+            e_z = 2.0 * _gamma(2) * (np.abs(mid)[:, None] * np.abs(w[:, 0]) + np.abs(b))
+            s = np.broadcast_to(w[:, 0], z.shape)
+            e_s = np.zeros_like(z)
+        else:
+            z, s, e_z, e_s = _affine_layer(w, b, h, s_h, e_h, e_sh)
+        yield _Forms(z, s, e_z, e_s, mid)
+        gate = z > 0
+        h, e_h = np.where(gate, z, 0.0), np.where(gate, e_z, 0.0)
+        s_h, e_sh = np.where(gate, s, 0.0), np.where(gate, e_s, 0.0)
+
+
+def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
+    """Each layer's forms with second-order bounds: values z̃ + ĉ where ĉ is the float64 rounding of z̃
+    recovered layer by layer (error-free products, ``_residual``), so that only the rounding *of ĉ* is
+    bounded through |W| (docs/mathematics.md §2.3).
+
+    Invariant per layer, for values and slopes alike: |exact − (x̃ + ĉ)| ≤ ε. Next layer, with D the gates
+    and A = D∘x̃: x̃′ = fl(A·Wᵀ + b), ĉ′ = fl(r̃ + fl((D∘ĉ)·Wᵀ)) with r̃ ≈ A·Wᵀ + b − x̃′ (error ≤ ε_r), and
+    ε′ = |W|·(D∘ε + γ_n|D∘ĉ|) + ε_r + u|ĉ′| (inflated for its own rounding)."""
+    w1, b1 = net.weights[0][:, 0], net.biases[0]
+    product = mid[:, None] * w1
+    product_err = _two_product_error(np.broadcast_to(mid[:, None], product.shape), w1, product)
+    z, sum_err = _two_sum(product, np.broadcast_to(b1, product.shape))
+    c = product_err + sum_err
+    eps = _U * np.abs(c) * (1.0 + _U)
+    values = (z, c, eps)
+    slopes = (np.broadcast_to(w1, z.shape), np.zeros_like(z), np.zeros_like(z))
+    gate = np.zeros(z.shape, dtype=bool)
+    for ell in range(len(net.weights) - 1):
+        if ell:
+            w, b = net.weights[ell], net.biases[ell]
+            values, slopes = _refined_layer(w, b, values, slopes, gate)
+        (z, c, eps), (s, cs, eps_s) = values, slopes
+        (zf, z_err), (sf, s_err) = _two_sum(z, c), _two_sum(s, cs)
+        gate = zf > 0
+        yield _Forms(zf, sf, (eps + np.abs(z_err)) * (1.0 + _U), (eps_s + np.abs(s_err)) * (1.0 + _U), mid)
+
+
+def _refined_layer(w: np.ndarray, b: np.ndarray, values: tuple, slopes: tuple, gate: np.ndarray) -> tuple:
+    """One layer of ``_refined_forward``, for the values and the slopes of every segment (stacked)."""
+    rows, n = gate.shape[0], w.shape[1]
+    both = np.concatenate([gate, gate])
+    x, c, eps = (np.where(both, np.concatenate([v, sl]), 0.0) for v, sl in zip(values, slopes, strict=True))
+    bias = np.concatenate([np.broadcast_to(b, (rows, b.shape[0])), np.zeros((rows, b.shape[0]))])
+    x_new = np.matmul(x, w.T)
+    x_new[:rows] += b
+    r, eps_r = _residual(x, w, bias, x_new)
+    c_new = r + np.matmul(c, w.T)
+    eps_new = np.matmul(eps + _gamma(n) * np.abs(c), np.abs(w).T) * (1.0 + 2.0 * _gamma(n + 3))
+    eps_new = (eps_new + eps_r + _U * np.abs(c_new)) * (1.0 + 2.0 * _gamma(3))
+    return (x_new[:rows], c_new[:rows], eps_new[:rows]), (x_new[rows:], c_new[rows:], eps_new[rows:])
+
+
+#: Slices per operand in ``_residual`` and the largest kept k + j: the dropped products are ≤ 2^{−4β}·n·σ·τ.
+_SLICES, _KEEP = 4, 5
+
+
+def _residual(a: np.ndarray, w: np.ndarray, bias: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """r̃ ≈ a·Wᵀ + bias − target and a rigorous bound of |r̃ − r|, from float64 products that are exact.
+
+    Ozaki's splitting (Ozaki, Ogita, Oishi, Rump, *Numer. Algorithms* 59, 2012): each row of ``a`` and of W
+    is cut into slices a = a₁ + a₂ + …, entries of slice k being integer multiples of σ·2^{−βk} (σ a power of
+    two ≥ the row's largest |entry|) of at most β bits, with 2β + log₂n ≤ 52, so that every product of a slice
+    of ``a`` with a slice of W is computed exactly by any BLAS. Products with k + j ≤ 5 are summed (the first
+    one with the bias by an error-free sum), the rest are bounded."""
+    beta = (52 - int(np.ceil(np.log2(max(a.shape[1], 2))))) // 2
+    sigma, tau = _row_scales(a), _row_scales(w)
+    w_slices = list(_slices(w, tau, beta))
+    acc = absacc = None
+    for k, a_k in enumerate(_slices(a, sigma, beta), start=1):
+        for j, w_j in enumerate(w_slices[: _KEEP - k], start=1):
+            part = np.matmul(a_k, w_j.T)
+            if k == j == 1:
+                total, err = _two_sum(part, bias)
+                lead = total - target
+                acc, absacc = lead + err, np.abs(lead) + np.abs(err)
+            else:
+                acc += part
+                absacc += np.abs(part)
+    # Dropped slices and remainders: ≤ 8·2^{−4β}·σ·τ per pair of nonzero operands (exact 0/1 product).
+    pairs = np.matmul((a != 0).astype(np.float64), (w != 0).astype(np.float64).T)
+    dropped = pairs * np.outer(sigma, tau) * (8.0 * 2.0 ** (-4 * beta))
+    return acc, (_gamma(12) * absacc + dropped) * (1.0 + 2.0 * _gamma(3))
+
+
+def _row_scales(x: np.ndarray) -> np.ndarray:
+    """Per row, the least power of two ≥ its largest |entry| (0 for a zero row)."""
+    largest = np.max(np.abs(x), axis=1)
+    _, exponent = np.frexp(largest)
+    return np.where(largest > 0, np.ldexp(1.0, exponent), 0.0)
+
+
+def _slices(x: np.ndarray, scale: np.ndarray, beta: int) -> Iterator[np.ndarray]:
+    """x = Σ_k slice_k + rest, slice k on the grid g_k = scale·2^{−βk} (row-wise), |rest| ≤ g_K/2: the
+    rounding of a to a multiple of g is fl(fl(a + c) − c) with c = 1.5·2⁵²·g (Rump, Ogita, Oishi 2008)."""
+    rest = np.array(x, dtype=np.float64, copy=True)
+    for k in range(1, _SLICES + 1):
+        shift = np.ldexp(1.5 * scale, 52 - beta * k)[:, None]
+        part = (rest + shift) - shift
+        rest -= part
+        yield part
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """s = fl(a + b) and e with a + b = s + e exactly (Knuth's TwoSum)."""
+    total = a + b
+    virtual = total - a
+    return total, (a - (total - virtual)) + (b - virtual)
+
+
+def _two_product_error(a: np.ndarray, b: np.ndarray, product: np.ndarray) -> np.ndarray:
+    """e with a·b = product + e exactly, product = fl(a·b) (Dekker's TwoProduct, no fused multiply-add)."""
+
+    def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = 134217729.0 * x  # 2^27 + 1
+        high = c - (c - x)
+        return high, x - high
+
+    a_hi, a_lo = split(a)
+    b_hi, b_lo = split(np.broadcast_to(b, a.shape))
+    return ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+@dataclass(frozen=True)
+class _Points:
+    """Where segment k (0 … B) is evaluated: ``mid`` (its pattern is read there), ``start``/``end`` (its
+    stretch [p_{k−1}, q_k]; −inf/+inf on the tails), ``before``/``after`` (the far ends q_{k−1} / p_k of the
+    brackets of the knots that bound it; nan where there is no such knot). ``fits``: per knot, q < t̃ < p and
+    the bracket ends stay ordered with the neighbours'."""
+
+    mid: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
+    fits: np.ndarray
+
+
+def _bracket_points(knots: np.ndarray) -> _Points:
+    """Brackets [q_j, p_j] = t̃_j ∓ r_j with r_j a quarter of the distance to the nearer neighbour (for a lone
+    knot, a quarter of max(1, |t̃|)); the midpoint of each inner stretch; the tails are read at their one end."""
+    n = knots.shape[0]
+    if n == 0:
+        zero = np.zeros(1)
+        inf = np.full(1, np.inf)
+        nan = np.full(1, np.nan)
+        return _Points(mid=zero, start=-inf, end=inf, before=nan, after=nan, fits=np.zeros(0, dtype=bool))
+    gaps = np.diff(knots)
+    left = np.concatenate([[np.inf], gaps])
+    right = np.concatenate([gaps, [np.inf]])
+    radius = 0.25 * np.minimum(left, right)
+    if n == 1:
+        radius = np.array([0.25 * max(1.0, abs(float(knots[0])))])
+    q, p = knots - radius, knots + radius
+    fits = (q < knots) & (knots < p)
+    fits[1:] &= p[:-1] <= q[1:]
+    start = np.concatenate([[-np.inf], p])
+    end = np.concatenate([q, [np.inf]])
+    mid = np.concatenate([[q[0]], 0.5 * p[:-1] + 0.5 * q[1:], [p[-1]]])
+    before = np.concatenate([[np.nan], q])
+    after = np.concatenate([p, [np.nan]])
+    return _Points(mid=mid, start=start, end=end, before=before, after=after, fits=fits)
+
+
+def _in_safe_range(*arrays: np.ndarray) -> bool:
+    """Every finite nonzero |x| lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (no bound below can underflow or overflow)."""
+    for a in arrays:
+        mag = np.abs(a[np.isfinite(a)])
+        mag = mag[mag != 0]
+        if mag.size and (mag.min() < _SAFE_MIN or mag.max() > _SAFE_MAX):
+            return False
+    return True
+
+
+def _affine_layer(
+    w: np.ndarray, b: np.ndarray, h: np.ndarray, s_h: np.ndarray, e_h: np.ndarray, e_sh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Values z̃ = h̃Wᵀ + b and slopes s̃ = s̃_hWᵀ of every segment's affine form, with rigorous error bounds
+    (module docstring, step 2): the two products in one, the two bound products in one."""
+    n = w.shape[1]
+    rows = h.shape[0]
+    both = np.matmul(np.concatenate([h, s_h]), w.T)
+    g_value, g_slope = _gamma(n + 1), _gamma(n)
+    operands = np.concatenate([e_h + g_value * np.abs(h), e_sh + g_slope * np.abs(s_h)])
+    bounds = np.matmul(operands, np.abs(w).T) * (1.0 + 2.0 * _gamma(n + 3))
+    z = both[:rows] + b
+    e_z = bounds[:rows] + g_value * np.abs(b) * (1.0 + 2.0 * _gamma(n + 3))
+    return z, both[rows:], e_z, bounds[rows:]
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """Every segment's affine forms in one layer: z̃(m_k), s̃ and their error bounds, read at m_k = ``mid``."""
+
+    z: np.ndarray
+    s: np.ndarray
+    e_z: np.ndarray
+    e_s: np.ndarray
+    mid: np.ndarray
+
+    def at(self, rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The forms of segments ``rows`` at t (one point per row) and a rigorous bound of their error:
+        e_z + e_s·|δ|(1+u) + γ₃(|z̃| + |s̃||δ|) with δ = fl(t − m), inflated for its own rounding."""
+        z, s = self.z[rows], self.s[rows]
+        delta = (t - self.mid[rows])[:, None]
+        value = z + s * delta
+        bound = self.e_z[rows] + self.e_s[rows] * np.abs(delta) * (1.0 + _U)
+        bound = (bound + _gamma(3) * (np.abs(z) + np.abs(s) * np.abs(delta))) * (1.0 + 2.0 * _gamma(6))
+        return value, bound
+
+
+def _holds(value: np.ndarray, bound: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """The wanted strict sign beyond the bound, or an exact (structural) zero of an off gate."""
+    return (sign * value > bound) | ((sign < 0) & (value == 0) & (bound == 0))
+
+
+def _sign_checks(
+    form: _Forms,
+    gate: np.ndarray,
+    points: _Points,
+    knots: np.ndarray,
+    flips_here: np.ndarray,
+    flip_neuron: np.ndarray,
+    below: np.ndarray,
+    rho: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Failed sign decisions per segment, and how many were checked, in one layer (module docstring, step 3:
+    sign and knot checks).
+
+    ``flips_here``: knots whose gate change is in this layer; ``below``: knots whose gate change is in an
+    earlier layer, whose root t* is known to lie within ``rho`` of t̃ (``_root_radius``)."""
+    want = np.where(gate, 1.0, -1.0)
+    n_seg = gate.shape[0]
+    failed = np.zeros(n_seg, dtype=np.int64)
+    checked = 0
+    finite_start, finite_end = np.isfinite(points.start), np.isfinite(points.end)
+    for ends, finite in ((points.start, finite_start), (points.end, finite_end)):
+        rows = np.nonzero(finite)[0]
+        if rows.size:
+            value, bound = form.at(rows, ends[rows])
+            failed[rows] += np.count_nonzero(~_holds(value, bound, want[rows]), axis=1)
+            checked += value.size
+    # Unbounded ends: the slope points away from zero (or is an exact zero), beyond its bound.
+    for rows, direction in ((np.nonzero(~finite_start)[0], -1.0), (np.nonzero(~finite_end)[0], 1.0)):
+        if rows.size:
+            s, e_s = form.s[rows], form.e_s[rows]
+            ok = (want[rows] * direction * s > e_s) | ((s == 0) & (e_s == 0))
+            if n_seg == 1:  # no knot at all: the form must also have its sign at m
+                ok &= _holds(form.z[rows], form.e_z[rows], want[rows])
+            failed[rows] += np.count_nonzero(~ok, axis=1)
+            checked += ok.size
+    n_knots = n_seg - 1
+    if n_knots == 0:
+        return failed, checked
+    # Each knot, from each side (segment j on its left, j+1 on its right).
+    for seg, far in ((np.arange(n_knots), points.after[:-1]), (np.arange(1, n_seg), points.before[1:])):
+        knot = np.arange(n_knots)
+        # Layers up to the gate change: one affine form across the bracket; the far end has every gate's
+        # sign, except the flipping gate's, which is the other side's.
+        rows = np.nonzero(~below)[0]
+        if rows.size:
+            value, bound = form.at(seg[rows], far[rows])
+            sign = want[seg[rows]]
+            flip = np.nonzero(flips_here[rows])[0]
+            sign[flip, flip_neuron[rows[flip]]] *= -1.0
+            failed[seg[rows]] += np.count_nonzero(~_holds(value, bound, sign), axis=1)
+            checked += value.size
+        # Later layers: each side's form is the network's from its stretch up to the root t* (|t* − t̃| ≤ ρ),
+        # so its sign at every point within ρ of t̃ must be its gate's.
+        rows = np.nonzero(below)[0]
+        if rows.size:
+            value, bound = form.at(seg[rows], knots[knot[rows]])
+            reach = rho[rows][:, None]
+            bound = (bound + (np.abs(form.s[seg[rows]]) + form.e_s[seg[rows]]) * reach) * (1.0 + 2.0 * _gamma(4))
+            failed[seg[rows]] += np.count_nonzero(~_holds(value, bound, want[seg[rows]]), axis=1)
+            checked += value.size
+    return failed, checked
+
+
+def _root_radius(form: _Forms, knots_here: np.ndarray, neurons: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """ρ ≥ |t* − t̃| for the root t* of each flipping gate's affine form (segment j on the knot's left):
+    (|z̃(t̃)| + e)/(|s̃| − e_s), or inf when the slope is not bounded away from zero."""
+    if knots_here.size == 0:
+        return np.zeros(0)
+    value, bound = form.at(knots_here, t)
+    cols = (np.arange(knots_here.size), neurons)
+    value, bound = value[cols], bound[cols]
+    slope, e_slope = np.abs(form.s[knots_here, neurons]), form.e_s[knots_here, neurons]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        radius = (np.abs(value) + bound) / (slope - e_slope) * (1.0 + 8.0 * _U)
+    return np.where(slope > e_slope, radius, np.inf)
+
+
+def _jump_checks(
+    net: Network, masks: list[np.ndarray], flip_layer: np.ndarray, flip_neuron: np.ndarray, simple: np.ndarray
+) -> tuple[int, np.ndarray]:
+    """Failed jump decisions and the proven breakpoint flags (module docstring, step 3: jump checks).
+
+    g = ∂f/∂h_ℓ for each knot's left segment, by the backward pass g_ℓ = (D_{ℓ+1}∘g_{ℓ+1})·W_{ℓ+1} from
+    g_L = w_out, with e_ℓ = (D∘e_{ℓ+1} + γ_n|D∘g̃_{ℓ+1}|)·|W| inflated like the forward bounds."""
+    n_knots = flip_layer.shape[0]
+    is_breakpoint = np.zeros(n_knots, dtype=bool)
+    if n_knots == 0:
+        return 0, is_breakpoint
+    depth = len(masks)
+    w_out = net.weights[-1][0]
+    g = np.broadcast_to(w_out, (n_knots, w_out.shape[0]))
+    e_g = np.zeros_like(g)
+    failed = np.zeros(n_knots, dtype=bool)
+    for ell in range(depth - 1, -1, -1):
+        here = np.nonzero(simple & (flip_layer == ell))[0]
+        if here.size:
+            value, bound = g[here, flip_neuron[here]], e_g[here, flip_neuron[here]]
+            is_breakpoint[here] = np.abs(value) > bound
+            failed[here] = ~is_breakpoint[here] & ~((value == 0) & (bound == 0))
+        if ell == 0:
+            break
+        w = net.weights[ell]
+        gate = masks[ell][:-1]
+        masked, e_masked = np.where(gate, g, 0.0), np.where(gate, e_g, 0.0)
+        n = w.shape[0]
+        g = np.matmul(masked, w)
+        e_g = np.matmul(e_masked + _gamma(n) * np.abs(masked), np.abs(w)) * (1.0 + 2.0 * _gamma(n + 2))
+    return int(np.count_nonzero(failed)), is_breakpoint

@@ -1,0 +1,153 @@
+"""The a-posteriori certificate: never proves a wrong count, proves the right one on generic networks, and its
+rounding bounds contain the exact (rational) values."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from relu1d import count_regions, sample_network
+from relu1d.engine import certify
+from relu1d.engine.certify import certify_count
+from relu1d.engine.exact import count_regions_exact
+from tests.networks import ADVERSARIAL, random_small
+
+
+def _exact_fingerprint(net) -> tuple:
+    ex = count_regions_exact(net)
+    return len(ex.knots), len(ex.breakpoints), tuple(ex.knots_per_layer)
+
+
+def _candidate(knots, is_breakpoint, knots_per_layer) -> SimpleNamespace:
+    return SimpleNamespace(knots=np.asarray(knots, dtype=np.float64), is_breakpoint=np.asarray(is_breakpoint),
+                           knots_per_layer=np.asarray(knots_per_layer))  # fmt: skip
+
+
+@pytest.mark.parametrize("family", ["random", *sorted(ADVERSARIAL)])
+def test_a_certificate_is_never_wrong(family):
+    """Whatever the network (random or degenerate), a proven count equals the rational one."""
+    make = random_small if family == "random" else ADVERSARIAL[family]
+    for seed in range(60):
+        net = make(seed)
+        result = count_regions(net, exact_fallback=False)
+        cert = certify_count(net, result)
+        if cert.certified:
+            assert (result.knots.shape[0], cert.breakpoints, cert.knots_per_layer) == _exact_fingerprint(net)
+        elif family == "random":  # generic networks are proven, unless σ_b = 0 puts every knot at one point
+            assert not any(np.any(b) for b in net.biases[:-1]), (seed, cert)
+
+
+def test_generic_networks_are_proven_by_both_passes():
+    for seed in range(40):
+        net = sample_network([8, 8, 8], 1.0, seed)
+        result = count_regions(net, exact_fallback=False)
+        candidate = (tuple(int(c) for c in result.knots_per_layer), result.is_breakpoint)
+        for forward in (certify._first_order_forward, certify._refined_forward):
+            cert, _ = certify._certify(net, result.knots, candidate, forward)
+            assert cert.certified, (seed, forward.__name__, cert)
+
+
+@pytest.mark.parametrize("mutation", ["drop", "insert", "shift", "flag", "layer"])
+def test_a_wrong_candidate_is_not_proven(mutation):
+    rejected = 0
+    for seed in range(20):
+        net = sample_network([6, 6], 1.0, seed)
+        result = count_regions(net)
+        t, bp, layers = result.knots.copy(), result.is_breakpoint.copy(), result.knots_per_layer.copy()
+        if t.shape[0] < 4:
+            continue
+        k = t.shape[0] // 2
+        if mutation == "drop":
+            t, bp = np.delete(t, k), np.delete(bp, k)
+        elif mutation == "insert":
+            t, bp = np.insert(t, k, 0.5 * (t[k - 1] + t[k])), np.insert(bp, k, True)
+        elif mutation == "shift":  # outside its bracket, toward the neighbour
+            t[k] += 0.6 * (t[k + 1] - t[k])
+        elif mutation == "flag":
+            bp[k] = ~bp[k]
+        else:
+            layers = (
+                layers
+                + np.eye(layers.shape[0], dtype=layers.dtype)[0]
+                - np.eye(layers.shape[0], dtype=layers.dtype)[-1]
+            )
+        cert = certify_count(net, _candidate(t, bp, layers))
+        assert not cert.certified, (seed, mutation)
+        rejected += 1
+    assert rejected >= 10
+
+
+def _exact_forms(net, mid: float, gates: list[np.ndarray]) -> list[tuple[list[Fraction], list[Fraction]]]:
+    """Rational value and slope of every pre-activation's affine form under fixed gates, at t = mid."""
+    value, slope = [Fraction(mid)], [Fraction(1)]
+    out = []
+    for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
+        z = [
+            sum((Fraction(x) * v for x, v in zip(row, value, strict=True)), Fraction(bi))
+            for row, bi in zip(w, b, strict=True)
+        ]
+        s = [sum((Fraction(x) * v for x, v in zip(row, slope, strict=True)), Fraction(0)) for row in w]
+        out.append((z, s))
+        value = [zi if g else Fraction(0) for zi, g in zip(z, gates[ell], strict=True)]
+        slope = [si if g else Fraction(0) for si, g in zip(s, gates[ell], strict=True)]
+    return out
+
+
+@pytest.mark.parametrize("forward", ["_first_order_forward", "_refined_forward"])
+def test_bounds_contain_the_exact_forms(forward):
+    """|exact − computed| ≤ bound for every value and slope, both passes, at a few segments of a deep network."""
+    net = sample_network([12] * 6, 1.0, 3)
+    result = count_regions(net)
+    mid = certify._bracket_points(result.knots).mid
+    rows = np.array([0, mid.shape[0] // 3, mid.shape[0] // 2, mid.shape[0] - 1])
+    forms = list(getattr(certify, forward)(net, mid[rows]))
+    for r, m in enumerate(mid[rows]):
+        gates = [f.z[r] > 0 for f in forms]
+        for f, (z, s) in zip(forms, _exact_forms(net, float(m), gates), strict=True):
+            for i in range(len(z)):
+                assert abs(Fraction(f.z[r, i]) - z[i]) <= Fraction(f.e_z[r, i])
+                assert abs(Fraction(f.s[r, i]) - s[i]) <= Fraction(f.e_s[r, i])
+
+
+def test_refined_bounds_are_second_order():
+    net = sample_network([64] * 8, 1.0, 0)
+    mid = certify._bracket_points(count_regions(net).knots).mid
+    rough, fine = list(certify._first_order_forward(net, mid))[-1], list(certify._refined_forward(net, mid))[-1]
+    # refined: within a few units of the last place of the value itself; first order: amplified layer by layer
+    assert np.median(fine.e_z / np.abs(fine.z)) < 4 * 2.0**-53 < 1e-5 * np.median(rough.e_z / np.abs(rough.z))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-100, 1e100])
+def test_residual_of_a_product_is_accurate(scale):
+    rng = np.random.default_rng(4)
+    a, w, b = rng.standard_normal((3, 40)) * scale, rng.standard_normal((5, 40)), rng.standard_normal(5) * scale
+    a[0, :6] *= 1e-12  # a row with a wide dynamic range
+    a[1] = 0.0  # a zero row: its residual is exactly 0 with bound 0
+    target = a @ w.T + b
+    r, bound = certify._residual(a, w, np.broadcast_to(b, target.shape), target)
+    for i in range(3):
+        for j in range(5):
+            exact = sum((Fraction(x) * Fraction(y) for x, y in zip(a[i], w[j], strict=True)), Fraction(b[j]))
+            assert abs(Fraction(r[i, j]) - (exact - Fraction(target[i, j]))) <= Fraction(bound[i, j])
+    assert np.all(bound[1] == 0) and np.all(r[1] == 0)
+    assert np.all(bound <= 1e-18 * np.abs(a) @ np.abs(w).T + 1e-300)
+
+
+def test_error_free_transformations():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(200) * 10.0 ** rng.integers(-30, 30, 200), rng.standard_normal(200)
+    total, err = certify._two_sum(a, b)
+    product = a * b
+    perr = certify._two_product_error(a, b, product)
+    for x, y, s, e, p, pe in zip(a, b, total, err, product, perr, strict=True):
+        assert Fraction(s) + Fraction(e) == Fraction(x) + Fraction(y)
+        assert Fraction(p) + Fraction(pe) == Fraction(x) * Fraction(y)
+
+
+def test_rejects_a_network_with_inputs():
+    net = sample_network([4], 1.0, 0, n_in=3)
+    with pytest.raises(ValueError, match="3 inputs"):
+        certify_count(net, _candidate([], [], [0]))
