@@ -94,6 +94,10 @@ def _counts_frame():
                     "breakpoints_per_layer": [r - 1],
                     "method": "float64",
                     "certified": True,
+                    # network 0 proven, 1 checked and left open, the rest not checked
+                    "proof": ["first-order", "refined", "none", "none"][i],
+                    "proven": i == 0,
+                    "uncertified_decisions": [0, 3, -1, -1][i],
                 }
             )
     return pd.DataFrame(rows)
@@ -165,6 +169,9 @@ def test_k2_prints_the_row_that_decides_and_k3_reads_informative_pairs_with_bias
 
 def test_cell_and_layer_summaries():
     cells = cell_summary(_counts_frame())
+    assert cells["proof_checked"].tolist() == [2, 2] and cells["proven"].tolist() == [1, 1]
+    assert cells["max_open_decisions"].tolist() == [3, 3] and cells["proven_refined"].tolist() == [0, 0]
+    assert np.allclose(cells["proven_fraction"], 0.5) and (cells["proven_fraction_lo"] < 0.5).all()
     row = cells.set_index("cell").loc["e__4__sb1"]
     assert row["mean_regions"] == pytest.approx(4.75)
     assert row["ratio"] == pytest.approx(4.75 / 5)

@@ -22,6 +22,7 @@ SMALL = {
         "arch": {"architectures": [[24, 6, 24]], "networks": 20, "seed": 6},
         "lines": {"n_in": 5, "depths": [1, 2], "total_neurons": [8, 16], "networks": 6, "seed": 8},
     },
+    "certification": {"networks_per_cell": 1},
     "covariance": {
         "widths": [8],
         "networks": 10,
@@ -116,6 +117,8 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c["constructions"].update(rational_a=["1/0"]), "rational_a"),
         (lambda c: c["lines"].update(experiment="arch"), "lines.experiment"),
         (lambda c: c.update(main_experiment="arch"), "main_experiment"),
+        (lambda c: c["certification"].update(networks_per_cell=-1), "networks_per_cell"),
+        (lambda c: c.pop("certification"), "certification"),
         (lambda c: c.pop("main_experiment"), "main_experiment"),
         (lambda c: c["sparsity"].update(targets=["cos"]), "targets"),
         (lambda c: c["training"].update(hidden=["64x0"]), "hidden"),

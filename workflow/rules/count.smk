@@ -11,6 +11,8 @@ rule count:
         "results/logs/count/{cell}.log",
     benchmark:
         "results/benchmarks/count/{cell}.tsv"
+    params:
+        prove=config["certification"]["networks_per_cell"],
     conda:
         ENV
     threads: 16
@@ -19,4 +21,5 @@ rule count:
         runtime=60,
     shell:
         "relu1d count-ensemble {input} --processes {threads}"
+        " --prove {params.prove}"
         " --counts {output.counts} --knots {output.knots} > {log} 2>&1"

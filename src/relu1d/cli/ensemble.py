@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from relu1d.cli._common import positive_int
+from relu1d.cli._common import nonnegative_int, positive_int
 
 
 def _cmd_ensemble(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 def _cmd_count_ensemble(args: argparse.Namespace) -> int:
     from relu1d.replication.counting import count_manifest, write_parquet
 
-    counts, knots = count_manifest(args.manifest, processes=args.processes, backend=args.backend)
+    counts, knots = count_manifest(args.manifest, processes=args.processes, backend=args.backend, prove=args.prove)
     write_parquet(knots, args.knots)
     write_parquet(counts, args.counts)
     print(f"counted {len(counts)} networks of {args.manifest}: mean regions {counts['linear_regions'].mean():.2f}")
@@ -68,6 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cnt.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     cnt.add_argument("--counts", required=True, help="per-network counts (.parquet)")
     cnt.add_argument("--knots", required=True, help="per-knot positions and survival (.parquet)")
+    cnt.add_argument(
+        "--prove", type=nonnegative_int, default=0, help="prove at least the first N counts (relu1d.engine.certify)"
+    )
     cnt.set_defaults(func=_cmd_count_ensemble)
 
     cmp_ = sub.add_parser("compare-counts", help="fail unless two sets of count tables agree exactly")

@@ -3,8 +3,10 @@
 Networks are regenerated from their manifest (hash-checked), counted with :func:`relu1d.count_regions` and
 reduced to two tables:
 
-* **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints, and the
-  network's *probe* (claims H1/H2): regions on the segment between two random inputs a, a′ ~ N(0, I) and the
+* **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints, how the
+  count is known to be exact (the engine's margin flag and decision counts; ``proof``/``proven``/
+  ``uncertified_decisions`` from the a-posteriori proof, docs/mathematics.md §2.3), and the network's *probe*
+  (claims H1/H2): regions on the segment between two random inputs a, a′ ~ N(0, I) and the
   distance from a to the nearest breakpoint;
 * **knots** — one row per gate change (network, layer, neuron, position, whether f′ jumps there), the raw
   material of the density (Kac–Rice) and per-neuron analyses.
@@ -29,6 +31,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.certify import certify_count
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network
@@ -51,6 +54,11 @@ COUNT_COLUMNS = (
     "breakpoints_per_layer",
     "method",
     "certified",
+    "near_decisions",
+    "weak_decisions",
+    "proof",
+    "proven",
+    "uncertified_decisions",
     "probe_length",
     "probe_regions",
     "probe_distance",
@@ -58,10 +66,32 @@ COUNT_COLUMNS = (
 
 _WORKER_CELL: Cell | None = None
 _WORKER_BACKEND: Any = None
+_WORKER_PROVE = 0
 
 
-def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any = None) -> tuple[dict, dict]:
-    """Regenerate, verify and count network ``index`` of ``cell``; return its counts row and its knot columns."""
+#: Networks whose proof costs at most this much (knots × Σ n_ℓ n_{ℓ−1}; ~0.1 s) are all proven; of the others, the
+#: first ``prove`` of each cell (config ``certification.networks_per_cell``).
+PROVE_ALL_BELOW_WORK = 3e7
+
+
+def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
+    """(how the count was proven, whether it was, decisions left open): a rational count is exact by
+    construction; a float one is proven by ``relu1d.engine.certify`` when it is cheap or among the first
+    ``prove`` of its cell, else not checked ("none", False, -1)."""
+    if result.method == "rational":
+        return "rational", True, 0
+    work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
+    if index >= prove and work > PROVE_ALL_BELOW_WORK:
+        return "none", False, -1
+    cert = certify_count(net, result)
+    return cert.method, cert.certified, cert.uncertified_decisions
+
+
+def count_network_tables(
+    cell: Cell, index: int, expected_sha256: str, xp: Any = None, prove: int = 0
+) -> tuple[dict, dict]:
+    """Regenerate, verify and count network ``index`` of ``cell`` (and prove the count, see ``_proof``);
+    return its counts row and its knot columns."""
     net = verified_network(cell, index, expected_sha256, cell.id)
     a, a_prime = sample_probe(cell.n_in, cell.seed_entropy(index))
     if cell.n_in == 1:
@@ -71,6 +101,7 @@ def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any =
         net = restrict_to_line(net, a, (a_prime - a) / length)
         start, end = 0.0, length
     result = count_regions(net, xp=xp)
+    proof, proven, uncertified = _proof(net, result, index, prove)
     probe_regions, probe_distance = probe_statistics(result, start, end)
     row = {
         "cell": cell.id,
@@ -86,6 +117,11 @@ def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any =
         "breakpoints_per_layer": result.breakpoints_per_layer.tolist(),
         "method": result.method,
         "certified": result.certified,
+        "near_decisions": result.near_decisions,
+        "weak_decisions": result.weak_decisions,
+        "proof": proof,
+        "proven": proven,
+        "uncertified_decisions": uncertified,
         "probe_length": abs(end - start),
         "probe_regions": probe_regions,
         "probe_distance": probe_distance,
@@ -105,16 +141,17 @@ def count_network_tables(cell: Cell, index: int, expected_sha256: str, xp: Any =
     return row, knots
 
 
-def _init_worker(cell: Cell, backend: str) -> None:
-    global _WORKER_CELL, _WORKER_BACKEND
+def _init_worker(cell: Cell, backend: str, prove: int = 0) -> None:
+    global _WORKER_CELL, _WORKER_BACKEND, _WORKER_PROVE
     _WORKER_CELL = cell
     _WORKER_BACKEND = _backend_module(backend)
+    _WORKER_PROVE = prove
     threadpool_limits(1)  # one BLAS thread per process: speed (no oversubscription) and bit-identical results
 
 
 def _count_one(job: tuple[int, str]) -> tuple[dict, dict]:
     assert _WORKER_CELL is not None
-    return count_network_tables(_WORKER_CELL, job[0], job[1], xp=_WORKER_BACKEND)
+    return count_network_tables(_WORKER_CELL, job[0], job[1], xp=_WORKER_BACKEND, prove=_WORKER_PROVE)
 
 
 def _backend_module(backend: str) -> Any:
@@ -130,11 +167,12 @@ def _backend_module(backend: str) -> Any:
 
 
 def count_manifest(
-    manifest: str | os.PathLike, processes: int = 1, backend: str = "numpy", progress: bool = True
+    manifest: str | os.PathLike, processes: int = 1, backend: str = "numpy", progress: bool = True, prove: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Count every network of a manifest; returns (counts, knots) tables ordered by network index.
 
     ``processes`` > 1 uses a ``multiprocessing`` pool (the GPU backend always counts in this process).
+    ``prove``: how many networks of the cell are proven at least (``_proof``).
     """
     import pandas as pd
 
@@ -145,14 +183,14 @@ def count_manifest(
     bar = {"total": len(jobs), "desc": cell.id, "disable": not progress, "mininterval": 2.0, "ascii": True}
     if processes == 1 or backend != "numpy" or len(jobs) == 1:
         with threadpool_limits(1):  # as in a worker, and the caller's BLAS threads are restored afterwards
-            _init_worker(cell, backend)
+            _init_worker(cell, backend, prove)
             results = [_count_one(job) for job in tqdm(jobs, **bar)]
     else:
         # Small chunks keep both processes busy to the end; imap preserves index order.
         chunk = max(1, len(jobs) // (8 * processes))
         # "spawn": forking a process that already runs BLAS or tqdm threads can inherit a held lock and hang.
         ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(min(processes, len(jobs)), initializer=_init_worker, initargs=(cell, backend)) as pool:
+        with ctx.Pool(min(processes, len(jobs)), initializer=_init_worker, initargs=(cell, backend, prove)) as pool:
             results = list(tqdm(pool.imap(_count_one, jobs, chunksize=chunk), **bar))
     counts = pd.DataFrame([row for row, _ in results], columns=list(COUNT_COLUMNS))
     knots = pd.DataFrame({key: np.concatenate([k[key] for _, k in results]) for key in results[0][1]})

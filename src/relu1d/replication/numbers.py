@@ -40,6 +40,26 @@ def macros(values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The cells that decide K1, K2 and K6: the main experiment's widths from this one on, at depth ≥ 2.
+DECIDING_WIDTH = 256
+
+
+def proof_numbers(cells: pd.DataFrame, experiment: str) -> dict[str, str]:
+    """How many counts are proven exact (docs/mathematics.md §2.3): all cells, and the deciding cells (main
+    ``experiment``, width ≥ ``DECIDING_WIDTH``, depth ≥ 2); proven fractions of the checked networks."""
+    deciding = cells[(cells["experiment"] == experiment) & (cells["width"] >= DECIDING_WIDTH) & (cells["depth"] >= 2)]
+    out = {}
+    for name, part in (("", cells), ("Deciding", deciding)):
+        checked, proven = int(part["proof_checked"].sum()), int(part["proven"].sum())
+        out[f"{name}CheckedNetworks"] = f"{checked:,}".replace(",", "{,}")
+        out[f"{name}ProvenNetworks"] = f"{proven:,}".replace(",", "{,}")
+        out[f"{name}ProvenRefined"] = f"{int(part['proven_refined'].sum()):,}".replace(",", "{,}")
+        out[f"{name}MaxOpenDecisions"] = str(int(part["max_open_decisions"].max())) if len(part) else "0"
+    out["DecidingCells"] = str(len(deciding))
+    out["DecidingWidth"] = str(DECIDING_WIDTH)
+    return out
+
+
 def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: str) -> dict[str, str]:
     """K1 numbers: totals, and per depth the ratio and δ at the largest width and the fitted exponent, of the main
     ``experiment`` (config ``main_experiment``) at σ_b = 1."""
@@ -52,6 +72,7 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: st
         "CertifiedPercent": fmt(
             100 * float((cells["certified_fraction"] * cells["networks"]).sum()) / float(cells["networks"].sum()), 4
         ),
+        **proof_numbers(cells, experiment),
         "MaxWidth": str(int(cells["width"].max())),
         "Depths": ", ".join(str(d) for d in sorted(rates["depth"])),
     }

@@ -66,9 +66,31 @@ def cell_summary(counts: pd.DataFrame) -> pd.DataFrame:
                 "delta_lo": (regions.lo - 1 - sum_n) / sum_n,
                 "delta_hi": (regions.hi - 1 - sum_n) / sum_n,
                 "certified_fraction": float(group["certified"].mean()),
+                **proof_columns(group),
             }
         )
     return pd.DataFrame(rows)
+
+
+def proof_columns(group: pd.DataFrame) -> dict[str, object]:
+    """How a cell's counts are known to be exact (docs/mathematics.md §2.3): networks proven, by which method,
+    among those checked, with the exact (Clopper–Pearson) 95% CI of the proven fraction of checked networks,
+    and the most decisions any checked network left open."""
+    checked = group[group["proof"] != "none"]
+    proven = int(checked["proven"].sum())
+    out: dict[str, object] = {
+        "proof_checked": len(checked),
+        "proven": proven,
+        "proven_rational": int((checked["proof"] == "rational").sum()),
+        "proven_refined": int((checked["proven"] & (checked["proof"] == "refined")).sum()),
+        "max_open_decisions": int(checked["uncertified_decisions"].max()) if len(checked) else 0,
+    }
+    if len(checked):
+        ci = sps.binomtest(proven, len(checked)).proportion_ci(confidence_level=CONFIDENCE)
+        out.update(proven_fraction=proven / len(checked), proven_fraction_lo=ci.low, proven_fraction_hi=ci.high)
+    else:
+        out.update(proven_fraction=np.nan, proven_fraction_lo=np.nan, proven_fraction_hi=np.nan)
+    return out
 
 
 def layer_summary(counts: pd.DataFrame) -> pd.DataFrame:
