@@ -5,7 +5,7 @@ Replication instrument for Kogan, Jananthan & Kepner, *Complexity of One-Dimensi
 """
 
 from relu1d.engine.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
-from relu1d.engine.certify import Certificate, certify_count
+from relu1d.engine.certify import Certificate, certify_count, prove_count
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "count_regions",
     "load_network",
     "network_from_arrays",
+    "prove_count",
     "sample_network",
     "seed_sequence",
 ]

@@ -11,7 +11,7 @@ import pytest
 
 from relu1d import count_regions, sample_network
 from relu1d.engine import certify
-from relu1d.engine.certify import certify_count
+from relu1d.engine.certify import certify_count, prove_count
 from relu1d.engine.exact import count_regions_exact
 from tests.networks import ADVERSARIAL, random_small
 
@@ -151,3 +151,21 @@ def test_rejects_a_network_with_inputs():
     net = sample_network([4], 1.0, 0, n_in=3)
     with pytest.raises(ValueError, match="3 inputs"):
         certify_count(net, _candidate([], [], [0]))
+
+
+def test_prove_count_falls_back_to_the_rational_recount():
+    """Coincident knots (σ_b = 0: every knot at 0) cannot be bracketed one by one; the recount proves them."""
+    for seed in range(20):
+        net = ADVERSARIAL["zero_bias"](seed)
+        result = count_regions(net, exact_fallback=False)
+        cert = prove_count(net, result)
+        assert cert.certified and cert.uncertified_decisions == 0
+        if not certify_count(net, result).certified:
+            assert cert.method == "rational"
+    rational = count_regions(ADVERSARIAL["duplicated_neurons"](0))
+    if rational.method == "rational":
+        assert prove_count(ADVERSARIAL["duplicated_neurons"](0), rational).method == "rational"
+    wrong = count_regions(ADVERSARIAL["zero_bias"](1), exact_fallback=False)
+    mutated = _candidate(wrong.knots, wrong.is_breakpoint, wrong.knots_per_layer + 1)
+    mutated.breakpoints_per_layer, mutated.method = wrong.breakpoints_per_layer, wrong.method
+    assert not prove_count(ADVERSARIAL["zero_bias"](1), mutated).certified

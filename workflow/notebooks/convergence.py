@@ -262,6 +262,7 @@ proof_table = cell_table.assign(
     ]
 )
 proof_columns = {
+    "experiment": "experiment",
     "architecture": "depth × width",
     "sigma_b": "σ_b",
     "networks": "networks",

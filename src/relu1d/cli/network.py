@@ -10,7 +10,7 @@ import numpy as np
 
 from relu1d.cli._common import positive_int
 from relu1d.engine.breakpoints import DEFAULT_RTOL, count_regions
-from relu1d.engine.certify import certify_count
+from relu1d.engine.certify import prove_count
 from relu1d.engine.network import load_network, sample_network
 
 
@@ -22,10 +22,10 @@ def _cmd_count(args: argparse.Namespace) -> int:
     summary = shown.summary()
     summary["network"] = str(args.network)
     if args.prove:  # the proof is of the count over ℝ (a window's count follows from its knots)
-        cert = certify_count(net, result)
-        summary["proven"] = result.method == "rational" or cert.certified
-        summary["proof"] = "rational arithmetic" if result.method == "rational" else f"rounding bounds, {cert.method}"
-        summary["uncertified_decisions"] = 0 if result.method == "rational" else cert.uncertified_decisions
+        cert = prove_count(net, result)
+        summary["proven"] = cert.certified
+        summary["proof"] = "rational arithmetic" if cert.method == "rational" else f"rounding bounds, {cert.method}"
+        summary["uncertified_decisions"] = cert.uncertified_decisions
     if args.json:
         print(json.dumps(summary))
         return 0

@@ -7,7 +7,7 @@ docstring of ``relu1d.engine.breakpoints`` and the README.
 """
 
 from relu1d.engine.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
-from relu1d.engine.certify import Certificate, certify_count
+from relu1d.engine.certify import Certificate, certify_count, prove_count
 from relu1d.engine.exact import ExactCount, count_regions_exact
 from relu1d.engine.lines import count_on_line, count_on_segment, restrict_to_line
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
@@ -25,6 +25,7 @@ __all__ = [
     "count_regions_exact",
     "load_network",
     "network_from_arrays",
+    "prove_count",
     "restrict_to_line",
     "sample_network",
     "seed_sequence",

@@ -49,7 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount
+from relu1d.engine.breakpoints import EXACT_FALLBACK_BUDGET, RegionCount
+from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.network import Network
 
 _U = 2.0**-53
@@ -92,6 +93,28 @@ class Certificate:
     def certified(self) -> bool:
         """True when the candidate's knots, per-layer knot counts and breakpoints are proven exact."""
         return self.safe_range and self.uncertified_decisions == 0 and self.agrees
+
+
+def prove_count(net: Network, result: RegionCount) -> Certificate:
+    """A proof of ``result`` by whichever route works: a rational count is exact by construction; a float one is
+    checked by ``certify_count``, and where that leaves a decision open (coincident knots of degenerate networks)
+    and a rational recount is affordable (``EXACT_FALLBACK_BUDGET``), the recount decides: proven when its counts
+    (knots, knots and breakpoints per layer) equal the float ones."""
+    if result.method == "rational":
+        return Certificate(0, 0, 0, 0, tuple(int(c) for c in result.knots_per_layer),
+                           int(result.breakpoints.shape[0]), agrees=True, method="rational")  # fmt: skip
+    cert = certify_count(net, result)
+    work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
+    if cert.certified or work > EXACT_FALLBACK_BUDGET:
+        return cert
+    exact = count_regions_exact(net)
+    agrees = (
+        len(exact.knots) == result.knots.shape[0]
+        and tuple(exact.knots_per_layer) == tuple(int(c) for c in result.knots_per_layer)
+        and tuple(exact.breakpoints_per_layer) == tuple(int(c) for c in result.breakpoints_per_layer)
+    )
+    return Certificate(cert.decisions, 0, 0, 0, tuple(exact.knots_per_layer), len(exact.breakpoints),
+                       agrees=agrees, method="rational")  # fmt: skip
 
 
 def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Certificate:

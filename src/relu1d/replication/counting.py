@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from relu1d.engine.breakpoints import count_regions
-from relu1d.engine.certify import certify_count
+from relu1d.engine.certify import prove_count
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network
@@ -75,15 +75,12 @@ PROVE_ALL_BELOW_WORK = 3e7
 
 
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
-    """(how the count was proven, whether it was, decisions left open): a rational count is exact by
-    construction; a float one is proven by ``relu1d.engine.certify`` when it is cheap or among the first
-    ``prove`` of its cell, else not checked ("none", False, -1)."""
-    if result.method == "rational":
-        return "rational", True, 0
+    """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.certify.prove_count``
+    when the proof is cheap or the network among the first ``prove`` of its cell, else ("none", False, -1)."""
     work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
-    if index >= prove and work > PROVE_ALL_BELOW_WORK:
+    if result.method != "rational" and index >= prove and work > PROVE_ALL_BELOW_WORK:
         return "none", False, -1
-    cert = certify_count(net, result)
+    cert = prove_count(net, result)
     return cert.method, cert.certified, cert.uncertified_decisions
 
 
