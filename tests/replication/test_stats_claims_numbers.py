@@ -411,3 +411,14 @@ def test_save_table_typesets_long_tables_as_longtable_and_fits_wide_ones(tmp_pat
     tex = (tmp_path / "long.tex").read_text()
     assert "\\begin{longtable}" in tex and "\\label{tab:long}" in tex and "\\begin{table}" not in tex
     assert pd.read_csv(tmp_path / "long.csv")["cell"].tolist() == list(range(LONG_TABLE_ROWS + 1))
+
+
+def test_proof_numbers_count_all_cells_and_the_deciding_ones():
+    from relu1d.replication.numbers import DECIDING_WIDTH, proof_numbers
+
+    cells = cell_summary(_counts_frame())
+    wide = cells.assign(width=[DECIDING_WIDTH // 2, DECIDING_WIDTH], depth=2)
+    out = proof_numbers(wide, "e")
+    assert (out["CheckedNetworks"], out["ProvenNetworks"], out["MaxOpenDecisions"]) == ("4", "2", "3")
+    assert (out["DecidingCheckedNetworks"], out["DecidingProvenNetworks"], out["DecidingCells"]) == ("2", "1", "1")
+    assert proof_numbers(wide, "other")["DecidingCells"] == "0"

@@ -263,26 +263,27 @@ proof_table = cell_table.assign(
 )
 proof_columns = {
     "experiment": "experiment",
-    "architecture": "depth × width",
+    "architecture": "L × n",
     "sigma_b": "σ_b",
-    "networks": "networks",
-    "certified_fraction": "clear float margins (fraction)",
-    "proof_checked": "proofs run",
+    "networks": "nets",
+    "certified_fraction": "margin flag",
+    "proof_checked": "proofs",
     "proven": "proven",
-    "proven_rational": "of which rational",
-    "proven_refined": "of which refined",
-    "proven_ci": "proven fraction, 95% CI",
-    "max_open_decisions": "most decisions left open",
+    "proven_rational": "rational",
+    "proven_refined": "refined",
+    "proven_ci": "proven, 95% CI",
+    "max_open_decisions": "max open",
 }
 save_table(
     proof_table.sort_values(["experiment", "depth", "sum_n"])[list(proof_columns)].rename(columns=proof_columns),
     tables,
     "convergence_proofs",
-    caption="How the counts are known to be exact, per cell (docs/mathematics.md §2.3). Clear float margins: "
-    "the engine's own flag (no decision within 10^5 tolerances), a heuristic. Proofs run: counts recounted in "
-    "rational arithmetic, or checked against rigorous float64 rounding bounds (first order, and refined by "
+    caption="How the counts are known to be exact, per cell (docs/mathematics.md §2.3). Margin flag: fraction of "
+    "networks with the engine's own flag (no decision within 10^5 tolerances), a heuristic. Proofs: counts recounted "
+    "in rational arithmetic, or checked against rigorous float64 rounding bounds (first order, and refined by "
     "error-free products where first order leaves a decision open); every count whose proof is cheap and at least "
-    "the first networks of each cell. Proven fraction: of the proofs run (Clopper–Pearson CI).",
+    "the first networks of each cell; rational, refined: how many were proven that way. Proven: fraction of the proofs "
+    "run (Clopper–Pearson CI). Max open: most decisions one checked network left open.",
 )
 rate_columns = {
     "depth": "depth L",
