@@ -11,14 +11,14 @@ rule count:
         "results/logs/count/{cell}.log",
     benchmark:
         "results/benchmarks/count/{cell}.tsv"
-    params:
-        prove=config["certification"]["networks_per_cell"],
     conda:
         ENV
     threads: 16
     resources:
         mem_mb=4000,
         runtime=60,
+    params:
+        prove=config["certification"]["networks_per_cell"],
     shell:
         "relu1d count-ensemble {input} --processes {threads}"
         " --prove {params.prove}"
