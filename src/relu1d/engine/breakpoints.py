@@ -187,6 +187,12 @@ def _to_numpy(x: Any) -> np.ndarray:
 EXACT_FALLBACK_BUDGET = 2_000_000
 
 
+def count_work(net: Network, result: RegionCount) -> int:
+    """The work of recounting or proving ``result``: (knots + 1) × Σ n_ℓ n_{ℓ−1} (every segment through every
+    weight), the unit of ``EXACT_FALLBACK_BUDGET`` and of the pipeline's proof budget."""
+    return (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
+
+
 def count_regions(
     net: Network,
     *,
@@ -212,8 +218,7 @@ def count_regions(
         raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
     result = _count_float(net, rtol, _namespace(xp))
     if exact_fallback and not result.certified:
-        work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
-        if work <= EXACT_FALLBACK_BUDGET:
+        if count_work(net, result) <= EXACT_FALLBACK_BUDGET:
             result = replace(
                 _from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions
             )

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relu1d.engine.breakpoints import EXACT_FALLBACK_BUDGET, RegionCount
+from relu1d.engine.breakpoints import EXACT_FALLBACK_BUDGET, RegionCount, count_work
 from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.network import Network
 
@@ -104,8 +104,7 @@ def prove_count(net: Network, result: RegionCount) -> Certificate:
         return Certificate(0, 0, 0, 0, tuple(int(c) for c in result.knots_per_layer),
                            int(result.breakpoints.shape[0]), agrees=True, method="rational")  # fmt: skip
     cert = certify_count(net, result)
-    work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
-    if cert.certified or work > EXACT_FALLBACK_BUDGET:
+    if cert.certified or count_work(net, result) > EXACT_FALLBACK_BUDGET:
         return cert
     exact = count_regions_exact(net)
     agrees = (
@@ -461,13 +460,13 @@ def _sign_checks(
         if rows.size:
             s, e_s = form.s[rows], form.e_s[rows]
             ok = (want[rows] * direction * s > e_s) | ((s == 0) & (e_s == 0))
-            if n_seg == 1:  # no knot at all: the form must also have its sign at m
-                ok &= _holds(form.z[rows], form.e_z[rows], want[rows])
             failed[rows] += np.count_nonzero(~ok, axis=1)
             checked += ok.size
     n_knots = n_seg - 1
-    if n_knots == 0:
-        return failed, checked
+    if n_knots == 0:  # no knot at all (the one segment has no finite end): the form must have its sign at m
+        ok = _holds(form.z, form.e_z, want)
+        failed += np.count_nonzero(~ok, axis=1)
+        return failed, checked + ok.size
     # Each knot, from each side (segment j on its left, j+1 on its right).
     for seg, far in ((np.arange(n_knots), points.after[:-1]), (np.arange(1, n_seg), points.before[1:])):
         knot = np.arange(n_knots)

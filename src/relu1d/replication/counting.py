@@ -30,7 +30,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_regions, count_work
 from relu1d.engine.certify import prove_count
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
@@ -69,7 +69,7 @@ _WORKER_BACKEND: Any = None
 _WORKER_PROVE = 0
 
 
-#: Networks whose proof costs at most this much (knots × Σ n_ℓ n_{ℓ−1}; ~0.1 s) are all proven; of the others, the
+#: Networks whose proof costs at most this much (``count_work``; ~0.1 s) are all proven; of the others, the
 #: first ``prove`` of each cell (config ``certification.networks_per_cell``).
 PROVE_ALL_BELOW_WORK = 3e7
 
@@ -77,8 +77,7 @@ PROVE_ALL_BELOW_WORK = 3e7
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
     """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.certify.prove_count``
     when the proof is cheap or the network among the first ``prove`` of its cell, else ("none", False, -1)."""
-    work = (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
-    if result.method != "rational" and index >= prove and work > PROVE_ALL_BELOW_WORK:
+    if result.method != "rational" and index >= prove and count_work(net, result) > PROVE_ALL_BELOW_WORK:
         return "none", False, -1
     cert = prove_count(net, result)
     return cert.method, cert.certified, cert.uncertified_decisions

@@ -40,6 +40,11 @@ def macros(values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def thousands(n: int) -> str:
+    """An integer with LaTeX thousands separators: 77{,}350."""
+    return f"{n:,}".replace(",", "{,}")
+
+
 #: The cells that decide K1, K2 and K6: the main experiment's widths from this one on, at depth ≥ 2.
 DECIDING_WIDTH = 256
 
@@ -51,9 +56,9 @@ def proof_numbers(cells: pd.DataFrame, experiment: str) -> dict[str, str]:
     out = {}
     for name, part in (("", cells), ("Deciding", deciding)):
         checked, proven = int(part["proof_checked"].sum()), int(part["proven"].sum())
-        out[f"{name}CheckedNetworks"] = f"{checked:,}".replace(",", "{,}")
-        out[f"{name}ProvenNetworks"] = f"{proven:,}".replace(",", "{,}")
-        out[f"{name}ProvenRefined"] = f"{int(part['proven_refined'].sum()):,}".replace(",", "{,}")
+        out[f"{name}CheckedNetworks"] = thousands(checked)
+        out[f"{name}ProvenNetworks"] = thousands(proven)
+        out[f"{name}ProvenRefined"] = thousands(int(part["proven_refined"].sum()))
         out[f"{name}MaxOpenDecisions"] = str(int(part["max_open_decisions"].max())) if len(part) else "0"
     out["DecidingCells"] = str(len(deciding))
     out["DecidingWidth"] = str(DECIDING_WIDTH)
@@ -68,7 +73,7 @@ def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: st
         raise ValueError(f"convergence rates: no rows for experiment {experiment!r} at sigma_b = 1")
     out = {
         "NumCells": str(len(cells)),
-        "NumNetworks": f"{int(cells['networks'].sum()):,}".replace(",", "{,}"),
+        "NumNetworks": thousands(int(cells["networks"].sum())),
         "CertifiedPercent": fmt(
             100 * float((cells["certified_fraction"] * cells["networks"]).sum()) / float(cells["networks"].sum()), 4
         ),
