@@ -64,6 +64,10 @@ class RegionCount:
     ``knot_index[ℓ]`` / ``knot_neurons[ℓ]``: every gate change of a layer-(ℓ+1) neuron, as (index into
     ``knots``, neuron). ``certified``: every decision had a clear margin, or the answer is the rational one
     (``method == "rational"``); ``near_decisions``: float decisions resolved by the tolerance.
+
+    For a model counted along a line (``relu1d.engine.along``) positions are the line parameter t, "layers" are the
+    unit nodes named in ``layer_names``, a vector output gives ``values`` (B, outputs) and ``slopes`` (B + 1, outputs),
+    and ``class_changes`` (when asked for) are the points where the arg-max of the output changes.
     """
 
     widths: tuple[int, ...]
@@ -78,6 +82,8 @@ class RegionCount:
     weak_decisions: int = 0
     method: str = "float64"
     window: tuple[float, float] | None = None
+    layer_names: tuple[str, ...] = ()
+    class_changes: np.ndarray | None = None
 
     @property
     def certified(self) -> bool:
@@ -127,11 +133,13 @@ class RegionCount:
     def evaluate(self, x: np.ndarray | float) -> np.ndarray:
         """f(x) from the piecewise-linear representation (for checks against a forward pass)."""
         x = np.asarray(x, dtype=np.float64)
+        vector = self.slopes.ndim == 2
         if self.knots.shape[0] == 0:
-            return self.f_at_zero + self.slopes[0] * x
+            return self.f_at_zero + self.slopes[0] * (x[..., None] if vector else x)
         seg = np.searchsorted(self.knots, x, side="right")
         anchor = np.clip(seg - 1, 0, self.knots.shape[0] - 1)
-        return self.values[anchor] + self.slopes[seg] * (x - self.knots[anchor])
+        dx = x - self.knots[anchor]
+        return self.values[anchor] + self.slopes[seg] * (dx[..., None] if vector else dx)
 
     def restrict(self, a: float, b: float) -> RegionCount:
         """The same structure on the open window (a, b): only knots with a < t < b are kept."""
@@ -141,6 +149,9 @@ class RegionCount:
         lo = int(np.searchsorted(self.knots, a, side="right"))
         hi = int(np.searchsorted(self.knots, b, side="left"))
         inside = [(idx >= lo) & (idx < hi) for idx in self.knot_index]
+        changes = self.class_changes
+        if changes is not None:
+            changes = changes[(changes > a) & (changes < b)]
         return replace(
             self,
             knots=self.knots[lo:hi],
@@ -150,6 +161,7 @@ class RegionCount:
             knot_index=tuple(idx[m] - lo for idx, m in zip(self.knot_index, inside, strict=True)),
             knot_neurons=tuple(n[m] for n, m in zip(self.knot_neurons, inside, strict=True)),
             window=(a, b),
+            class_changes=changes,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -166,6 +178,8 @@ class RegionCount:
             "near_decisions": self.near_decisions,
             "weak_decisions": self.weak_decisions,
             "breakpoints": self.breakpoints.tolist(),
+            **({"layer_names": list(self.layer_names)} if self.layer_names else {}),
+            **({"class_changes": self.class_changes.tolist()} if self.class_changes is not None else {}),
         }
 
 

@@ -1,0 +1,712 @@
+"""Exact regions of any piecewise-linear graph along a line, in float64 (docs/mathematics.md §7).
+
+The chain engine (``relu1d.engine.breakpoints``) generalised from dense ReLU layers to a :class:`~relu1d.engine.graph.Graph`
+of affine operations and piecewise-linear units. Along x(t) = a + t·d every live tensor is kept on the common sorted
+point set T (B points): its values at T, its slope jumps at T and its slopes on the two unbounded tails, stacked as
+one batch of 2B + 2 rows, so an affine operation is **one batched call** (a convolution over 2B + 2 feature maps).
+A unit (activation or max pooling) finds, on each segment where its input is affine, where its piece (or arg-max)
+changes; the new points are merged into T and every live tensor is interpolated there.
+
+Decisions (is a value at a kink, does a root coincide with a point, does a slope jump) compare against ``rtol`` ×
+a scale carried with every row: for a mixing operation (dense, convolution) the Cauchy–Schwarz bound ‖L_i‖·‖x_k‖ + |c_i|
+of the products that made the value, as in the chain engine; structural and positive operations (sums, per-channel
+scaling, pooling, reshapes) carry their inputs' scales through |L|. ``near_decisions`` and ``weak_decisions`` mean what
+they mean there; a count with either is recounted by the rational region walk (``relu1d.engine.walk``) when small.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from relu1d.engine.breakpoints import (
+    DEFAULT_RTOL,
+    WEAK_MARGIN,
+    RegionCount,
+    _gates_at_knots,
+    _gather2,
+)
+from relu1d.engine.graph import Activation, Affine, Graph, MaxPool
+
+_XP = array_api_compat.array_namespace(np.zeros(1))
+
+#: Largest rational workload (regions × Σ multiply-adds of one forward pass) the automatic recount takes on.
+WALK_FALLBACK_BUDGET = 2_000_000
+
+
+@dataclass
+class _Track:
+    """A live tensor on the point set: ``rows`` (2B + 2, m) = values at T; jumps at T; left and right tail slopes;
+    ``scale`` the same shape, the magnitude every decision about that row is measured against."""
+
+    rows: np.ndarray
+    scale: np.ndarray
+
+    def parts(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.rows[:n], self.rows[n : 2 * n], self.rows[2 * n], self.rows[2 * n + 1]
+
+
+@dataclass
+class _Counter:
+    """Tolerance-resolved (near) and narrowly-decided (weak) decisions."""
+
+    near: int = 0
+    weak: int = 0
+
+    def zeros(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> np.ndarray:
+        """Set entries within rtol·scale of 0 to exactly 0 (in place); count the decisions."""
+        tol = rtol * scale
+        small = np.abs(x) <= tol
+        self.near += int(np.count_nonzero(small & (x != 0)))
+        self.weak += int(np.count_nonzero(~small & (np.abs(x) <= WEAK_MARGIN * tol)))
+        x[small] = 0.0
+        return small
+
+
+def count_graph(
+    graph: Graph,
+    origin: np.ndarray,
+    direction: np.ndarray,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    window: tuple[float, float] | None = None,
+    exact_fallback: bool = True,
+    classes: bool = False,
+) -> RegionCount:
+    """Regions of ``graph`` along origin + t·direction over all t ∈ ℝ (or on the open ``window`` of t).
+
+    Knots are listed per unit node (activation or max pooling) in graph order; ``RegionCount.widths`` are those nodes'
+    sizes and ``layer_names`` their names. ``classes``: also find where the arg-max of the output changes
+    (``RegionCount.class_changes``). A count with a tolerance-resolved decision is recounted in rational arithmetic
+    when its work (regions × forward multiply-adds) is at most ``WALK_FALLBACK_BUDGET``.
+    """
+    origin = np.asarray(origin, dtype=np.float64)
+    direction = np.asarray(direction, dtype=np.float64)
+    for name, v in (("origin", origin), ("direction", direction)):
+        if v.shape != graph.input_shape:
+            raise ValueError(f"line: {name} has shape {v.shape}, the model takes {graph.input_shape}")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"line: {name} must be finite")
+    if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
+        raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
+    result = _propagate(graph, origin, direction, rtol, classes)
+    if exact_fallback and not result.certified:
+        from relu1d.engine.walk import forward_work, walk_regions
+
+        if (result.knots.shape[0] + 1) * forward_work(graph) <= WALK_FALLBACK_BUDGET:
+            exact = walk_regions(graph, origin, direction, exact=True, classes=classes)
+            result = replace(exact, near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
+    return result if window is None else result.restrict(*window)
+
+
+def _propagate(graph: Graph, origin: np.ndarray, direction: np.ndarray, rtol: float, classes: bool) -> RegionCount:
+    consumers = graph.consumers()
+    remaining = [len(c) for c in consumers]
+    t = np.zeros(1)  # one anchor point at t = 0; dropped at the end unless some unit changes there
+    a, d = origin.reshape(-1), direction.reshape(-1)
+    tracks: dict[int, _Track] = {
+        0: _Track(rows=np.stack([a, np.zeros_like(a), d, d]), scale=np.stack([np.abs(a), np.zeros_like(a), np.abs(d), np.abs(d)]))
+    }
+    count = _Counter()
+    knots: list[tuple[np.ndarray, np.ndarray]] = []
+    for i, node in enumerate(graph.nodes[1:], start=1):
+        op, shape = node.op, graph.shapes[i]
+        ins = [tracks[j] for j in node.inputs]
+        for j in node.inputs:
+            remaining[j] -= 1
+        if isinstance(op, Affine):
+            tracks[i] = _affine(op, ins, [graph.shapes[j] for j in node.inputs], shape, t.shape[0])
+        else:
+            others = [tr for j, tr in tracks.items() if j not in node.inputs or remaining[j] > 0]
+            step = _activation if isinstance(op, Activation) else _max_unit
+            moved_to, t, track, found = step(op, ins[0], t, others, rtol, count, graph.shapes[node.inputs[0]])
+            tracks[i] = track
+            knots = [(moved_to[p], u) for p, u in knots]
+            knots.append(found)
+        for j in node.inputs:
+            if remaining[j] == 0 and j in tracks:
+                del tracks[j]
+    out = tracks[len(graph.nodes) - 1]
+    return _result(graph, t, out, knots, rtol, count, origin, classes)
+
+
+def _affine(op: Affine, ins: list[_Track], in_shapes: list, shape: tuple, n: int) -> _Track:
+    """y = L(x) + c on all 2B + 2 rows at once; c only on the value rows."""
+    rows = len(ins[0].rows)
+    xs = [tr.rows.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]
+    y = op.linear(xs).reshape(rows, -1)
+    if y.base is not None or not y.flags.writeable:
+        y = np.array(y)
+    c = op.bias(shape)
+    if op.mixing:
+        norms = np.sqrt(np.einsum("ij,ij->i", ins[0].rows, ins[0].rows))
+        scale = norms[:, None] * op.row_norms(in_shapes).reshape(1, -1)
+    else:
+        scale = op.positive([tr.scale.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]).reshape(rows, -1)
+        scale = np.array(scale)
+    if c is not None:
+        cb = np.broadcast_to(c, shape).reshape(-1)
+        y[:n] += cb
+        scale[:n] += np.abs(cb)
+    return _Track(rows=y, scale=scale)
+
+
+# --- inserting new points -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Insertion:
+    """New points ``new_t`` (sorted) lying in old segments ``seg`` (0 = left tail, B = right tail) of points ``t``."""
+
+    t: np.ndarray
+    new_t: np.ndarray
+    seg: np.ndarray
+
+    @property
+    def n_old(self) -> int:
+        return self.t.shape[0]
+
+    @property
+    def dest_old(self) -> np.ndarray:
+        old = np.arange(self.n_old)
+        return old + np.searchsorted(self.seg, old, side="right")
+
+    @property
+    def dest_new(self) -> np.ndarray:
+        return np.arange(self.new_t.shape[0]) + self.seg
+
+    @property
+    def merged_t(self) -> np.ndarray:
+        out = np.empty(self.n_old + self.new_t.shape[0])
+        out[self.dest_old] = self.t
+        out[self.dest_new] = self.new_t
+        return out
+
+    def values(self, h: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """An affine-on-segments tensor at the new points: interpolated inside, extrapolated along the tails."""
+        n = self.n_old
+        k_l, k_r = np.clip(self.seg - 1, 0, n - 1), np.clip(self.seg, 0, n - 1)
+        t_l, t_r = self.t[k_l], self.t[k_r]
+        inner = (self.seg >= 1) & (self.seg <= n - 1)
+        frac = np.where(inner, (self.new_t - t_l) / np.where(inner, t_r - t_l, 1.0), 0.0)
+        out = h[k_l] + frac[:, None] * (h[k_r] - h[k_l])
+        on_left, on_right = self.seg == 0, self.seg == n
+        if np.any(on_left):
+            out[on_left] = h[0] + (self.new_t[on_left] - self.t[0])[:, None] * left
+        if np.any(on_right):
+            out[on_right] = h[n - 1] + (self.new_t[on_right] - self.t[n - 1])[:, None] * right
+        return out
+
+    def scales(self, s: np.ndarray, s_left: np.ndarray, s_right: np.ndarray) -> np.ndarray:
+        """Scales at the new points: the larger end inside a segment (a norm of an affine map is convex), and the
+        end's scale plus distance × slope scale along a tail."""
+        n = self.n_old
+        k_l, k_r = np.clip(self.seg - 1, 0, n - 1), np.clip(self.seg, 0, n - 1)
+        out = np.maximum(s[k_l], s[k_r])
+        on_left, on_right = self.seg == 0, self.seg == n
+        if np.any(on_left):
+            out[on_left] = s[0] + np.abs(self.new_t[on_left] - self.t[0])[:, None] * s_left
+        if np.any(on_right):
+            out[on_right] = s[n - 1] + np.abs(self.new_t[on_right] - self.t[n - 1])[:, None] * s_right
+        return out
+
+    def merge(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        out = np.empty((old.shape[0] + new.shape[0], old.shape[1]), dtype=old.dtype)
+        out[self.dest_old] = old
+        out[self.dest_new] = new
+        return out
+
+    def track(self, tr: _Track) -> _Track:
+        """A live tensor on the merged point set (zero jumps at the new points)."""
+        n = self.n_old
+        h, j, left, right = tr.parts(n)
+        sh, sj, sl, sr = tr.scale[:n], tr.scale[n : 2 * n], tr.scale[2 * n], tr.scale[2 * n + 1]
+        zeros = np.zeros((self.new_t.shape[0], h.shape[1]))
+        rows = np.concatenate([self.merge(h, self.values(h, left, right)), self.merge(j, zeros), tr.rows[2 * n :]])
+        scale = np.concatenate([self.merge(sh, self.scales(sh, sl, sr)), self.merge(sj, zeros), tr.scale[2 * n :]])
+        return _Track(rows=rows, scale=scale)
+
+
+# --- roots ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Roots:
+    """Candidate roots: segment, column (virtual unit), position, uncertainty."""
+
+    seg: np.ndarray
+    col: np.ndarray
+    root: np.ndarray
+    err: np.ndarray
+
+
+def _place(roots: _Roots, t: np.ndarray, count: _Counter) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Snap roots within their uncertainty onto existing points; cluster the rest into new points.
+
+    Returns ``(snap_l, snap_r, free, cluster, insertion)`` (``cluster``: the new point of each free root).
+    """
+    n = t.shape[0]
+    seg, root, err = roots.seg, roots.root, roots.err
+    k_l, k_r = np.clip(seg - 1, 0, n - 1), np.clip(seg, 0, n - 1)
+    has_l, has_r = seg >= 1, seg <= n - 1
+    d_l, d_r = root - t[k_l], t[k_r] - root
+    snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
+    snap_r = has_r & (d_r <= err) & ~snap_l
+    free = ~snap_l & ~snap_r
+    count.near += int(np.count_nonzero(~free))
+    count.weak += int(
+        np.count_nonzero(free & ((has_l & (d_l <= WEAK_MARGIN * err)) | (has_r & (d_r <= WEAK_MARGIN * err))))
+    )
+    f_root, f_err, f_seg = root[free], err[free], seg[free]
+    order = np.argsort(f_root, kind="stable")
+    r_sorted, e_sorted = f_root[order], f_err[order]
+    if r_sorted.shape[0]:
+        gap, reach = np.diff(r_sorted), e_sorted[1:] + e_sorted[:-1]
+        starts = np.concatenate([[True], gap > reach])
+        count.weak += int(np.count_nonzero((gap > reach) & (gap <= WEAK_MARGIN * reach)))
+    else:
+        starts = np.zeros(0, dtype=bool)
+    cluster = np.empty(order.shape[0], dtype=np.int64)
+    cluster[order] = np.cumsum(starts) - 1
+    count.near += int(r_sorted.shape[0] - np.count_nonzero(starts))
+    insertion = _Insertion(t=t, new_t=r_sorted[starts], seg=f_seg[order][starts])
+    return snap_l, snap_r, free, cluster, insertion
+
+
+def _inner_and_tail_roots(
+    seg: np.ndarray,
+    col: np.ndarray,
+    t: np.ndarray,
+    u: np.ndarray,
+    su: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    s_left: np.ndarray,
+    s_right: np.ndarray,
+    rtol: float,
+) -> _Roots:
+    """Roots of the affine-on-segments u (B × columns) at the listed (segment, column) crossings: linear interpolation
+    inside, the tail line outside; uncertainty from the value tolerances rtol·su (as the chain engine)."""
+    n = t.shape[0]
+    k_l, k_r = np.clip(seg - 1, 0, n - 1), np.clip(seg, 0, n - 1)
+    t_l, t_r = t[k_l], t[k_r]
+    u_l, u_r = u[k_l, col], u[k_r, col]
+    tz_l, tz_r = rtol * su[k_l, col], rtol * su[k_r, col]
+    inner = (seg >= 1) & (seg <= n - 1)
+    du = np.where(inner, u_l - u_r, 1.0)
+    inner_root = np.clip(t_l + (u_l / du) * (t_r - t_l), t_l, t_r)
+    inner_err = (t_r - t_l) * (tz_l + tz_r) / np.abs(du) + rtol * (np.abs(t_l) + np.abs(t_r))
+    on_left = seg == 0
+    slope = np.where(inner, 1.0, np.where(on_left, left[col], right[col]))
+    t_end, u_end, tz_end = np.where(on_left, t_r, t_l), np.where(on_left, u_r, u_l), np.where(on_left, tz_r, tz_l)
+    tol_s = rtol * np.where(on_left, s_left[col], s_right[col])
+    ratio = u_end / slope
+    tail_err = (tz_end + tol_s * np.abs(ratio)) / np.abs(slope) + rtol * np.abs(t_end)
+    return _Roots(seg=seg, col=col, root=np.where(inner, inner_root, t_end - ratio), err=np.where(inner, inner_err, tail_err))
+
+
+def _insert_all(ins: _Insertion, others: list[_Track]) -> None:
+    for tr in others:
+        merged = ins.track(tr)
+        tr.rows, tr.scale = merged.rows, merged.scale
+
+
+# --- activations --------------------------------------------------------------------------------------------------
+
+
+def _activation(
+    op: Activation, z: _Track, t: np.ndarray, others: list[_Track], rtol: float, count: _Counter, shape: tuple
+) -> tuple[np.ndarray, np.ndarray, _Track, tuple[np.ndarray, np.ndarray]]:
+    """y = σ(z) for a PWL σ with kinks c_q: each (kink, unit) pair is a virtual ReLU gate [z > c_q]; new points where
+    z crosses a kink; y's jumps α_{p_r}·s_r − α_{p_l}·s_l where the piece changes (docs/mathematics.md §7)."""
+    n, m = t.shape[0], z.rows.shape[1]
+    rows, scale = z.rows.copy(), z.scale
+    h, j, left, right = rows[:n], rows[n : 2 * n], rows[2 * n], rows[2 * n + 1]
+    sh, sj, s_left, s_right = scale[:n], scale[n : 2 * n], scale[2 * n], scale[2 * n + 1]
+    count.zeros(j, sj, rtol)
+    tails = np.stack([left, right])
+    count.zeros(tails, np.stack([s_left, s_right]), rtol)
+    left, right = tails[0], tails[1]
+    rows[2 * n], rows[2 * n + 1] = left, right
+    r = op.kinks.shape[0]
+    c, alpha, beta = op.params(shape)
+
+    # Virtual gates: column q·m + i is u = z_i − c_q.
+    u = (h[:, None, :] - c[None]).reshape(n, r * m)
+    su = (sh[:, None, :] + np.abs(c)[None]).reshape(n, r * m)
+    small = count.zeros(u, su, rtol)
+    if np.any(small):  # z sits exactly on a kink: make the values say so
+        hq = np.where(small.reshape(n, r, m), c[None], np.nan)
+        h[:] = np.where(np.isnan(hq).all(axis=1), h, np.nanmax(hq, axis=1))
+    vl, vr = np.tile(left, r), np.tile(right, r)
+    vsl, vsr = np.tile(s_left, r), np.tile(s_right, r)
+    z_sign = np.sign(u).astype(np.int8)
+    far_left = np.where(vl != 0, -np.sign(vl), z_sign[0]).astype(np.int8)
+    far_right = np.where(vr != 0, np.sign(vr), z_sign[-1]).astype(np.int8)
+
+    cross_k, cross_c = np.nonzero(z_sign[:-1] * z_sign[1:] < 0)
+    cl, cr = np.nonzero(far_left * z_sign[0] < 0)[0], np.nonzero(z_sign[-1] * far_right < 0)[0]
+    seg = np.concatenate([np.zeros_like(cl), cross_k + 1, np.full_like(cr, n)])
+    col = np.concatenate([cl, cross_c, cr])
+    order = np.lexsort((col, seg))
+    seg, col = seg[order], col[order]
+    roots = _inner_and_tail_roots(seg, col, t, u, su, vl, vr, vsl, vsr, rtol)
+    snap_l, snap_r, free, cluster, ins = _place(roots, t, count)
+
+    # Special (point, virtual column) pairs: exact zeros and snapped roots; their gates either side of the point.
+    zero_k, zero_c = np.nonzero(z_sign == 0)
+    snapped = np.where(snap_l, seg - 1, seg)[~free] * (r * m) + col[~free]
+    keys = np.unique(np.concatenate([zero_k * (r * m) + zero_c, snapped]))
+    sp_k, sp_c = keys // (r * m), keys % (r * m)
+    gl, gr = _gates_at_knots(sp_k, sp_c, z_sign, far_left, far_right, seg, col, snap_l, snap_r, r * m, _XP)
+
+    # Unit-level pieces at the special points: the other kinks keep their (nonzero) sign there.
+    pair_keys = np.unique(sp_k * m + sp_c % m)
+    pk, pi = pair_keys // m, pair_keys % m
+    gates_l = (u.reshape(n, r, m)[pk, :, pi] > 0).astype(np.int64)  # (pairs, r)
+    gates_r = gates_l.copy()
+    where = np.searchsorted(pair_keys, sp_k * m + sp_c % m)
+    gates_l[where, sp_c // m] = gl
+    gates_r[where, sp_c // m] = gr
+    p_l, p_r = gates_l.sum(axis=1), gates_r.sum(axis=1)
+    cum = _cumulative_slopes(j, left)
+    s_r, s_l = cum[pk + 1, pi], cum[pk, pi]
+    sp_jump = alpha[p_r, pi] * s_r - alpha[p_l, pi] * s_l
+
+    # Free roots: unit i crosses kink q inside its segment; y's slope changes by (α_{p_r} − α_{p_l})·slope of z.
+    f_seg, f_col = seg[free], col[free]
+    f_q, f_i = f_col // m, f_col % m
+    k_l = np.clip(f_seg - 1, 0, n - 1)
+    left_sign = np.where(f_seg == 0, far_left[f_col], z_sign[k_l, f_col])
+    fp_l, fp_r = f_q + (left_sign > 0), f_q + (left_sign < 0)
+    f_slope = cum[f_seg, f_i]
+    f_jump = (alpha[fp_r, f_i] - alpha[fp_l, f_i]) * f_slope
+
+    # y on the merged points.
+    piece = _piece(h, c)
+    h_y = _pick_rows(alpha, piece) * h + _pick_rows(beta, piece)
+    j_y = _pick_rows(alpha, piece) * j
+    j_y[pk, pi] = sp_jump
+    z_new = ins.values(h, left, right)
+    z_new[cluster, f_i] = c[f_q, f_i]
+    new_piece = _piece(z_new, c)
+    hy_new = _pick_rows(alpha, new_piece) * z_new + _pick_rows(beta, new_piece)
+    jy_new = np.zeros_like(z_new)
+    np.add.at(jy_new, (cluster, f_i), f_jump)
+    p_far_l = (far_left.reshape(r, m) > 0).sum(axis=0)
+    p_far_r = (far_right.reshape(r, m) > 0).sum(axis=0)
+    cols = np.arange(m)
+    tail_y = np.stack([alpha[p_far_l, cols] * left, alpha[p_far_r, cols] * right])
+    amax, bmax = np.abs(alpha).max(axis=0), np.abs(beta).max(axis=0)
+    sh_new = ins.scales(sh, s_left, s_right)
+    y = _Track(
+        rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
+        scale=np.concatenate(
+            [
+                ins.merge(sh * amax + bmax, sh_new * amax + bmax),
+                ins.merge(sj * amax, np.abs(jy_new)),
+                np.stack([s_left, s_right]) * amax,
+            ]
+        ),
+    )
+    _insert_all(ins, others)
+    flips = p_l != p_r
+    dest_old, dest_new = ins.dest_old, ins.dest_new
+    points = np.concatenate([dest_new[cluster], dest_old[pk[flips]]])
+    units = np.concatenate([f_i, pi[flips]])
+    return dest_old, ins.merged_t, y, _sorted_knots(points, units, m)
+
+
+def _pick_rows(params: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """params[piece[k, i], i] for a (B, m) piece array and (r + 1, m) parameters."""
+    return np.take_along_axis(params, piece, axis=0)
+
+
+def _piece(h: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Piece index: the number of kinks strictly below each value (h: (B, m), c: (r, m))."""
+    p = np.zeros(h.shape, dtype=np.int64)
+    for q in range(c.shape[0]):
+        p += h > c[q]
+    return p
+
+
+def _sorted_knots(points: np.ndarray, units: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    key = np.unique(points.astype(np.int64) * m + units.astype(np.int64))
+    return key // m, key % m
+
+
+# --- max pooling --------------------------------------------------------------------------------------------------
+
+
+def _max_unit(
+    op: MaxPool, x: _Track, t: np.ndarray, others: list[_Track], rtol: float, count: _Counter, shape: tuple
+) -> tuple[np.ndarray, np.ndarray, _Track, tuple[np.ndarray, np.ndarray]]:
+    """y_o = max over window o. The arg-max just left and just right of every point (ties broken by the slope on
+    that side, then by the lowest input index); where they differ across a segment, the upper envelope of the
+    window's lines on that segment gives the new points (docs/mathematics.md §7)."""
+    n = t.shape[0]
+    idx = op.window.index
+    valid = idx >= 0
+    cand = np.where(valid, idx, 0)  # (o, w)
+    n_out, w = cand.shape
+    h, j, left, right = x.parts(n)
+    sh, sj = x.scale[:n], x.scale[n : 2 * n]
+    s_tail = x.scale[2 * n :]
+    jz = j.copy()
+    count.zeros(jz, sj, rtol)
+    tails = np.stack([left, right]).copy()
+    count.zeros(tails, s_tail, rtol)
+    left, right = tails
+    v = np.where(valid[None], h[:, cand], -np.inf)  # (B, o, w)
+    sv = np.where(valid[None], sh[:, cand], 0.0)
+    cum = _cumulative_slopes(jz, left)
+
+    def seg_slope(segs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        return cum[segs, inputs]
+
+    # Arg-max at each point (value), and the points where a tie within tolerance needs the slopes.
+    best = np.argmax(v, axis=2)  # (B, o)
+    vmax = np.take_along_axis(v, best[..., None], axis=2)[..., 0]
+    smax = np.take_along_axis(sv, best[..., None], axis=2)[..., 0]
+    gap = vmax[..., None] - v
+    tol = rtol * (smax[..., None] + sv)
+    tied = valid[None] & (gap <= tol)
+    count.near += int(np.count_nonzero(tied & (gap > 0)))
+    count.weak += int(np.count_nonzero(valid[None] & (gap > tol) & (gap <= WEAK_MARGIN * tol)))
+    arg_l, arg_r = best.copy(), best.copy()  # window slot, just left and just right of each point
+    tie_k, tie_o = np.nonzero(tied.sum(axis=2) > 1)
+    if tie_k.shape[0]:  # the largest slope wins just right, the smallest just left; then the lowest slot
+        mask = tied[tie_k, tie_o]  # (ties, w)
+        sr = np.where(mask, cum[tie_k + 1][np.arange(tie_k.shape[0])[:, None], cand[tie_o]], -np.inf)
+        sl = np.where(mask, cum[tie_k][np.arange(tie_k.shape[0])[:, None], cand[tie_o]], np.inf)
+        arg_r[tie_k, tie_o] = np.argmax(sr == sr.max(axis=1, keepdims=True), axis=1)
+        arg_l[tie_k, tie_o] = np.argmax(sl == sl.min(axis=1, keepdims=True), axis=1)
+    # Arg-max at −∞ (smallest left slope, then largest value at the first point) and at +∞ (largest right slope).
+    tl = np.where(valid, left[cand], np.inf)
+    tr = np.where(valid, right[cand], -np.inf)
+    far_l = _lex_argmax(-tl, v[0])
+    far_r = _lex_argmax(tr, v[-1])
+
+    # Envelope walks on the segments whose two ends disagree.
+    new_seg: list[int] = []
+    new_root: list[float] = []
+    new_err: list[float] = []
+    new_out: list[int] = []
+    new_from: list[int] = []
+    new_to: list[int] = []
+    starts = np.concatenate([far_l[None], arg_r])  # arg-max at the left end of segment s (s = 0 … B)
+    ends = np.concatenate([arg_l, far_r[None]])  # arg-max at the right end of segment s
+    ds, do = np.nonzero(starts != ends)
+    for s, o in zip(ds.tolist(), do.tolist(), strict=True):
+        for root, err, c_from, c_to in _envelope(s, o, starts[s, o], ends[s, o], t, v, sv, tl, tr, valid, rtol, count):
+            new_seg.append(s)
+            new_root.append(root)
+            new_err.append(err)
+            new_out.append(o)
+            new_from.append(c_from)
+            new_to.append(c_to)
+    roots = _Roots(
+        seg=np.array(new_seg, dtype=np.int64),
+        col=np.array(new_out, dtype=np.int64),
+        root=np.array(new_root, dtype=np.float64),
+        err=np.array(new_err, dtype=np.float64),
+    )
+    order = np.lexsort((roots.col, roots.root, roots.seg))
+    roots = _Roots(roots.seg[order], roots.col[order], roots.root[order], roots.err[order])
+    c_from, c_to = np.array(new_from, dtype=np.int64)[order], np.array(new_to, dtype=np.int64)[order]
+    snap_l, snap_r, free, cluster, ins = _place(roots, t, count)
+    # A switch that snapped onto a point is a switch at that point: arg-max left/right there take its sides.
+    sl_q, sr_q = np.nonzero(snap_l)[0], np.nonzero(snap_r)[0]
+    arg_r[roots.seg[sl_q] - 1, roots.col[sl_q]] = c_to[sl_q]  # the switch is at the segment's left end
+    arg_l[roots.seg[sr_q], roots.col[sr_q]] = c_from[sr_q]  # … or at its right end
+
+    # y on the merged points.
+    h_y = np.max(v, axis=2)
+    sel_in = cand[np.arange(n_out)[None, :], arg_r]  # input index of the arg-max right of each point
+    j_y = jz[np.arange(n)[:, None], sel_in]
+    flip_k, flip_o = np.nonzero(arg_l != arg_r)
+    if flip_k.shape[0]:
+        in_r, in_l = cand[flip_o, arg_r[flip_k, flip_o]], cand[flip_o, arg_l[flip_k, flip_o]]
+        j_y[flip_k, flip_o] = seg_slope(flip_k + 1, in_r) - seg_slope(flip_k, in_l)
+    f_seg, f_o = roots.seg[free], roots.col[free]
+    f_from, f_to = cand[f_o, c_from[free]], cand[f_o, c_to[free]]
+    f_jump = seg_slope(f_seg, f_to) - seg_slope(f_seg, f_from)
+    x_new = ins.values(h, left, right)
+    hy_new = np.max(np.where(valid[None], x_new[:, cand], -np.inf), axis=2) if x_new.shape[0] else np.zeros((0, n_out))
+    jy_new = np.zeros((ins.new_t.shape[0], n_out))
+    np.add.at(jy_new, (cluster, f_o), f_jump)
+    out_cols = np.arange(n_out)
+    tail_y = np.stack([left[cand[out_cols, far_l]], right[cand[out_cols, far_r]]])
+    sv_max = sv.max(axis=2)
+    sh_new = ins.scales(sh, s_tail[0], s_tail[1])
+    sh_new_y = np.where(valid[None], sh_new[:, cand], 0.0).max(axis=2) if sh_new.shape[0] else np.zeros((0, n_out))
+    sj_y = np.where(valid[None], sj[:, cand], 0.0).max(axis=2)
+    st_y = np.where(valid[None], s_tail[:, cand], 0.0).max(axis=2)
+    y = _Track(
+        rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
+        scale=np.concatenate([ins.merge(sv_max, sh_new_y), ins.merge(sj_y, np.abs(jy_new)), st_y]),
+    )
+    _insert_all(ins, others)
+    points = np.concatenate([ins.dest_new[cluster], ins.dest_old[flip_k]])
+    units = np.concatenate([f_o, flip_o])
+    return ins.dest_old, ins.merged_t, y, _sorted_knots(points, units, n_out)
+
+
+def _cumulative_slopes(j: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Slopes on the B + 1 segments (0 = left tail): left + Σ_{k<s} jumps (one pass)."""
+    out = np.empty((j.shape[0] + 1, j.shape[1]))
+    out[0] = left
+    np.cumsum(j, axis=0, out=out[1:])
+    out[1:] += left
+    return out
+
+
+def _lex_argmax(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per row, the slot with the largest ``first``, then the largest ``second``, then the lowest slot."""
+    top = first == first.max(axis=1, keepdims=True)
+    sec = np.where(top, second, -np.inf)
+    return np.argmax(sec == sec.max(axis=1, keepdims=True), axis=1)
+
+
+def _envelope(
+    s: int, o: int, c_start: int, c_end: int, t: np.ndarray, v: np.ndarray, sv: np.ndarray, tl: np.ndarray,
+    tr: np.ndarray, valid: np.ndarray, rtol: float, count: _Counter,
+) -> list[tuple[float, float, int, int]]:  # fmt: skip
+    """The arg-max switches of window o on segment s (0 = left tail, B = right tail), from slot c_start to c_end:
+    repeatedly the first line to overtake the current one. Returns (position, uncertainty, from, to) per switch."""
+    n = t.shape[0]
+    out = []
+    slots = np.nonzero(valid[o])[0]
+    c = c_start
+    if 1 <= s <= n - 1:  # lines through the values at the two ends, parameter λ ∈ (0, 1)
+        t_l, t_r = t[s - 1], t[s]
+        vl, vr = v[s - 1, o], v[s, o]
+        lam = 0.0
+        for _ in range(slots.shape[0]):
+            if c == c_end:
+                break
+            dl, dr = vl[c] - vl[slots], vr[c] - vr[slots]
+            rate = dl - dr
+            ok = rate > 0
+            lam_j = np.where(ok, dl / np.where(ok, rate, 1.0), np.inf)
+            ok &= (lam_j > lam) & (lam_j < 1.0)
+            if not np.any(ok):
+                break
+            best = np.min(lam_j[ok])
+            pick = np.nonzero(ok & (lam_j == best))[0]
+            nxt = int(slots[pick[np.argmax(rate[pick])]])
+            root = float(np.clip(t_l + best * (t_r - t_l), t_l, t_r))
+            tz = rtol * (sv[s - 1, o, c] + sv[s - 1, o, nxt] + sv[s, o, c] + sv[s, o, nxt])
+            err = (t_r - t_l) * tz / float(np.max(rate[pick])) + rtol * (abs(t_l) + abs(t_r))
+            out.append((root, err, c, nxt))
+            c, lam = nxt, best
+    else:  # a tail: lines through the end point's values with the tail slopes
+        on_left = s == 0
+        k = 0 if on_left else n - 1
+        vk = v[k, o]
+        slope = tl[o] if on_left else tr[o]
+        pos = -np.inf if on_left else float(t[k])
+        for _ in range(slots.shape[0]):
+            if on_left and c == c_end:
+                break
+            rate = slope[slots] - slope[c]
+            ok = rate > 0
+            tj = np.where(ok, t[k] + (vk[c] - vk[slots]) / np.where(ok, rate, 1.0), np.inf)
+            ok &= tj > pos
+            if on_left:
+                ok &= tj < t[k]
+            if not np.any(ok):
+                break
+            best = float(np.min(tj[ok]))
+            pick = np.nonzero(ok & (tj == best))[0]
+            nxt = int(slots[pick[np.argmax(rate[pick])]])
+            tz = rtol * (sv[k, o, c] + sv[k, o, nxt])
+            err = tz / float(np.max(rate[pick])) + rtol * abs(float(t[k])) + rtol * abs(best)
+            out.append((best, err, c, nxt))
+            c, pos = nxt, best
+    if c != c_end:
+        count.near += 1  # the envelope and the end points disagree: a decision inside the float noise
+    return out
+
+
+# --- the result ---------------------------------------------------------------------------------------------------
+
+
+def _result(
+    graph: Graph, t: np.ndarray, out: _Track, knots: list, rtol: float, count: _Counter, origin: np.ndarray, classes: bool
+) -> RegionCount:
+    n = t.shape[0]
+    h, j, left, _ = out.parts(n)
+    j = j.copy()
+    sj = out.scale[n : 2 * n]
+    small = np.abs(j) <= rtol * sj
+    count.near += int(np.count_nonzero(small & (j != 0)))
+    count.weak += int(np.count_nonzero(~small & (np.abs(j) <= WEAK_MARGIN * rtol * sj)))
+    j[small] = 0.0
+    is_bp = np.any(j != 0, axis=1)
+    # Keep the points where some unit changes; the anchor and coincidences of no consequence go.
+    used = np.unique(np.concatenate([p for p, _ in knots] + [np.zeros(0, dtype=np.int64)]))
+    new_index = np.full(n, -1, dtype=np.int64)
+    new_index[used] = np.arange(used.shape[0])
+    slopes = np.concatenate([left[None], left[None] + np.cumsum(j, axis=0)])
+    scalar = math.prod(graph.output_shape) == 1
+    values, seg_slopes = h[used], slopes[np.concatenate([[0], used + 1])]
+    if scalar:
+        values, seg_slopes = values[:, 0], seg_slopes[:, 0]
+    f0 = graph.evaluate(origin[None])[0].reshape(-1)
+    changes = None
+    if classes and math.prod(graph.output_shape) > 1:
+        changes = _class_changes(t[used], values, seg_slopes, f0)
+    return RegionCount(
+        widths=graph.unit_sizes,
+        knots=t[used],
+        is_breakpoint=is_bp[used],
+        values=values,
+        slopes=seg_slopes,
+        knot_index=tuple(new_index[p] for p, _ in knots),
+        knot_neurons=tuple(u for _, u in knots),
+        f_at_zero=float(f0[0]) if scalar else f0,
+        near_decisions=count.near,
+        weak_decisions=count.weak,
+        layer_names=tuple(graph.nodes[i].name for i in graph.units),
+        class_changes=changes,
+    )
+
+
+def _class_changes(knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, f0: np.ndarray) -> np.ndarray:
+    """Points where the arg-max of the output vector changes (lowest index among equal outputs): inside each piece,
+    where one affine output overtakes the leader; at a knot, where the leaders of the two pieces differ."""
+    k = knots.shape[0]
+    points: list[float] = []
+    prev_end = None
+    for p in range(k + 1):
+        lo = knots[p - 1] if p > 0 else -np.inf
+        hi = knots[p] if p < k else np.inf
+        at, base = (knots[p - 1], values[p - 1]) if p > 0 else ((knots[0], values[0]) if k else (0.0, f0))
+        s = slopes[p]
+        if np.isinf(lo):
+            c = int(_lex_argmax((-s)[None], base[None])[0])
+        else:
+            c = int(_lex_argmax(base[None], s[None])[0])
+            if prev_end is not None and c != prev_end:
+                points.append(float(lo))
+        x0 = lo
+        for _ in range(s.shape[0]):
+            rate = s - s[c]
+            ok = rate > 0
+            cross = np.where(ok, at + (base[c] - base) / np.where(ok, rate, 1.0), np.inf)
+            ok &= (cross > x0) & (cross < hi)
+            if not np.any(ok):
+                break
+            x0 = float(np.min(cross[ok]))
+            pick = np.nonzero(ok & (cross == x0))[0]
+            c = int(pick[np.argmax(rate[pick])])
+            points.append(x0)
+        if p < k:  # the leader just left of the next knot
+            end = base + s * (hi - at)
+            prev_end = int(_lex_argmax(end[None], (-s)[None])[0])
+    return np.array(points, dtype=np.float64)
