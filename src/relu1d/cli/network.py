@@ -14,7 +14,67 @@ from relu1d.engine.certify import prove_count
 from relu1d.engine.network import load_network, sample_network
 
 
+def _read_point(path: str) -> np.ndarray:
+    """One point of the input space from a ``.npy`` file (no pickles), finite float64."""
+    try:
+        point = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable .npy array ({err})") from None
+    point = np.asarray(point, dtype=np.float64)
+    if not np.all(np.isfinite(point)):
+        raise ValueError(f"{path}: the point has NaN or infinite coordinates")
+    return point
+
+
+def _cmd_count_along_line(args: argparse.Namespace) -> int:
+    """``count MODEL --line A.npy B.npy``: a model (.onnx or .npz) along x(t) = A + t·(B − A)."""
+    from relu1d.models import count_along_line, to_graph
+
+    a, b = (_read_point(p) for p in args.line)
+    try:
+        graph = to_graph(args.network, a.shape)
+    except ImportError as err:
+        raise ValueError(
+            f"{args.network}: reading ONNX needs the onnx extra (pip install 'relu1d[onnx]'): {err}"
+        ) from None
+    window = tuple(args.window) if args.window is not None else None
+    result = count_along_line(graph, a, b, window=window, classes=args.classes, rtol=args.rtol,
+                              exact_fallback=not args.no_exact_fallback)  # fmt: skip
+    summary = result.summary()
+    summary["model"] = str(args.network)
+    summary["knots_per_node"] = dict(zip(result.layer_names, result.knots_per_layer.tolist(), strict=True))
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    where = "t in R" if window is None else f"t in ({window[0]:g}, {window[1]:g})"
+    print(
+        f"model              {args.network}  input shape {list(graph.input_shape)}  {len(graph.nodes) - 1} operations"
+    )
+    print(f"along              x(t) = A + t (B - A), {where}")
+    print(f"linear regions     {result.linear_regions}")
+    print(f"activation regions {result.activation_regions}")
+    for name, k in summary["knots_per_node"].items():
+        print(f"  knots at {name:<9} {k}")
+    if result.class_changes is not None:
+        print(
+            f"class changes      {result.class_changes.shape[0]}  at t = {np.round(result.class_changes, 6).tolist()}"
+        )
+    print(
+        f"method             {result.method}  certified={result.certified}  "
+        f"near={result.near_decisions}  weak={result.weak_decisions}"
+    )
+    return 0
+
+
 def _cmd_count(args: argparse.Namespace) -> int:
+    if args.line is not None:
+        if args.prove:
+            raise ValueError("--prove covers fully connected networks over R; it does not combine with --line")
+        return _cmd_count_along_line(args)
+    if args.classes:
+        raise ValueError("--classes needs --line")
+    if str(args.network).endswith(".onnx"):
+        raise ValueError(f"{args.network}: an ONNX model is counted along a line: give --line A.npy B.npy")
     net = load_network(args.network)
     window = tuple(args.window) if args.window is not None else None
     result = count_regions(net, rtol=args.rtol, exact_fallback=not args.no_exact_fallback)
@@ -81,8 +141,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
 
-    count = sub.add_parser("count", help="count the linear regions of a network file (.npz) exactly")
-    count.add_argument("network", help="network .npz file (arrays W1, b1, ..., W{L+1}, b{L+1})")
+    count = sub.add_parser(
+        "count",
+        help="count the linear regions of a network file (.npz) exactly, or of a model (.onnx, .npz) along a line",
+    )
+    count.add_argument("network", help="network .npz file (arrays W1, b1, ..., W{L+1}, b{L+1}) or ONNX model (.onnx)")
+    count.add_argument(
+        "--line", nargs=2, metavar=("A.npy", "B.npy"), help="count along x(t) = A + t(B - A) (points as .npy arrays)"
+    )
+    count.add_argument("--classes", action="store_true", help="with --line: also where the output's arg-max changes")
     count.add_argument("--json", action="store_true", help="print one JSON object")
     count.add_argument("--window", nargs=2, type=float, metavar=("A", "B"), help="count on the open window (A, B)")
     count.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance of zero decisions")

@@ -1,11 +1,12 @@
 """Exact regions of any piecewise-linear graph along a line, in float64 (docs/mathematics.md §7).
 
-The chain engine (``relu1d.engine.breakpoints``) generalised from dense ReLU layers to a :class:`~relu1d.engine.graph.Graph`
-of affine operations and piecewise-linear units. Along x(t) = a + t·d every live tensor is kept on the common sorted
-point set T (B points): its values at T, its slope jumps at T and its slopes on the two unbounded tails, stacked as
-one batch of 2B + 2 rows, so an affine operation is **one batched call** (a convolution over 2B + 2 feature maps).
-A unit (activation or max pooling) finds, on each segment where its input is affine, where its piece (or arg-max)
-changes; the new points are merged into T and every live tensor is interpolated there.
+The chain engine (``relu1d.engine.breakpoints``) generalised from dense ReLU layers to a graph
+(``relu1d.engine.graph``) of affine operations and piecewise-linear units. Along x(t) = a + t·d every live tensor
+is kept on the common sorted point set T (B points): its values at T, its slope jumps at T and its slopes on the
+two unbounded tails, stacked as one batch of 2B + 2 rows, so an affine operation is **one batched call** (a
+convolution over 2B + 2 feature maps). A unit (activation or max pooling) finds, on each segment where its input is
+affine, where its piece (or arg-max) changes; the new points are merged into T and every live tensor is
+interpolated there.
 
 Decisions (is a value at a kink, does a root coincide with a point, does a slope jump) compare against ``rtol`` ×
 a scale carried with every row: for a mixing operation (dense, convolution) the Cauchy–Schwarz bound ‖L_i‖·‖x_k‖ + |c_i|
@@ -28,14 +29,14 @@ from relu1d.engine.breakpoints import (
     WEAK_MARGIN,
     RegionCount,
     _gates_at_knots,
-    _gather2,
 )
 from relu1d.engine.graph import Activation, Affine, Graph, MaxPool
 
 _XP = array_api_compat.array_namespace(np.zeros(1))
 
-#: Largest rational workload (regions × Σ multiply-adds of one forward pass) the automatic recount takes on.
-WALK_FALLBACK_BUDGET = 2_000_000
+#: Largest rational workload (regions × multiply-adds of one forward pass) the automatic recount takes on: ~1.5 s
+#: (measured 7 µs per unit of work on a small residual CNN).
+WALK_FALLBACK_BUDGET = 200_000
 
 
 @dataclass
@@ -109,7 +110,10 @@ def _propagate(graph: Graph, origin: np.ndarray, direction: np.ndarray, rtol: fl
     t = np.zeros(1)  # one anchor point at t = 0; dropped at the end unless some unit changes there
     a, d = origin.reshape(-1), direction.reshape(-1)
     tracks: dict[int, _Track] = {
-        0: _Track(rows=np.stack([a, np.zeros_like(a), d, d]), scale=np.stack([np.abs(a), np.zeros_like(a), np.abs(d), np.abs(d)]))
+        0: _Track(
+            rows=np.stack([a, np.zeros_like(a), d, d]),
+            scale=np.stack([np.abs(a), np.zeros_like(a), np.abs(d), np.abs(d)]),
+        )
     }
     count = _Counter()
     knots: list[tuple[np.ndarray, np.ndarray]] = []
@@ -146,7 +150,9 @@ def _affine(op: Affine, ins: list[_Track], in_shapes: list, shape: tuple, n: int
         norms = np.sqrt(np.einsum("ij,ij->i", ins[0].rows, ins[0].rows))
         scale = norms[:, None] * op.row_norms(in_shapes).reshape(1, -1)
     else:
-        scale = op.positive([tr.scale.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]).reshape(rows, -1)
+        scale = op.positive([tr.scale.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]).reshape(
+            rows, -1
+        )
         scale = np.array(scale)
     if c is not None:
         cb = np.broadcast_to(c, shape).reshape(-1)
@@ -306,7 +312,9 @@ def _inner_and_tail_roots(
     tol_s = rtol * np.where(on_left, s_left[col], s_right[col])
     ratio = u_end / slope
     tail_err = (tz_end + tol_s * np.abs(ratio)) / np.abs(slope) + rtol * np.abs(t_end)
-    return _Roots(seg=seg, col=col, root=np.where(inner, inner_root, t_end - ratio), err=np.where(inner, inner_err, tail_err))
+    return _Roots(
+        seg=seg, col=col, root=np.where(inner, inner_root, t_end - ratio), err=np.where(inner, inner_err, tail_err)
+    )
 
 
 def _insert_all(ins: _Insertion, others: list[_Track]) -> None:
@@ -340,8 +348,8 @@ def _activation(
     su = (sh[:, None, :] + np.abs(c)[None]).reshape(n, r * m)
     small = count.zeros(u, su, rtol)
     if np.any(small):  # z sits exactly on a kink: make the values say so
-        hq = np.where(small.reshape(n, r, m), c[None], np.nan)
-        h[:] = np.where(np.isnan(hq).all(axis=1), h, np.nanmax(hq, axis=1))
+        for q, at_kink in enumerate(small.reshape(n, r, m).transpose(1, 0, 2)):
+            h[at_kink] = np.broadcast_to(c[q], h.shape)[at_kink]
     vl, vr = np.tile(left, r), np.tile(right, r)
     vsl, vsr = np.tile(s_left, r), np.tile(s_right, r)
     z_sign = np.sign(u).astype(np.int8)
@@ -452,7 +460,7 @@ def _max_unit(
     idx = op.window.index
     valid = idx >= 0
     cand = np.where(valid, idx, 0)  # (o, w)
-    n_out, w = cand.shape
+    n_out = cand.shape[0]
     h, j, left, right = x.parts(n)
     sh, sj = x.scale[:n], x.scale[n : 2 * n]
     s_tail = x.scale[2 * n :]
@@ -637,7 +645,14 @@ def _envelope(
 
 
 def _result(
-    graph: Graph, t: np.ndarray, out: _Track, knots: list, rtol: float, count: _Counter, origin: np.ndarray, classes: bool
+    graph: Graph,
+    t: np.ndarray,
+    out: _Track,
+    knots: list,
+    rtol: float,
+    count: _Counter,
+    origin: np.ndarray,
+    classes: bool,
 ) -> RegionCount:
     n = t.shape[0]
     h, j, left, _ = out.parts(n)

@@ -32,8 +32,10 @@ Shape = tuple[int, ...]
 
 def exact_array(x: np.ndarray) -> np.ndarray:
     """The float64 array x as an object array of exact Fractions."""
-    flat = [Fraction(float(v)) for v in np.asarray(x, dtype=np.float64).reshape(-1)]
-    return np.array(flat + [None], dtype=object)[:-1].reshape(np.shape(x))
+    flat = np.asarray(x, dtype=np.float64).reshape(-1)
+    out = np.empty(flat.shape[0], dtype=object)
+    out[:] = [Fraction(float(v)) for v in flat]
+    return out.reshape(np.shape(x))
 
 
 def _param(x: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -374,7 +376,10 @@ class Window(Op):
         if len(in_shape) != nd + 1:
             raise ValueError(f"pooling: a {nd}-d kernel needs (channels, {nd} spatial axes), got {in_shape}")
         positions = np.arange(math.prod(in_shape)).reshape(in_shape)
-        pad = ((0, 0), *[(int(p0), int(p1) + (int(s) if ceil_mode else 0)) for (p0, p1), s in zip(padding, stride, strict=True)])
+        pad = (
+            (0, 0),
+            *[(int(p0), int(p1) + (int(s) if ceil_mode else 0)) for (p0, p1), s in zip(padding, stride, strict=True)],
+        )
         padded = np.pad(positions, pad, constant_values=-1)
         win = _windows(padded[None], kernel, stride, dilation)[0]  # (C, *out, *k)
         out_sp = win.shape[1 : 1 + nd]

@@ -9,7 +9,8 @@ is constant at a kink takes the lower piece, and among equal maxima the lowest i
 engine (docs/mathematics.md §7). Knots are the points where the pattern changes; breakpoints those where f′ changes.
 
 ``exact=True`` runs on ``fractions.Fraction`` (weights are float64, so dyadic rationals: the answer is the exact one
-of the stored model); ``exact=False`` on float64, the textbook region walk.
+of the stored model); ``exact=False`` on float64, the textbook region walk, which reads each pattern a relative
+``FLOAT_STEP`` past the event and so merges knots closer than that.
 """
 
 from __future__ import annotations
@@ -53,14 +54,17 @@ def walk_regions(
     ``window``: walk only the open interval (a, b) of t (the walk starts at a). ``classes``: also report where the
     output's arg-max changes.
     """
-    num = (lambda x: exact_array(np.asarray(x, dtype=np.float64))) if exact else (lambda x: np.asarray(x, dtype=np.float64))
+    num = (
+        (lambda x: exact_array(np.asarray(x, dtype=np.float64)))
+        if exact
+        else (lambda x: np.asarray(x, dtype=np.float64))
+    )
     a, d = num(origin), num(direction)
     start = None if window is None else (Fraction(float(window[0])) if exact else float(window[0]))
     stop = None if window is None else (Fraction(float(window[1])) if exact else float(window[1]))
 
     forms, pattern = _forward(graph, a, d, start, classes)
-    out_v, out_s = forms[-1]
-    slopes = [out_s.reshape(-1)]
+    slopes = [forms[-1][1].reshape(-1)]
     knots: list[Any] = []
     values: list[np.ndarray] = []
     is_bp: list[bool] = []
@@ -68,11 +72,14 @@ def walk_regions(
     changes: list[Any] = []
     t0 = start
     while True:
-        tn = _next_event(graph, forms, pattern, t0, classes)
+        tn = _next_event(graph, forms, pattern, None if t0 is None else t0 + _step(t0, exact), classes)
         if tn is None or (stop is not None and tn >= stop):
             break
-        new_forms, new_pattern = _forward(graph, a, d, tn, classes)
-        moved = [np.nonzero(np.asarray(p != q, dtype=bool).reshape(-1))[0] for p, q in zip(pattern, new_pattern, strict=True)]
+        # exact: the pattern just right of tn; float: at tn + a relative 1e-9 (rounding cannot decide "just right")
+        new_forms, new_pattern = _forward(graph, a, d, tn + _step(tn, exact), classes)
+        moved = [
+            np.nonzero(np.asarray(p != q, dtype=bool).reshape(-1))[0] for p, q in zip(pattern, new_pattern, strict=True)
+        ]
         n_units = len(graph.units)
         if any(m.shape[0] for m in moved[:n_units]):
             for u, m in enumerate(moved[:n_units]):
@@ -93,10 +100,10 @@ def walk_regions(
     vals = to_float(np.array(values, dtype=object)).reshape(len(knots), -1) if knots else np.zeros((0, len(slopes[0])))
     slps = to_float(np.array(slopes, dtype=object)).reshape(len(slopes), -1)
     f0 = graph.evaluate(np.asarray(origin, dtype=np.float64)[None])[0].reshape(-1)
-    knot_index = tuple(
-        np.array([k for k, m in lst for _ in range(m.shape[0])], dtype=np.int64) for lst in per_unit
+    knot_index = tuple(np.array([k for k, m in lst for _ in range(m.shape[0])], dtype=np.int64) for lst in per_unit)
+    knot_units = tuple(
+        np.concatenate([m for _, m in lst]).astype(np.int64) if lst else np.zeros(0, np.int64) for lst in per_unit
     )
-    knot_units = tuple(np.concatenate([m for _, m in lst]).astype(np.int64) if lst else np.zeros(0, np.int64) for lst in per_unit)
     result = RegionCount(
         widths=graph.unit_sizes,
         knots=np.array([float(k) for k in knots], dtype=np.float64),
@@ -111,6 +118,15 @@ def walk_regions(
         class_changes=np.array([float(c) for c in changes], dtype=np.float64) if classes and not scalar else None,
     )
     return result if window is None else result.restrict(float(window[0]), float(window[1]))
+
+
+#: The float walk's step past an event, relative to max(1, |t|): knots closer than this are merged (as any float
+#: region walk must), and the pattern is read there rather than "just right" of the event.
+FLOAT_STEP = 1e-9
+
+
+def _step(t: Any, exact: bool) -> Any:
+    return 0 if exact else FLOAT_STEP * max(1.0, abs(float(t)))
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
@@ -148,7 +164,9 @@ def _forward(graph: Graph, a: np.ndarray, d: np.ndarray, at: Any, classes: bool)
             cand = np.where(idx >= 0, idx, 0)
             best = _lex_max(v.reshape(-1)[cand], s.reshape(-1)[cand], idx >= 0, at)
             chosen = cand[np.arange(cand.shape[0]), best]
-            forms.append((v.reshape(1, -1)[:, chosen].reshape(1, *shape), s.reshape(1, -1)[:, chosen].reshape(1, *shape)))
+            forms.append(
+                (v.reshape(1, -1)[:, chosen].reshape(1, *shape), s.reshape(1, -1)[:, chosen].reshape(1, *shape))
+            )
             pattern.append(chosen)
         else:
             raise ValueError(f"node {node.name!r}: the walk cannot handle {op.describe()}")
