@@ -3,6 +3,8 @@ and the checks that compare a count with the rational region walk and with a fra
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from relu1d import RegionCount
@@ -42,7 +44,7 @@ def dense_graph(seed: int, activation: str = "relu", sigma_b: float = 1.0) -> Gr
     rng = np.random.default_rng([31, seed])
     sizes = [3, *rng.integers(2, 7, size=int(rng.integers(1, 4))).tolist(), 2]
     layers = []
-    for ell, (m, n) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for ell, (m, n) in enumerate(itertools.pairwise(sizes)):
         layers.append((f"dense{ell}", Dense(_he(rng, (n, m), m), rng.normal(0, sigma_b, n))))
         if ell < len(sizes) - 2:
             layers.append((f"act{ell}", ACTIVATIONS[activation]()))
@@ -64,7 +66,7 @@ def conv_graph(seed: int, *, pool: str = "max", sigma_b: float = 0.5) -> Graph:
     bn = Scale(rng.uniform(0.5, 1.5, (c_out, 1, 1)), rng.normal(0, 0.2, (c_out, 1, 1)))
     kernel = min(2, shape[1], shape[2])
     window = Window.pooling(shape, (kernel, kernel), (kernel, kernel), [(0, 0), (0, 0)], (1, 1))
-    pooling = MaxPool(window) if pool == "max" else AvgPool(window, np.full(window.index.shape[0], kernel * kernel * 1.0))
+    pooling = MaxPool(window) if pool == "max" else AvgPool.of(window, count_pad=True)
     flat = int(np.prod(window.shape))
     return graph_from_layers(
         (c_in, side, side),
@@ -128,13 +130,13 @@ def random_line(rng: np.random.Generator, shape: tuple[int, ...], through_origin
     return a, rng.normal(size=shape)
 
 
-def assert_same_regions(result: RegionCount, exact: RegionCount) -> None:
-    """Same knots (positions to float precision), breakpoints and per-node knot counts."""
+def assert_same_regions(result: RegionCount, exact: RegionCount, position_rtol: float = 1e-8) -> None:
+    """Same knots (positions to ``position_rtol`` of their scale), breakpoints and per-node knot counts."""
     assert result.linear_regions == exact.linear_regions, (result.linear_regions, exact.linear_regions)
     assert result.activation_regions == exact.activation_regions, (result.activation_regions, exact.activation_regions)
     assert result.knots_per_layer.tolist() == exact.knots_per_layer.tolist()
     scale = 1.0 + np.max(np.abs(exact.knots), initial=0.0)
-    np.testing.assert_allclose(result.knots, exact.knots, rtol=0, atol=1e-8 * scale)
+    np.testing.assert_allclose(result.knots, exact.knots, rtol=0, atol=position_rtol * scale)
     assert result.is_breakpoint.tolist() == exact.is_breakpoint.tolist()
     for mine, theirs in zip(result.knots_per_neuron, exact.knots_per_neuron, strict=True):
         assert mine.tolist() == theirs.tolist()
@@ -157,10 +159,11 @@ def sample_points(result: RegionCount, lo: float | None = None, hi: float | None
 
 
 def assert_matches_forward(result: RegionCount, forward, a: np.ndarray, d: np.ndarray, rtol: float = 1e-10,
-                           window: tuple | None = None) -> int:  # fmt: skip
+                           slope_rtol: float = 1e-12, window: tuple | None = None) -> int:  # fmt: skip
     """The framework's forward pass agrees with the counted function: the same values inside every piece and
     beyond both ends (so f is affine on each piece), and at each knot its slope changes exactly where a breakpoint
-    is reported. Returns the number of points checked."""
+    is reported (beyond slope_rtol × the local scale / the shorter piece; jumps too small for the framework's
+    rounding to show are not asked of it). Returns the number of points checked."""
     lo, hi = (None, None) if window is None else window
     ts, piece, ends = sample_points(result, lo, hi)
     xs = a[None] + ts.reshape(-1, *([1] * a.ndim)) * d[None]
@@ -181,9 +184,10 @@ def assert_matches_forward(result: RegionCount, forward, a: np.ndarray, d: np.nd
         near = (piece == k) | (piece == k + 1)  # the framework's rounding near this knot
         local = (1 + np.max(np.abs(f[near]))) * (1 + np.max(np.abs(ts[near])))
         jump = np.max(np.abs(slopes[k + 1] - slopes[k]))
-        noise = 10 * rtol * local / min(lengths[k], lengths[k + 1])
-        if result.is_breakpoint[k]:
+        noise = slope_rtol * local / min(lengths[k], lengths[k + 1])
+        ours_jump = np.max(np.abs(np.atleast_1d(result.slopes[k + 1] - result.slopes[k])))
+        if result.is_breakpoint[k] and ours_jump > 10 * noise:  # a jump the framework's rounding can show
             assert jump > noise, (k, jump, noise)
-        else:
+        elif not result.is_breakpoint[k]:
             assert jump <= noise, (k, jump, noise)
     return int(ts.shape[0])

@@ -17,12 +17,13 @@ PACKAGE = Path(relu1d.__file__).parent
 #: Each layer and the layers it may import (besides itself and the package root's public API).
 MAY_IMPORT = {
     "engine": set(),
+    "models": {"engine"},
     "theory": {"engine"},
-    "replication": {"engine", "theory"},
-    "bench": {"engine", "theory", "replication"},
-    "cli": {"engine", "theory", "replication", "bench"},
+    "replication": {"engine", "models", "theory"},
+    "bench": {"engine", "models", "theory", "replication"},
+    "cli": {"engine", "models", "theory", "replication", "bench"},
 }
-HEAVY = ("pandas", "pyarrow", "scipy", "sklearn", "snakemake", "tqdm", "threadpoolctl", "matplotlib")
+HEAVY = ("pandas", "pyarrow", "scipy", "sklearn", "snakemake", "tqdm", "threadpoolctl", "matplotlib", "torch", "onnx")
 
 
 def _imported_layers(path: Path) -> set[str]:
@@ -59,6 +60,7 @@ def test_counting_library_and_its_command_load_no_pipeline_dependency():
         "import sys, relu1d, relu1d.engine, relu1d.theory.gaussian_process, relu1d.theory.complexity,"
         " relu1d.theory.constructions, relu1d.cli\n"
         "relu1d.count_regions(relu1d.sample_network([8, 8], 1.0, seed=0))\n"
+        "relu1d.count_along_line(relu1d.sample_network([4], 1.0, seed=0, n_in=3), [0, 0, 0], [1, 2, 3])\n"
         "relu1d.cli.parser()\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )

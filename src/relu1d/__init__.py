@@ -7,6 +7,7 @@ Replication instrument for Kogan, Jananthan & Kepner, *Complexity of One-Dimensi
 from relu1d.engine.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
 from relu1d.engine.certify import Certificate, certify_count, prove_count
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
+from relu1d.models import count_along_line, to_graph
 
 __all__ = [
     "DEFAULT_RTOL",
@@ -14,11 +15,13 @@ __all__ = [
     "Network",
     "RegionCount",
     "certify_count",
+    "count_along_line",
     "count_regions",
     "load_network",
     "network_from_arrays",
     "prove_count",
     "sample_network",
     "seed_sequence",
+    "to_graph",
 ]
 __version__ = "0.1.0"

@@ -231,3 +231,44 @@ def test_pipeline_command_without_the_pipeline_extra_says_so_in_one_line(tmp_pat
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "needs the pipeline extra" in out.stderr and "pandas" in out.stderr
+
+
+def test_count_a_model_along_a_line(tmp_path):
+    """``count MODEL --line A.npy B.npy`` for .npz and .onnx files; bad models and points: one line, exit 2."""
+    pytest.importorskip("onnx")
+    from relu1d.models import count_along_line
+    from tests.models.test_onnx import handmade
+
+    rng = np.random.default_rng(5)
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    np.save(a, rng.normal(size=6))
+    np.save(b, rng.normal(size=6))
+    model = tmp_path / "model.onnx"
+    model.write_bytes(handmade().SerializeToString())
+    out = _run("count", str(model), "--line", str(a), str(b), "--window", "0", "1", "--json", "--classes")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    expected = count_along_line(str(model), np.load(a), np.load(b), window=(0.0, 1.0), classes=True)
+    assert summary["linear_regions"] == expected.linear_regions
+    assert summary["knots_per_node"] == dict(zip(expected.layer_names, expected.knots_per_layer.tolist(), strict=True))
+    assert summary["class_changes"] == expected.class_changes.tolist()
+    assert "knots at act" in _run("count", str(model), "--line", str(a), str(b)).stdout
+
+    net = tmp_path / "net.npz"
+    _run("sample", "--widths", "5", "5", "--n-in", "6", "-o", str(net))
+    assert json.loads(_run("count", str(net), "--line", str(a), str(b), "--json").stdout)["linear_regions"] >= 1
+
+    bad = tmp_path / "sigmoid.onnx"
+    bad.write_bytes(handmade(op="Sigmoid").SerializeToString())
+    nan = tmp_path / "nan.npy"
+    np.save(nan, np.full(6, np.nan))
+    for args, message in [
+        ((str(bad), "--line", str(a), str(b)), "unsupported operation Sigmoid at node 'act'"),
+        ((str(model),), "--line"),
+        ((str(model), "--line", str(a), str(nan)), "NaN"),
+        ((str(model), "--line", str(a), str(tmp_path / "none.npy")), "none.npy"),
+        ((str(net), "--classes"), "--classes needs --line"),
+    ]:
+        out = _run("count", *args)
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 2 and len(lines) == 1 and message in lines[0], out.stderr

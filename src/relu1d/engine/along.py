@@ -94,27 +94,37 @@ def count_graph(
             raise ValueError(f"line: {name} must be finite")
     if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
         raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
-    result = _propagate(graph, origin, direction, rtol, classes)
+    if window is not None and not (np.all(np.isfinite(window)) and window[0] < window[1]):
+        raise ValueError(f"window: need finite a < b, got {tuple(window)}")
+    result = _propagate(graph, origin, direction, rtol, classes, window)
     if exact_fallback and not result.certified:
         from relu1d.engine.walk import forward_work, walk_regions
 
         if (result.knots.shape[0] + 1) * forward_work(graph) <= WALK_FALLBACK_BUDGET:
-            exact = walk_regions(graph, origin, direction, exact=True, classes=classes)
+            exact = walk_regions(graph, origin, direction, exact=True, classes=classes, window=window)
             result = replace(exact, near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
     return result if window is None else result.restrict(*window)
 
 
-def _propagate(graph: Graph, origin: np.ndarray, direction: np.ndarray, rtol: float, classes: bool) -> RegionCount:
+def _propagate(
+    graph: Graph, origin: np.ndarray, direction: np.ndarray, rtol: float, classes: bool, window: tuple | None
+) -> RegionCount:
+    """Every node in order. Over ℝ the point set starts as one anchor at t = 0; on a window (lo, hi) as its two
+    ends, and no unit looks beyond them (the tails are outside). Points where no unit changes are dropped at the end.
+    """
     consumers = graph.consumers()
     remaining = [len(c) for c in consumers]
-    t = np.zeros(1)  # one anchor point at t = 0; dropped at the end unless some unit changes there
+    t = np.zeros(1) if window is None else np.array([float(window[0]), float(window[1])])
     a, d = origin.reshape(-1), direction.reshape(-1)
+    at = a[None] + t[:, None] * d[None]
     tracks: dict[int, _Track] = {
         0: _Track(
-            rows=np.stack([a, np.zeros_like(a), d, d]),
-            scale=np.stack([np.abs(a), np.zeros_like(a), np.abs(d), np.abs(d)]),
+            rows=np.concatenate([at, np.zeros_like(at), d[None], d[None]]),
+            scale=np.concatenate([np.abs(a)[None] + np.abs(t)[:, None] * np.abs(d)[None], np.zeros_like(at),
+                                  np.abs(d)[None], np.abs(d)[None]]),
         )
-    }
+    }  # fmt: skip
+    inner_only = window is not None
     count = _Counter()
     knots: list[tuple[np.ndarray, np.ndarray]] = []
     for i, node in enumerate(graph.nodes[1:], start=1):
@@ -127,7 +137,9 @@ def _propagate(graph: Graph, origin: np.ndarray, direction: np.ndarray, rtol: fl
         else:
             others = [tr for j, tr in tracks.items() if j not in node.inputs or remaining[j] > 0]
             step = _activation if isinstance(op, Activation) else _max_unit
-            moved_to, t, track, found = step(op, ins[0], t, others, rtol, count, graph.shapes[node.inputs[0]])
+            moved_to, t, track, found = step(
+                op, ins[0], t, others, rtol, count, graph.shapes[node.inputs[0]], inner_only
+            )
             tracks[i] = track
             knots = [(moved_to[p], u) for p, u in knots]
             knots.append(found)
@@ -327,7 +339,14 @@ def _insert_all(ins: _Insertion, others: list[_Track]) -> None:
 
 
 def _activation(
-    op: Activation, z: _Track, t: np.ndarray, others: list[_Track], rtol: float, count: _Counter, shape: tuple
+    op: Activation,
+    z: _Track,
+    t: np.ndarray,
+    others: list[_Track],
+    rtol: float,
+    count: _Counter,
+    shape: tuple,
+    inner_only: bool,
 ) -> tuple[np.ndarray, np.ndarray, _Track, tuple[np.ndarray, np.ndarray]]:
     """y = σ(z) for a PWL σ with kinks c_q: each (kink, unit) pair is a virtual ReLU gate [z > c_q]; new points where
     z crosses a kink; y's jumps α_{p_r}·s_r − α_{p_l}·s_l where the piece changes (docs/mathematics.md §7)."""
@@ -355,9 +374,14 @@ def _activation(
     z_sign = np.sign(u).astype(np.int8)
     far_left = np.where(vl != 0, -np.sign(vl), z_sign[0]).astype(np.int8)
     far_right = np.where(vr != 0, np.sign(vr), z_sign[-1]).astype(np.int8)
+    if inner_only:  # on a window the "tails" lie outside it: they keep the sides of its end points
+        far_left = np.where(z_sign[0] != 0, z_sign[0], far_left).astype(np.int8)
+        far_right = np.where(z_sign[-1] != 0, z_sign[-1], far_right).astype(np.int8)
 
     cross_k, cross_c = np.nonzero(z_sign[:-1] * z_sign[1:] < 0)
     cl, cr = np.nonzero(far_left * z_sign[0] < 0)[0], np.nonzero(z_sign[-1] * far_right < 0)[0]
+    if inner_only:  # counting on a window whose ends are the first and last points
+        cl, cr = cl[:0], cr[:0]
     seg = np.concatenate([np.zeros_like(cl), cross_k + 1, np.full_like(cr, n)])
     col = np.concatenate([cl, cross_c, cr])
     order = np.lexsort((col, seg))
@@ -451,7 +475,14 @@ def _sorted_knots(points: np.ndarray, units: np.ndarray, m: int) -> tuple[np.nda
 
 
 def _max_unit(
-    op: MaxPool, x: _Track, t: np.ndarray, others: list[_Track], rtol: float, count: _Counter, shape: tuple
+    op: MaxPool,
+    x: _Track,
+    t: np.ndarray,
+    others: list[_Track],
+    rtol: float,
+    count: _Counter,
+    shape: tuple,
+    inner_only: bool,
 ) -> tuple[np.ndarray, np.ndarray, _Track, tuple[np.ndarray, np.ndarray]]:
     """y_o = max over window o. The arg-max just left and just right of every point (ties broken by the slope on
     that side, then by the lowest input index); where they differ across a segment, the upper envelope of the
@@ -488,16 +519,30 @@ def _max_unit(
     arg_l, arg_r = best.copy(), best.copy()  # window slot, just left and just right of each point
     tie_k, tie_o = np.nonzero(tied.sum(axis=2) > 1)
     if tie_k.shape[0]:  # the largest slope wins just right, the smallest just left; then the lowest slot
+        # Slopes from the end values of the segment (an input constant there has slope exactly 0; a sum of jumps
+        # would carry their rounding), the tail slopes on the tails; within the values' tolerance they tie.
         mask = tied[tie_k, tie_o]  # (ties, w)
-        sr = np.where(mask, cum[tie_k + 1][np.arange(tie_k.shape[0])[:, None], cand[tie_o]], -np.inf)
-        sl = np.where(mask, cum[tie_k][np.arange(tie_k.shape[0])[:, None], cand[tie_o]], np.inf)
-        arg_r[tie_k, tie_o] = np.argmax(sr == sr.max(axis=1, keepdims=True), axis=1)
-        arg_l[tie_k, tie_o] = np.argmax(sl == sl.min(axis=1, keepdims=True), axis=1)
+        for side, arg, sign in ((1, arg_r, 1.0), (-1, arg_l, -1.0)):
+            other = tie_k + side
+            inner = (other >= 0) & (other <= n - 1)
+            o_k = np.clip(other, 0, n - 1)
+            dt = np.where(inner, (t[o_k] - t[tie_k]) * side, 1.0)[:, None]
+            tail = (right if side > 0 else left)[cand[tie_o]]
+            ends = h[o_k[:, None], cand[tie_o]] - h[tie_k[:, None], cand[tie_o]]  # (padding is masked below)
+            slope = np.where(inner[:, None], ends * side / dt, tail)
+            reach = np.where(inner[:, None], rtol * (sv[o_k, tie_o] + sv[tie_k, tie_o]) / dt, 0.0)
+            slope = np.where(mask, sign * slope, -np.inf)
+            best_slope = slope.max(axis=1, keepdims=True)
+            close = mask & (slope >= best_slope - reach.max(axis=1, keepdims=True))
+            count.near += int(np.count_nonzero(close & (slope != best_slope)))
+            arg[tie_k, tie_o] = np.argmax(close, axis=1)
     # Arg-max at −∞ (smallest left slope, then largest value at the first point) and at +∞ (largest right slope).
     tl = np.where(valid, left[cand], np.inf)
     tr = np.where(valid, right[cand], -np.inf)
     far_l = _lex_argmax(-tl, v[0])
     far_r = _lex_argmax(tr, v[-1])
+    if inner_only:  # on a window the "tails" lie outside it: they keep the arg-max of its end points
+        far_l, far_r = arg_l[0].copy(), arg_r[-1].copy()
 
     # Envelope walks on the segments whose two ends disagree.
     new_seg: list[int] = []
@@ -509,6 +554,9 @@ def _max_unit(
     starts = np.concatenate([far_l[None], arg_r])  # arg-max at the left end of segment s (s = 0 … B)
     ends = np.concatenate([arg_l, far_r[None]])  # arg-max at the right end of segment s
     ds, do = np.nonzero(starts != ends)
+    if inner_only:
+        keep = (ds >= 1) & (ds <= n - 1)
+        ds, do = ds[keep], do[keep]
     for s, o in zip(ds.tolist(), do.tolist(), strict=True):
         for root, err, c_from, c_to in _envelope(s, o, starts[s, o], ends[s, o], t, v, sv, tl, tr, valid, rtol, count):
             new_seg.append(s)
@@ -669,7 +717,9 @@ def _result(
     new_index[used] = np.arange(used.shape[0])
     slopes = np.concatenate([left[None], left[None] + np.cumsum(j, axis=0)])
     scalar = math.prod(graph.output_shape) == 1
-    values, seg_slopes = h[used], slopes[np.concatenate([[0], used + 1])]
+    # the piece before the first kept point is the segment just left of it (on a window: not the fake tail)
+    first = used[:1] if used.shape[0] else np.ones(1, dtype=np.int64)
+    values, seg_slopes = h[used], slopes[np.concatenate([first, used + 1])]
     if scalar:
         values, seg_slopes = values[:, 0], seg_slopes[:, 0]
     f0 = graph.evaluate(origin[None])[0].reshape(-1)

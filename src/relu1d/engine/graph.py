@@ -410,6 +410,14 @@ class AvgPool(Affine):
     window: Window
     divisor: np.ndarray
 
+    @classmethod
+    def of(cls, window: Window, count_pad: bool) -> AvgPool:
+        """Divide by the kernel size when padding counts (torch's and ONNX's ``count_include_pad``), else by the
+        number of real entries of each window."""
+        if count_pad:
+            return cls(window, np.full(window.index.shape[0], float(window.index.shape[1])))
+        return cls(window, np.count_nonzero(window.index >= 0, axis=1).astype(np.float64))
+
     def out_shape(self, shapes: Sequence[Shape]) -> Shape:
         return self.window.out_shape(shapes)
 

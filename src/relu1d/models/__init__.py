@@ -28,7 +28,7 @@ def to_graph(model: Any, input_shape: tuple[int, ...] | None = None) -> Graph:
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
         if path.endswith(".onnx"):
-            from relu1d.models.onnx import graph_from_onnx
+            from relu1d.models.from_onnx import graph_from_onnx
 
             return graph_from_onnx(path)
         if path.endswith(".npz"):
@@ -36,17 +36,17 @@ def to_graph(model: Any, input_shape: tuple[int, ...] | None = None) -> Graph:
         raise ValueError(f"{path}: unknown model file (expected .onnx or .npz)")
     kind = type(model).__module__.split(".")[0]
     if kind == "onnx":
-        from relu1d.models.onnx import graph_from_onnx
+        from relu1d.models.from_onnx import graph_from_onnx
 
         return graph_from_onnx(model)
     if kind == "torch" or _is_torch_module(model):
         if input_shape is None:
             raise ValueError("torch model: the input shape is needed (it is read from the line's points)")
-        from relu1d.models.torch import graph_from_torch
+        from relu1d.models.from_torch import graph_from_torch
 
         return graph_from_torch(model, input_shape)
     if kind == "sklearn":
-        from relu1d.models.sklearn import graph_from_sklearn
+        from relu1d.models.from_sklearn import graph_from_sklearn
 
         return graph_from_sklearn(model)
     raise ValueError(f"unsupported model type {type(model).__name__}")

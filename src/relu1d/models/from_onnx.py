@@ -5,8 +5,9 @@ inputs are all constants (shape arithmetic, ``Constant``) are folded with ONNX's
 ``Gemm`` (transA = 0), ``MatMul`` by a constant, ``Conv`` (explicit pads or ``auto_pad``), ``BatchNormalization``,
 ``Add``/``Sub`` of tensors or constants, ``Mul``/``Div`` by constants, ``Relu``, ``LeakyRelu``, ``PRelu``, ``Clip``,
 ``Abs``, ``MaxPool``, ``AveragePool``, ``GlobalAveragePool``, ``GlobalMaxPool``, ``Flatten`` (axis 1), ``Reshape``,
-``Transpose`` (batch axis fixed), ``Squeeze``/``Unsqueeze``, ``Concat``, ``Identity`` and ``Dropout``. Anything else
-raises ``ValueError`` naming the operator and the node.
+``Transpose`` (batch axis fixed), ``Squeeze``/``Unsqueeze``, ``Concat``, ``Identity`` and ``Dropout``; ``Shape`` of a
+network tensor is the constant shape of one sample (batch size 1), so that exported ``x.view(x.size(0), -1)`` folds.
+Anything else raises ``ValueError`` naming the operator and the node.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from relu1d.engine.graph import (
     Activation,
+    AvgPool,
     Concat,
     Conv,
     Dense,
@@ -32,7 +34,6 @@ from relu1d.engine.graph import (
     Sum,
     Window,
 )
-from relu1d.models.torch import avg_pool
 
 
 def load_onnx(source: Any) -> Any:
@@ -157,7 +158,10 @@ class _Converter:
         if x not in self.index and op not in ("Add", "Mul", "Sum"):
             raise self.unsupported(node, f"{op} whose first input is a constant")
         shape = self._shapes[self.index[x]] if x in self.index else None
-        if op in ("Identity", "Dropout"):
+        if op == "Shape":  # a constant for one sample (batch size 1), as the shape arithmetic that follows expects
+            full = np.array([1, *shape], dtype=np.int64)
+            self.consts[out] = full[a.get("start", 0) : a.get("end", len(full))]
+        elif op in ("Identity", "Dropout"):
             if op == "Dropout" and len(node.output) > 1 and node.output[1]:
                 raise self.unsupported(node, "Dropout with its mask output")
             self.index[out] = self.index[x]
@@ -212,11 +216,11 @@ class _Converter:
             else:
                 if a.get("ceil_mode", 0) and a.get("count_include_pad", 0):
                     raise self.unsupported(node, "AveragePool with ceil_mode and count_include_pad")
-                self.add(out, name, avg_pool(window, bool(a.get("count_include_pad", 0))), [x])
+                self.add(out, name, AvgPool.of(window, bool(a.get("count_include_pad", 0))), [x])
         elif op in ("GlobalAveragePool", "GlobalMaxPool"):
             sp = shape[1:]
             window = Window.pooling(shape, sp, sp, [(0, 0)] * len(sp), (1,) * len(sp))
-            self.add(out, name, MaxPool(window) if op == "GlobalMaxPool" else avg_pool(window, True), [x])
+            self.add(out, name, MaxPool(window) if op == "GlobalMaxPool" else AvgPool.of(window, True), [x])
         elif op == "Flatten":
             axis = int(a.get("axis", 1))
             if axis != 1:
@@ -246,23 +250,17 @@ class _Converter:
             self.add(out, name, Reshape((), perm=tuple(p - 1 for p in perm[1:])), [x])
         elif op in ("Squeeze", "Unsqueeze"):
             axes = a.get("axes", self.const(ins[1]) if len(ins) > 1 and ins[1] else None)
+            listed = None if axes is None else [int(v) for v in np.asarray(axes).reshape(-1)]
+            rank = len(shape) + 1 + (len(listed) if op == "Unsqueeze" and listed else 0)
+            if listed is None and op == "Unsqueeze":
+                raise self.unsupported(node, "Unsqueeze without axes")
+            if listed is not None and 0 in [v % rank for v in listed]:
+                raise self.unsupported(node, f"{op} of the batch axis")
             full = np.empty((1, *shape))
             if op == "Squeeze":
-                full = np.squeeze(
-                    full, axis=None if axes is None else tuple(int(v) for v in np.asarray(axes).reshape(-1))
-                )
+                full = np.squeeze(full[0], axis=None if listed is None else tuple(v % rank - 1 for v in listed))[None]
             else:
-                full = np.expand_dims(full, tuple(int(v) for v in np.asarray(axes).reshape(-1)))
-            if (
-                full.ndim == 0
-                or full.shape[0] != 1
-                or (
-                    op == "Squeeze"
-                    and axes is not None
-                    and 0 in [int(v) % (len(shape) + 1) for v in np.asarray(axes).reshape(-1)]
-                )
-            ):
-                raise self.unsupported(node, f"{op} of the batch axis")
+                full = np.expand_dims(full, tuple(listed))
             self.add(out, name, Reshape(tuple(full.shape[1:])), [x])
         elif op == "Concat":
             axis = int(a["axis"])

@@ -67,8 +67,13 @@ class _Converter:
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def label(fx_node: Any) -> str:
+        """A module's path in the model (``block.conv1``), else the traced node's name."""
+        return str(fx_node.target) if fx_node.op == "call_module" else fx_node.name
+
     def add(self, fx_node: Any, op: Any, inputs: Sequence[int]) -> None:
-        self.nodes.append(Node(fx_node.name, op, tuple(inputs)))
+        self.nodes.append(Node(self.label(fx_node), op, tuple(inputs)))
         self.index[fx_node] = len(self.nodes) - 1
 
     def alias(self, fx_node: Any, source: Any) -> None:
@@ -102,7 +107,7 @@ class _Converter:
         return None
 
     def unsupported(self, fx_node: Any, what: str) -> ValueError:
-        return ValueError(f"torch model: unsupported operation {what} at node {fx_node.name!r}")
+        return ValueError(f"torch model: unsupported operation {what} at node {self.label(fx_node)!r}")
 
     # --- the walk over the fx graph -----------------------------------------------------------------------------
 
@@ -172,7 +177,14 @@ class _Converter:
         if fx_node.op == "call_method" and name in ("size", "dim"):
             return  # sizes feed reshapes, which read their shape from the shape propagation
         tensor_args = [a for a in args if a in self.index]
-        if name in ("relu", "relu_"):
+        if name == "linear":  # F.linear (a traced root nn.Linear) with constant weights
+            w = self.constant(args[1] if len(args) > 1 else fx_node.kwargs.get("weight"), fx_node)
+            bias = args[2] if len(args) > 2 else fx_node.kwargs.get("bias")
+            b = None if bias is None else self.constant(bias, fx_node)
+            if w is None or (bias is not None and b is None):
+                raise self.unsupported(fx_node, "linear with weights computed from the input")
+            self.add(fx_node, Dense(w, b), [self.tensor(args[0], fx_node)])
+        elif name in ("relu", "relu_"):
             self.add(fx_node, Activation.relu(), [self.tensor(args[0], fx_node)])
         elif name in ("abs", "abs_"):
             self.add(fx_node, Activation.abs(), [self.tensor(args[0], fx_node)])
@@ -316,7 +328,7 @@ class _Converter:
                 fx_node, f"{type(mod).__name__} with divisor_override or ceil_mode and count_include_pad"
             )
         window = self.pool_window(fx_node, mod, in_shape)
-        return avg_pool(window, count_pad=bool(mod.count_include_pad))
+        return AvgPool.of(window, count_pad=bool(mod.count_include_pad))
 
     def adaptive_avg(self, fx_node: Any, in_shape: tuple[int, ...]) -> AvgPool:
         out = self.shape(fx_node)
@@ -325,11 +337,3 @@ class _Converter:
         kernel = tuple(n // o for n, o in zip(in_shape[1:], out[1:], strict=True))
         window = Window.pooling(in_shape, kernel, kernel, [(0, 0)] * len(kernel), (1,) * len(kernel))
         return AvgPool(window, np.full(window.index.shape[0], float(np.prod(kernel))))
-
-
-def avg_pool(window: Window, count_pad: bool) -> AvgPool:
-    """Average pooling: divide by the kernel size when padding counts (torch's ``count_include_pad``, ONNX's
-    ``count_include_pad``), else by the number of real entries of the window."""
-    if count_pad:
-        return AvgPool(window, np.full(window.index.shape[0], float(window.index.shape[1])))
-    return AvgPool(window, np.count_nonzero(window.index >= 0, axis=1).astype(np.float64))
