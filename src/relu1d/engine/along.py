@@ -24,11 +24,13 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from relu1d.engine import _fused, _fused_graph
 from relu1d.engine.breakpoints import (
     DEFAULT_RTOL,
     WEAK_MARGIN,
     RegionCount,
     _gates_at_knots,
+    _segment_slopes,
 )
 from relu1d.engine.graph import Activation, Affine, Graph, MaxPool
 
@@ -58,14 +60,11 @@ class _Counter:
     near: int = 0
     weak: int = 0
 
-    def zeros(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> np.ndarray:
+    def zeros(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> None:
         """Set entries within rtol·scale of 0 to exactly 0 (in place); count the decisions."""
-        tol = rtol * scale
-        small = np.abs(x) <= tol
-        self.near += int(np.count_nonzero(small & (x != 0)))
-        self.weak += int(np.count_nonzero(~small & (np.abs(x) <= WEAK_MARGIN * tol)))
-        x[small] = 0.0
-        return small
+        near, weak = _fused_graph.zero_small(x, scale, rtol, WEAK_MARGIN)
+        self.near += near
+        self.weak += weak
 
 
 def count_graph(
@@ -136,9 +135,12 @@ def _propagate(
             tracks[i] = _affine(op, ins, [graph.shapes[j] for j in node.inputs], shape, t.shape[0])
         else:
             others = [tr for j, tr in tracks.items() if j not in node.inputs or remaining[j] > 0]
+            source = ins[0]
+            if remaining[node.inputs[0]] > 0:  # read again later: the unit works on (and changes) a copy
+                source = _Track(rows=source.rows.copy(), scale=source.scale.copy())
             step = _activation if isinstance(op, Activation) else _max_unit
             moved_to, t, track, found = step(
-                op, ins[0], t, others, rtol, count, graph.shapes[node.inputs[0]], inner_only
+                op, source, t, others, rtol, count, graph.shapes[node.inputs[0]], inner_only
             )
             tracks[i] = track
             knots = [(moved_to[p], u) for p, u in knots]
@@ -233,9 +235,11 @@ class _Insertion:
         return out
 
     def merge(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """The rows of old with the new points' rows in place."""
+        if new.shape[0] == 0:
+            return old
         out = np.empty((old.shape[0] + new.shape[0], old.shape[1]), dtype=old.dtype)
-        out[self.dest_old] = old
-        out[self.dest_new] = new
+        _fused_graph.merge_rows(old, new, self.seg, out)
         return out
 
     def track(self, tr: _Track) -> _Track:
@@ -299,8 +303,7 @@ def _inner_and_tail_roots(
     seg: np.ndarray,
     col: np.ndarray,
     t: np.ndarray,
-    u: np.ndarray,
-    su: np.ndarray,
+    u: _KinkView,
     left: np.ndarray,
     right: np.ndarray,
     s_left: np.ndarray,
@@ -312,8 +315,8 @@ def _inner_and_tail_roots(
     n = t.shape[0]
     k_l, k_r = np.clip(seg - 1, 0, n - 1), np.clip(seg, 0, n - 1)
     t_l, t_r = t[k_l], t[k_r]
-    u_l, u_r = u[k_l, col], u[k_r, col]
-    tz_l, tz_r = rtol * su[k_l, col], rtol * su[k_r, col]
+    (u_l, su_l), (u_r, su_r) = u.at(k_l, col), u.at(k_r, col)
+    tz_l, tz_r = rtol * su_l, rtol * su_r
     inner = (seg >= 1) & (seg <= n - 1)
     du = np.where(inner, u_l - u_r, 1.0)
     inner_root = np.clip(t_l + (u_l / du) * (t_r - t_l), t_l, t_r)
@@ -327,6 +330,28 @@ def _inner_and_tail_roots(
     return _Roots(
         seg=seg, col=col, root=np.where(inner, inner_root, t_end - ratio), err=np.where(inner, inner_err, tail_err)
     )
+
+
+@dataclass(frozen=True)
+class _KinkView:
+    """u = z − c_q and its scale at (point, column q·m + i), read from z without forming the (B, r·m) arrays."""
+
+    h: np.ndarray
+    sh: np.ndarray
+    c: np.ndarray
+
+    def at(self, k: np.ndarray, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = self.h.shape[1]
+        q, i = col // m, col % m
+        cq = self.c[q, i]
+        return self.h[k, i] - cq, self.sh[k, i] + np.abs(cq)
+
+
+def _slopes_at(j: np.ndarray, left: np.ndarray, seg: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """Slope on segment seg[q] (0 = left tail) of column col[q]: left + Σ_{k<seg} jumps, only where asked."""
+    if seg.shape[0] == 0:
+        return np.zeros(0)
+    return _segment_slopes(j, left, seg, col, _XP, _fused)
 
 
 def _insert_all(ins: _Insertion, others: list[_Track]) -> None:
@@ -351,34 +376,28 @@ def _activation(
     """y = σ(z) for a PWL σ with kinks c_q: each (kink, unit) pair is a virtual ReLU gate [z > c_q]; new points where
     z crosses a kink; y's jumps α_{p_r}·s_r − α_{p_l}·s_l where the piece changes (docs/mathematics.md §7)."""
     n, m = t.shape[0], z.rows.shape[1]
-    rows, scale = z.rows.copy(), z.scale
+    rows, scale = z.rows, z.scale  # the caller's copy when z is read again: changed in place
     h, j, left, right = rows[:n], rows[n : 2 * n], rows[2 * n], rows[2 * n + 1]
     sh, sj, s_left, s_right = scale[:n], scale[n : 2 * n], scale[2 * n], scale[2 * n + 1]
-    count.zeros(j, sj, rtol)
-    tails = np.stack([left, right])
-    count.zeros(tails, np.stack([s_left, s_right]), rtol)
-    left, right = tails[0], tails[1]
-    rows[2 * n], rows[2 * n + 1] = left, right
+    count.zeros(rows[n:], scale[n:], rtol)  # jumps and tail slopes
     r = op.kinks.shape[0]
     c, alpha, beta = op.params(shape)
 
-    # Virtual gates: column q·m + i is u = z_i − c_q.
-    u = (h[:, None, :] - c[None]).reshape(n, r * m)
-    su = (sh[:, None, :] + np.abs(c)[None]).reshape(n, r * m)
-    small = count.zeros(u, su, rtol)
-    if np.any(small):  # z sits exactly on a kink: make the values say so
-        for q, at_kink in enumerate(small.reshape(n, r, m).transpose(1, 0, 2)):
-            h[at_kink] = np.broadcast_to(c[q], h.shape)[at_kink]
+    # Virtual gates: column q·m + i is u = z_i − c_q (h set exactly to c_q where it lies within tolerance).
+    z_sign = np.empty((n, r * m), dtype=np.int8)
+    crossing = np.empty((n - 1, r * m), dtype=np.bool_)
+    near, weak, n_zero = _fused_graph.kink_signs(h, sh, c, rtol, WEAK_MARGIN, z_sign, crossing)
+    count.near += near
+    count.weak += weak
     vl, vr = np.tile(left, r), np.tile(right, r)
     vsl, vsr = np.tile(s_left, r), np.tile(s_right, r)
-    z_sign = np.sign(u).astype(np.int8)
     far_left = np.where(vl != 0, -np.sign(vl), z_sign[0]).astype(np.int8)
     far_right = np.where(vr != 0, np.sign(vr), z_sign[-1]).astype(np.int8)
     if inner_only:  # on a window the "tails" lie outside it: they keep the sides of its end points
         far_left = np.where(z_sign[0] != 0, z_sign[0], far_left).astype(np.int8)
         far_right = np.where(z_sign[-1] != 0, z_sign[-1], far_right).astype(np.int8)
 
-    cross_k, cross_c = np.nonzero(z_sign[:-1] * z_sign[1:] < 0)
+    cross_k, cross_c = np.nonzero(crossing)
     cl, cr = np.nonzero(far_left * z_sign[0] < 0)[0], np.nonzero(z_sign[-1] * far_right < 0)[0]
     if inner_only:  # counting on a window whose ends are the first and last points
         cl, cr = cl[:0], cr[:0]
@@ -386,11 +405,11 @@ def _activation(
     col = np.concatenate([cl, cross_c, cr])
     order = np.lexsort((col, seg))
     seg, col = seg[order], col[order]
-    roots = _inner_and_tail_roots(seg, col, t, u, su, vl, vr, vsl, vsr, rtol)
+    roots = _inner_and_tail_roots(seg, col, t, _KinkView(h, sh, c), vl, vr, vsl, vsr, rtol)
     snap_l, snap_r, free, cluster, ins = _place(roots, t, count)
 
     # Special (point, virtual column) pairs: exact zeros and snapped roots; their gates either side of the point.
-    zero_k, zero_c = np.nonzero(z_sign == 0)
+    zero_k, zero_c = np.nonzero(z_sign == 0) if n_zero else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     snapped = np.where(snap_l, seg - 1, seg)[~free] * (r * m) + col[~free]
     keys = np.unique(np.concatenate([zero_k * (r * m) + zero_c, snapped]))
     sp_k, sp_c = keys // (r * m), keys % (r * m)
@@ -399,35 +418,33 @@ def _activation(
     # Unit-level pieces at the special points: the other kinks keep their (nonzero) sign there.
     pair_keys = np.unique(sp_k * m + sp_c % m)
     pk, pi = pair_keys // m, pair_keys % m
-    gates_l = (u.reshape(n, r, m)[pk, :, pi] > 0).astype(np.int64)  # (pairs, r)
+    gates_l = (h[pk, pi][:, None] > c[:, pi].T).astype(np.int64)  # (pairs, r)
     gates_r = gates_l.copy()
     where = np.searchsorted(pair_keys, sp_k * m + sp_c % m)
     gates_l[where, sp_c // m] = gl
     gates_r[where, sp_c // m] = gr
     p_l, p_r = gates_l.sum(axis=1), gates_r.sum(axis=1)
-    cum = _cumulative_slopes(j, left)
-    s_r, s_l = cum[pk + 1, pi], cum[pk, pi]
+    n_sp = pk.shape[0]
+    f_seg, f_col = seg[free], col[free]
+    f_q, f_i = f_col // m, f_col % m
+    slopes = _slopes_at(j, left, np.concatenate([pk + 1, pk, f_seg]), np.concatenate([pi, pi, f_i]))
+    s_r, s_l, f_slope = slopes[:n_sp], slopes[n_sp : 2 * n_sp], slopes[2 * n_sp :]
     sp_jump = alpha[p_r, pi] * s_r - alpha[p_l, pi] * s_l
 
     # Free roots: unit i crosses kink q inside its segment; y's slope changes by (α_{p_r} − α_{p_l})·slope of z.
-    f_seg, f_col = seg[free], col[free]
-    f_q, f_i = f_col // m, f_col % m
     k_l = np.clip(f_seg - 1, 0, n - 1)
     left_sign = np.where(f_seg == 0, far_left[f_col], z_sign[k_l, f_col])
     fp_l, fp_r = f_q + (left_sign > 0), f_q + (left_sign < 0)
-    f_slope = cum[f_seg, f_i]
     f_jump = (alpha[fp_r, f_i] - alpha[fp_l, f_i]) * f_slope
 
     # y on the merged points.
-    piece = _piece(h, c)
-    h_y = _pick_rows(alpha, piece) * h + _pick_rows(beta, piece)
-    j_y = _pick_rows(alpha, piece) * j
+    h_y, j_y = np.empty_like(h), np.empty_like(j)
+    _fused_graph.apply_pieces(h, j, c, alpha, beta, h_y, j_y)
     j_y[pk, pi] = sp_jump
     z_new = ins.values(h, left, right)
     z_new[cluster, f_i] = c[f_q, f_i]
-    new_piece = _piece(z_new, c)
-    hy_new = _pick_rows(alpha, new_piece) * z_new + _pick_rows(beta, new_piece)
-    jy_new = np.zeros_like(z_new)
+    hy_new, jy_new = np.empty_like(z_new), np.zeros_like(z_new)
+    _fused_graph.apply_pieces(z_new, jy_new, c, alpha, beta, hy_new, np.empty_like(z_new))
     np.add.at(jy_new, (cluster, f_i), f_jump)
     p_far_l = (far_left.reshape(r, m) > 0).sum(axis=0)
     p_far_r = (far_right.reshape(r, m) > 0).sum(axis=0)
@@ -451,19 +468,6 @@ def _activation(
     points = np.concatenate([dest_new[cluster], dest_old[pk[flips]]])
     units = np.concatenate([f_i, pi[flips]])
     return dest_old, ins.merged_t, y, _sorted_knots(points, units, m)
-
-
-def _pick_rows(params: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """params[piece[k, i], i] for a (B, m) piece array and (r + 1, m) parameters."""
-    return np.take_along_axis(params, piece, axis=0)
-
-
-def _piece(h: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Piece index: the number of kinks strictly below each value (h: (B, m), c: (r, m))."""
-    p = np.zeros(h.shape, dtype=np.int64)
-    for q in range(c.shape[0]):
-        p += h > c[q]
-    return p
 
 
 def _sorted_knots(points: np.ndarray, units: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -492,55 +496,47 @@ def _max_unit(
     valid = idx >= 0
     cand = np.where(valid, idx, 0)  # (o, w)
     n_out = cand.shape[0]
-    h, j, left, right = x.parts(n)
+    h, jz, left, right = x.parts(n)  # the caller's copy when x is read again: changed in place
     sh, sj = x.scale[:n], x.scale[n : 2 * n]
     s_tail = x.scale[2 * n :]
-    jz = j.copy()
-    count.zeros(jz, sj, rtol)
-    tails = np.stack([left, right]).copy()
-    count.zeros(tails, s_tail, rtol)
-    left, right = tails
-    v = np.where(valid[None], h[:, cand], -np.inf)  # (B, o, w)
-    sv = np.where(valid[None], sh[:, cand], 0.0)
-    cum = _cumulative_slopes(jz, left)
+    count.zeros(x.rows[n:], x.scale[n:], rtol)  # jumps and tail slopes
 
     def seg_slope(segs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-        return cum[segs, inputs]
+        return _slopes_at(jz, left, segs, inputs)
 
     # Arg-max at each point (value), and the points where a tie within tolerance needs the slopes.
-    best = np.argmax(v, axis=2)  # (B, o)
-    vmax = np.take_along_axis(v, best[..., None], axis=2)[..., 0]
-    smax = np.take_along_axis(sv, best[..., None], axis=2)[..., 0]
-    gap = vmax[..., None] - v
-    tol = rtol * (smax[..., None] + sv)
-    tied = valid[None] & (gap <= tol)
-    count.near += int(np.count_nonzero(tied & (gap > 0)))
-    count.weak += int(np.count_nonzero(valid[None] & (gap > tol) & (gap <= WEAK_MARGIN * tol)))
-    arg_l, arg_r = best.copy(), best.copy()  # window slot, just left and just right of each point
-    tie_k, tie_o = np.nonzero(tied.sum(axis=2) > 1)
+    best, h_y = np.empty((n, n_out), dtype=np.int64), np.empty((n, n_out))
+    sv_max, n_tied = np.empty((n, n_out)), np.empty((n, n_out), dtype=np.int64)
+    near, weak = _fused_graph.max_points(h, sh, cand, valid, rtol, WEAK_MARGIN, best, h_y, sv_max, n_tied)
+    count.near += near
+    count.weak += weak
+    arg_l, arg_r = best, best.copy()  # window slot, just left and just right of each point
+    tie_k, tie_o = np.nonzero(n_tied > 1)
     if tie_k.shape[0]:  # the largest slope wins just right, the smallest just left; then the lowest slot
         # Slopes from the end values of the segment (an input constant there has slope exactly 0; a sum of jumps
         # would carry their rounding), the tail slopes on the tails; within the values' tolerance they tie.
-        mask = tied[tie_k, tie_o]  # (ties, w)
+        ins_ = cand[tie_o]  # (ties, w)
+        at_k, sc_k = h[tie_k[:, None], ins_], sh[tie_k[:, None], ins_]
+        top = np.take_along_axis(sc_k, best[tie_k, tie_o][:, None], axis=1)
+        mask = valid[tie_o] & (h_y[tie_k, tie_o][:, None] - at_k <= rtol * (top + sc_k))
         for side, arg, sign in ((1, arg_r, 1.0), (-1, arg_l, -1.0)):
             other = tie_k + side
             inner = (other >= 0) & (other <= n - 1)
             o_k = np.clip(other, 0, n - 1)
             dt = np.where(inner, (t[o_k] - t[tie_k]) * side, 1.0)[:, None]
-            tail = (right if side > 0 else left)[cand[tie_o]]
-            ends = h[o_k[:, None], cand[tie_o]] - h[tie_k[:, None], cand[tie_o]]  # (padding is masked below)
-            slope = np.where(inner[:, None], ends * side / dt, tail)
-            reach = np.where(inner[:, None], rtol * (sv[o_k, tie_o] + sv[tie_k, tie_o]) / dt, 0.0)
+            tail = (right if side > 0 else left)[ins_]
+            slope = np.where(inner[:, None], (h[o_k[:, None], ins_] - at_k) * side / dt, tail)
+            reach = np.where(inner[:, None], rtol * (sh[o_k[:, None], ins_] + sc_k) / dt, 0.0)
             slope = np.where(mask, sign * slope, -np.inf)
             best_slope = slope.max(axis=1, keepdims=True)
-            close = mask & (slope >= best_slope - reach.max(axis=1, keepdims=True))
+            close = mask & (slope >= best_slope - np.where(mask, reach, 0.0).max(axis=1, keepdims=True))
             count.near += int(np.count_nonzero(close & (slope != best_slope)))
             arg[tie_k, tie_o] = np.argmax(close, axis=1)
     # Arg-max at −∞ (smallest left slope, then largest value at the first point) and at +∞ (largest right slope).
     tl = np.where(valid, left[cand], np.inf)
     tr = np.where(valid, right[cand], -np.inf)
-    far_l = _lex_argmax(-tl, v[0])
-    far_r = _lex_argmax(tr, v[-1])
+    far_l = _lex_argmax(-tl, np.where(valid, h[0, cand], -np.inf))
+    far_r = _lex_argmax(tr, np.where(valid, h[-1, cand], -np.inf))
     if inner_only:  # on a window the "tails" lie outside it: they keep the arg-max of its end points
         far_l, far_r = arg_l[0].copy(), arg_r[-1].copy()
 
@@ -558,7 +554,8 @@ def _max_unit(
         keep = (ds >= 1) & (ds <= n - 1)
         ds, do = ds[keep], do[keep]
     for s, o in zip(ds.tolist(), do.tolist(), strict=True):
-        for root, err, c_from, c_to in _envelope(s, o, starts[s, o], ends[s, o], t, v, sv, tl, tr, valid, rtol, count):
+        lines = _WindowLines(h, sh, cand[o], valid[o], tl[o], tr[o])
+        for root, err, c_from, c_to in _envelope(s, starts[s, o], ends[s, o], t, lines, rtol, count):
             new_seg.append(s)
             new_root.append(root)
             new_err.append(err)
@@ -581,7 +578,6 @@ def _max_unit(
     arg_l[roots.seg[sr_q], roots.col[sr_q]] = c_from[sr_q]  # … or at its right end
 
     # y on the merged points.
-    h_y = np.max(v, axis=2)
     sel_in = cand[np.arange(n_out)[None, :], arg_r]  # input index of the arg-max right of each point
     j_y = jz[np.arange(n)[:, None], sel_in]
     flip_k, flip_o = np.nonzero(arg_l != arg_r)
@@ -597,10 +593,9 @@ def _max_unit(
     np.add.at(jy_new, (cluster, f_o), f_jump)
     out_cols = np.arange(n_out)
     tail_y = np.stack([left[cand[out_cols, far_l]], right[cand[out_cols, far_r]]])
-    sv_max = sv.max(axis=2)
     sh_new = ins.scales(sh, s_tail[0], s_tail[1])
     sh_new_y = np.where(valid[None], sh_new[:, cand], 0.0).max(axis=2) if sh_new.shape[0] else np.zeros((0, n_out))
-    sj_y = np.where(valid[None], sj[:, cand], 0.0).max(axis=2)
+    sj_y = _window_max(sj, cand, valid)
     st_y = np.where(valid[None], s_tail[:, cand], 0.0).max(axis=2)
     y = _Track(
         rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
@@ -612,13 +607,27 @@ def _max_unit(
     return ins.dest_old, ins.merged_t, y, _sorted_knots(points, units, n_out)
 
 
-def _cumulative_slopes(j: np.ndarray, left: np.ndarray) -> np.ndarray:
-    """Slopes on the B + 1 segments (0 = left tail): left + Σ_{k<s} jumps (one pass)."""
-    out = np.empty((j.shape[0] + 1, j.shape[1]))
-    out[0] = left
-    np.cumsum(j, axis=0, out=out[1:])
-    out[1:] += left
+def _window_max(x: np.ndarray, cand: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per row and window, the largest entry of the nonnegative x (scales) over the window's real slots."""
+    out = np.zeros((x.shape[0], cand.shape[0]))
+    for s in range(cand.shape[1]):
+        np.maximum(out, np.where(valid[:, s], x[:, cand[:, s]], 0.0), out=out)
     return out
+
+
+@dataclass(frozen=True)
+class _WindowLines:
+    """One window's entries: values and scales at every point (padding never wins), tail slopes."""
+
+    h: np.ndarray
+    sh: np.ndarray
+    cand: np.ndarray
+    valid: np.ndarray
+    tl: np.ndarray
+    tr: np.ndarray
+
+    def at(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.where(self.valid, self.h[k, self.cand], -np.inf), np.where(self.valid, self.sh[k, self.cand], 0.0)
 
 
 def _lex_argmax(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -629,18 +638,17 @@ def _lex_argmax(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def _envelope(
-    s: int, o: int, c_start: int, c_end: int, t: np.ndarray, v: np.ndarray, sv: np.ndarray, tl: np.ndarray,
-    tr: np.ndarray, valid: np.ndarray, rtol: float, count: _Counter,
-) -> list[tuple[float, float, int, int]]:  # fmt: skip
-    """The arg-max switches of window o on segment s (0 = left tail, B = right tail), from slot c_start to c_end:
+    s: int, c_start: int, c_end: int, t: np.ndarray, lines: _WindowLines, rtol: float, count: _Counter
+) -> list[tuple[float, float, int, int]]:
+    """The arg-max switches of one window on segment s (0 = left tail, B = right tail), from slot c_start to c_end:
     repeatedly the first line to overtake the current one. Returns (position, uncertainty, from, to) per switch."""
     n = t.shape[0]
     out = []
-    slots = np.nonzero(valid[o])[0]
+    slots = np.nonzero(lines.valid)[0]
     c = c_start
     if 1 <= s <= n - 1:  # lines through the values at the two ends, parameter λ ∈ (0, 1)
         t_l, t_r = t[s - 1], t[s]
-        vl, vr = v[s - 1, o], v[s, o]
+        (vl, svl), (vr, svr) = lines.at(s - 1), lines.at(s)
         lam = 0.0
         for _ in range(slots.shape[0]):
             if c == c_end:
@@ -656,15 +664,15 @@ def _envelope(
             pick = np.nonzero(ok & (lam_j == best))[0]
             nxt = int(slots[pick[np.argmax(rate[pick])]])
             root = float(np.clip(t_l + best * (t_r - t_l), t_l, t_r))
-            tz = rtol * (sv[s - 1, o, c] + sv[s - 1, o, nxt] + sv[s, o, c] + sv[s, o, nxt])
+            tz = rtol * (svl[c] + svl[nxt] + svr[c] + svr[nxt])
             err = (t_r - t_l) * tz / float(np.max(rate[pick])) + rtol * (abs(t_l) + abs(t_r))
             out.append((root, err, c, nxt))
             c, lam = nxt, best
     else:  # a tail: lines through the end point's values with the tail slopes
         on_left = s == 0
         k = 0 if on_left else n - 1
-        vk = v[k, o]
-        slope = tl[o] if on_left else tr[o]
+        vk, svk = lines.at(k)
+        slope = lines.tl if on_left else lines.tr
         pos = -np.inf if on_left else float(t[k])
         for _ in range(slots.shape[0]):
             if on_left and c == c_end:
@@ -680,7 +688,7 @@ def _envelope(
             best = float(np.min(tj[ok]))
             pick = np.nonzero(ok & (tj == best))[0]
             nxt = int(slots[pick[np.argmax(rate[pick])]])
-            tz = rtol * (sv[k, o, c] + sv[k, o, nxt])
+            tz = rtol * (svk[c] + svk[nxt])
             err = tz / float(np.max(rate[pick])) + rtol * abs(float(t[k])) + rtol * abs(best)
             out.append((best, err, c, nxt))
             c, pos = nxt, best
