@@ -4,6 +4,7 @@ and the checks that compare a count with the rational region walk and with a fra
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 
@@ -122,6 +123,30 @@ def residual_graph(seed: int, *, duplicate: bool = False) -> Graph:
         Node("cat", Concat(0, 2), (5, 7)),
         Node("out", Dense(w_out, rng.normal(0, 1, 2)), (8,)),
     ]
+    return Graph(tuple(nodes))
+
+
+FAMILIES = {
+    **{f"dense-{name}": (lambda s, n=name: dense_graph(s, n)) for name in ACTIVATIONS},
+    "conv2d-max": lambda s: conv_graph(s, pool="max"),
+    "conv2d-avg": lambda s: conv_graph(s, pool="avg"),
+    "conv1d-prelu-abs": conv1d_graph,
+    "residual-concat": residual_graph,
+    "residual-duplicates": lambda s: residual_graph(s, duplicate=True),
+}
+
+
+def zero_biases(graph: Graph) -> Graph:
+    """The graph with every bias and shift set to 0 (positively homogeneous: on a line through 0 every knot of a
+    ReLU-family unit sits at t = 0)."""
+    nodes = []
+    for node in graph.nodes:
+        op = node.op
+        if isinstance(op, (Dense, Conv)) and op.bias_ is not None:
+            op = replace(op, bias_=np.zeros_like(op.bias_))
+        elif isinstance(op, Scale) and op.shift is not None:
+            op = replace(op, shift=np.zeros_like(op.shift))
+        nodes.append(Node(node.name, op, node.inputs))
     return Graph(tuple(nodes))
 
 

@@ -14,25 +14,15 @@ from relu1d.engine.along import count_graph
 from relu1d.engine.graph import Activation, Dense, Graph, Input, MaxPool, Node, Window, graph_from_network
 from relu1d.engine.walk import walk_regions
 from tests.graphs import (
-    ACTIVATIONS,
+    FAMILIES,
     assert_matches_forward,
     assert_same_regions,
-    conv1d_graph,
     conv_graph,
     dense_graph,
     random_line,
-    residual_graph,
+    zero_biases,
 )
 from tests.networks import ADVERSARIAL, random_small
-
-FAMILIES = {
-    **{f"dense-{name}": (lambda s, n=name: dense_graph(s, n)) for name in ACTIVATIONS},
-    "conv2d-max": lambda s: conv_graph(s, pool="max"),
-    "conv2d-avg": lambda s: conv_graph(s, pool="avg"),
-    "conv1d-prelu-abs": conv1d_graph,
-    "residual-concat": residual_graph,
-    "residual-duplicates": lambda s: residual_graph(s, duplicate=True),
-}
 
 
 def _check(graph: Graph, a: np.ndarray, d: np.ndarray) -> bool:
@@ -65,25 +55,9 @@ def test_float_engine_equals_the_rational_walk(family: str) -> None:
 def test_lines_through_the_origin_with_zero_biases(family: str) -> None:
     """Positively homogeneous graphs on a line through 0: every knot of a ReLU-family unit coincides at t = 0."""
     for seed in range(4):
-        graph = _zero_biases(FAMILIES[family](seed))
+        graph = zero_biases(FAMILIES[family](seed))
         a, d = random_line(np.random.default_rng([6, seed]), graph.input_shape, through_origin=True)
         _check(graph, a, d)
-
-
-def _zero_biases(graph: Graph) -> Graph:
-    from dataclasses import replace
-
-    from relu1d.engine.graph import Conv, Scale
-
-    nodes = []
-    for node in graph.nodes:
-        op = node.op
-        if isinstance(op, (Dense, Conv)) and op.bias_ is not None:
-            op = replace(op, bias_=np.zeros_like(op.bias_))
-        elif isinstance(op, Scale) and op.shift is not None:
-            op = replace(op, shift=np.zeros_like(op.shift))
-        nodes.append(Node(node.name, op, node.inputs))
-    return Graph(tuple(nodes))
 
 
 @pytest.mark.parametrize("make", [random_small, *ADVERSARIAL.values()])

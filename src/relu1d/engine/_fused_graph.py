@@ -77,9 +77,10 @@ def apply_pieces(h, j, c, alpha, beta, h_out, j_out):
 
 
 @numba.njit(**_OPTS)
-def max_points(h, sh, cand, valid, rtol, weak_margin, best, vmax, svmax, ntied):
-    """For every point k and window o: the first slot of the largest value (``best``), that value and its scale,
-    and how many slots lie within rtol·(scale of the max + scale of the slot) of it. Returns (near, weak)."""
+def max_points(h, sh, sj, cand, valid, rtol, weak_margin, best, vmax, svmax, sjmax, ntied):
+    """For every point k and window o: the first slot of the largest value (``best``), that value, the largest
+    value and jump scales over the window, and how many slots lie within rtol·(scale of the max + scale of the
+    slot) of it. Returns (near, weak)."""
     n = h.shape[0]
     n_out, w = cand.shape
     near = weak = 0
@@ -93,6 +94,7 @@ def max_points(h, sh, cand, valid, rtol, weak_margin, best, vmax, svmax, ntied):
             s_top = sh[k, cand[o, top]]
             tied = 0
             s_max = s_top
+            j_max = 0.0
             for s in range(w):
                 if not valid[o, s]:
                     continue
@@ -103,9 +105,11 @@ def max_points(h, sh, cand, valid, rtol, weak_margin, best, vmax, svmax, ntied):
                 near += np.int64((gap <= tol) & (gap > 0.0))
                 weak += np.int64((gap > tol) & (gap <= weak_margin * tol))
                 s_max = max(s_max, sh[k, x])
+                j_max = max(j_max, sj[k, x])
             best[k, o] = top
             vmax[k, o] = v_top
             svmax[k, o] = s_max
+            sjmax[k, o] = j_max
             ntied[k, o] = tied
     return near, weak
 

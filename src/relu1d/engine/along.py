@@ -506,8 +506,8 @@ def _max_unit(
 
     # Arg-max at each point (value), and the points where a tie within tolerance needs the slopes.
     best, h_y = np.empty((n, n_out), dtype=np.int64), np.empty((n, n_out))
-    sv_max, n_tied = np.empty((n, n_out)), np.empty((n, n_out), dtype=np.int64)
-    near, weak = _fused_graph.max_points(h, sh, cand, valid, rtol, WEAK_MARGIN, best, h_y, sv_max, n_tied)
+    sv_max, sj_y, n_tied = np.empty((n, n_out)), np.empty((n, n_out)), np.empty((n, n_out), dtype=np.int64)
+    near, weak = _fused_graph.max_points(h, sh, sj, cand, valid, rtol, WEAK_MARGIN, best, h_y, sv_max, sj_y, n_tied)
     count.near += near
     count.weak += weak
     arg_l, arg_r = best, best.copy()  # window slot, just left and just right of each point
@@ -595,7 +595,6 @@ def _max_unit(
     tail_y = np.stack([left[cand[out_cols, far_l]], right[cand[out_cols, far_r]]])
     sh_new = ins.scales(sh, s_tail[0], s_tail[1])
     sh_new_y = np.where(valid[None], sh_new[:, cand], 0.0).max(axis=2) if sh_new.shape[0] else np.zeros((0, n_out))
-    sj_y = _window_max(sj, cand, valid)
     st_y = np.where(valid[None], s_tail[:, cand], 0.0).max(axis=2)
     y = _Track(
         rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
@@ -605,14 +604,6 @@ def _max_unit(
     points = np.concatenate([ins.dest_new[cluster], ins.dest_old[flip_k]])
     units = np.concatenate([f_o, flip_o])
     return ins.dest_old, ins.merged_t, y, _sorted_knots(points, units, n_out)
-
-
-def _window_max(x: np.ndarray, cand: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per row and window, the largest entry of the nonnegative x (scales) over the window's real slots."""
-    out = np.zeros((x.shape[0], cand.shape[0]))
-    for s in range(cand.shape[1]):
-        np.maximum(out, np.where(valid[:, s], x[:, cand[:, s]], 0.0), out=out)
-    return out
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.along import count_graph
 from relu1d.engine.breakpoints import RegionCount
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.network import Network, load_network
@@ -69,6 +68,8 @@ def count_along_line(
     the segment from a to b). Positions in the result are values of t. ``classes``: also the points where the
     arg-max of the output (the predicted class) changes. Other keywords go to ``relu1d.engine.along.count_graph``.
     """
+    from relu1d.engine.along import count_graph  # loads numba (~1 s a process): only when a model is counted
+
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
