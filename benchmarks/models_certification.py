@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=50, help="(model, line) pairs per family")
     args = parser.parse_args()
-    print(f"{'family':>26} {'counts':>6} {'float certified':>15} {'float right':>11} "
+    print(f"{'family':>38} {'counts':>6} {'float certified':>15} {'float right':>11} "
           f"{'certified&wrong':>15} {'default = exact':>15} {'s':>6}")  # fmt: skip
     total = wrong = 0
     for name, make in FAMILIES.items():
@@ -57,7 +57,7 @@ def main() -> None:
             total += counts
             wrong += counts - default_ok
             label = name + (" (zero bias, origin)" if through_origin else "")
-            print(f"{label:>26} {counts:>6} {certified:>15} {right:>11} {certified_wrong:>15} {default_ok:>15} "
+            print(f"{label:>38} {counts:>6} {certified:>15} {right:>11} {certified_wrong:>15} {default_ok:>15} "
                   f"{time.perf_counter() - start:>6.1f}")  # fmt: skip
     print(f"total: {total} counts, default count ≠ rational walk: {wrong}")
 
