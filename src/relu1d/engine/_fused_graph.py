@@ -16,17 +16,17 @@ _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 @numba.njit(**_OPTS)
 def zero_small(x, scale, rtol, weak_margin):
-    """Set the entries of x within rtol·scale of 0 to exactly 0, in place; (near, weak) decision counts."""
+    """Set the entries of the 2-D x within rtol·scale of 0 to exactly 0, in place; (near, weak) decision counts."""
     near = weak = 0
-    flat, flat_s = x.reshape(-1), scale.reshape(-1)
-    for i in range(flat.shape[0]):
-        v = flat[i]
-        tol = rtol * flat_s[i]
-        a = abs(v)
-        small = a <= tol
-        near += np.int64(small & (v != 0.0))
-        weak += np.int64((a > tol) & (a <= weak_margin * tol))
-        flat[i] = 0.0 if small else v
+    for k in range(x.shape[0]):  # 2-D loops: any memory layout
+        for i in range(x.shape[1]):
+            v = x[k, i]
+            tol = rtol * scale[k, i]
+            a = abs(v)
+            small = a <= tol
+            near += np.int64(small & (v != 0.0))
+            weak += np.int64((a > tol) & (a <= weak_margin * tol))
+            x[k, i] = 0.0 if small else v
     return near, weak
 
 
