@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from relu1d.engine import _fused_proof
 from relu1d.engine.breakpoints import EXACT_FALLBACK_BUDGET, RegionCount, count_work
 from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.network import Network
@@ -156,7 +157,7 @@ def _certify(
     first = np.zeros(n_knots, dtype=bool)
     open_rows = np.zeros(n_knots + 1, dtype=bool)
     for ell, form in enumerate(forward(net, points.mid)):
-        safe &= _in_safe_range(form.z, form.s, form.e_z, form.e_s)
+        safe &= all(_fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (form.z, form.s, form.e_z, form.e_s))
         gate = form.z > 0
         masks.append(gate)
         below = flip_layer >= 0  # knots whose gate change lies in an earlier layer
@@ -448,13 +449,20 @@ def _sign_checks(
     n_seg = gate.shape[0]
     failed = np.zeros(n_seg, dtype=np.int64)
     checked = 0
+
+    def check(rows: np.ndarray, t: np.ndarray, flip: np.ndarray | None = None, reach: np.ndarray | None = None) -> int:
+        """Fused form.at + _holds for segments ``rows`` at points t (flip: a column whose wanted sign reverses)."""
+        flip = np.full(rows.shape, -1, dtype=np.int64) if flip is None else flip
+        widen = reach is not None
+        reach = np.zeros(rows.shape) if reach is None else reach
+        return _fused_proof.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, t, widen, reach,
+                                          flip, _U, _gamma(3), _gamma(6), _gamma(4), failed)  # fmt: skip
+
     finite_start, finite_end = np.isfinite(points.start), np.isfinite(points.end)
     for ends, finite in ((points.start, finite_start), (points.end, finite_end)):
         rows = np.nonzero(finite)[0]
         if rows.size:
-            value, bound = form.at(rows, ends[rows])
-            failed[rows] += np.count_nonzero(~_holds(value, bound, want[rows]), axis=1)
-            checked += value.size
+            checked += check(rows, ends[rows])
     # Unbounded ends: the slope points away from zero (or is an exact zero), beyond its bound.
     for rows, direction in ((np.nonzero(~finite_start)[0], -1.0), (np.nonzero(~finite_end)[0], 1.0)):
         if rows.size:
@@ -474,21 +482,12 @@ def _sign_checks(
         # sign, except the flipping gate's, which is the other side's.
         rows = np.nonzero(~below)[0]
         if rows.size:
-            value, bound = form.at(seg[rows], far[rows])
-            sign = want[seg[rows]]
-            flip = np.nonzero(flips_here[rows])[0]
-            sign[flip, flip_neuron[rows[flip]]] *= -1.0
-            failed[seg[rows]] += np.count_nonzero(~_holds(value, bound, sign), axis=1)
-            checked += value.size
+            checked += check(seg[rows], far[rows], flip=np.where(flips_here[rows], flip_neuron[rows], -1))
         # Later layers: each side's form is the network's from its stretch up to the root t* (|t* − t̃| ≤ ρ),
         # so its sign at every point within ρ of t̃ must be its gate's.
         rows = np.nonzero(below)[0]
         if rows.size:
-            value, bound = form.at(seg[rows], knots[knot[rows]])
-            reach = rho[rows][:, None]
-            bound = (bound + (np.abs(form.s[seg[rows]]) + form.e_s[seg[rows]]) * reach) * (1.0 + 2.0 * _gamma(4))
-            failed[seg[rows]] += np.count_nonzero(~_holds(value, bound, want[seg[rows]]), axis=1)
-            checked += value.size
+            checked += check(seg[rows], knots[knot[rows]], reach=rho[rows])
     return failed, checked
 
 
