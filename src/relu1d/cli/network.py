@@ -53,8 +53,9 @@ def _cmd_count_along_line(args: argparse.Namespace) -> int:
     print(f"along              x(t) = A + t (B - A), {where}")
     print(f"linear regions     {result.linear_regions}")
     print(f"activation regions {result.activation_regions}")
+    width = max((len(name) for name in summary["knots_per_node"]), default=0)
     for name, k in summary["knots_per_node"].items():
-        print(f"  knots at {name:<9} {k}")
+        print(f"  knots at {name:<{width}}  {k}")
     if result.class_changes is not None:
         print(
             f"class changes      {result.class_changes.shape[0]}  at t = {np.round(result.class_changes, 6).tolist()}"

@@ -206,32 +206,37 @@ class _Insertion:
         out[self.dest_new] = self.new_t
         return out
 
+    @property
+    def ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """The old points at the two ends of each new point's segment (clipped on the tails)."""
+        n = self.n_old
+        return np.clip(self.seg - 1, 0, n - 1), np.clip(self.seg, 0, n - 1)
+
+    def _along_tails(self, out: np.ndarray, x: np.ndarray, left: np.ndarray, right: np.ndarray, absolute: bool) -> None:
+        """New points on a tail: the end point's x plus (signed or absolute) distance × the tail's slope."""
+        n = self.n_old
+        for on, end, slope in ((self.seg == 0, 0, left), (self.seg == n, n - 1, right)):
+            if np.any(on):
+                dist = self.new_t[on] - self.t[end]
+                out[on] = x[end] + (np.abs(dist) if absolute else dist)[:, None] * slope
+
     def values(self, h: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """An affine-on-segments tensor at the new points: interpolated inside, extrapolated along the tails."""
         n = self.n_old
-        k_l, k_r = np.clip(self.seg - 1, 0, n - 1), np.clip(self.seg, 0, n - 1)
+        k_l, k_r = self.ends
         t_l, t_r = self.t[k_l], self.t[k_r]
         inner = (self.seg >= 1) & (self.seg <= n - 1)
         frac = np.where(inner, (self.new_t - t_l) / np.where(inner, t_r - t_l, 1.0), 0.0)
         out = h[k_l] + frac[:, None] * (h[k_r] - h[k_l])
-        on_left, on_right = self.seg == 0, self.seg == n
-        if np.any(on_left):
-            out[on_left] = h[0] + (self.new_t[on_left] - self.t[0])[:, None] * left
-        if np.any(on_right):
-            out[on_right] = h[n - 1] + (self.new_t[on_right] - self.t[n - 1])[:, None] * right
+        self._along_tails(out, h, left, right, absolute=False)
         return out
 
     def scales(self, s: np.ndarray, s_left: np.ndarray, s_right: np.ndarray) -> np.ndarray:
         """Scales at the new points: the larger end inside a segment (a norm of an affine map is convex), and the
         end's scale plus distance × slope scale along a tail."""
-        n = self.n_old
-        k_l, k_r = np.clip(self.seg - 1, 0, n - 1), np.clip(self.seg, 0, n - 1)
+        k_l, k_r = self.ends
         out = np.maximum(s[k_l], s[k_r])
-        on_left, on_right = self.seg == 0, self.seg == n
-        if np.any(on_left):
-            out[on_left] = s[0] + np.abs(self.new_t[on_left] - self.t[0])[:, None] * s_left
-        if np.any(on_right):
-            out[on_right] = s[n - 1] + np.abs(self.new_t[on_right] - self.t[n - 1])[:, None] * s_right
+        self._along_tails(out, s, s_left, s_right, absolute=True)
         return out
 
     def merge(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
