@@ -22,7 +22,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -495,14 +494,6 @@ class Activation(Op):
             return np.broadcast_to(arr, (lead, *shape)).reshape(lead, -1)
 
         return full(self.kinks), full(self.slopes), full(self.intercepts)
-
-    @cached_property
-    def max_abs_slope(self) -> np.ndarray:
-        return np.max(np.abs(self.slopes), axis=0)
-
-    @cached_property
-    def max_abs_intercept(self) -> np.ndarray:
-        return np.max(np.abs(self.intercepts), axis=0)
 
     def piece(self, z: np.ndarray) -> np.ndarray:
         """Piece index of every entry: the number of kinks strictly below z."""
