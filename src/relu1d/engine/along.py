@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import array_api_compat
@@ -190,23 +191,23 @@ class _Insertion:
     def n_old(self) -> int:
         return self.t.shape[0]
 
-    @property
+    @cached_property
     def dest_old(self) -> np.ndarray:
         old = np.arange(self.n_old)
         return old + np.searchsorted(self.seg, old, side="right")
 
-    @property
+    @cached_property
     def dest_new(self) -> np.ndarray:
         return np.arange(self.new_t.shape[0]) + self.seg
 
-    @property
+    @cached_property
     def merged_t(self) -> np.ndarray:
         out = np.empty(self.n_old + self.new_t.shape[0])
         out[self.dest_old] = self.t
         out[self.dest_new] = self.new_t
         return out
 
-    @property
+    @cached_property
     def ends(self) -> tuple[np.ndarray, np.ndarray]:
         """The old points at the two ends of each new point's segment (clipped on the tails)."""
         n = self.n_old
