@@ -1,5 +1,5 @@
 # relu1d: replication pipeline for Kogan, Jananthan & Kepner, "Complexity of One-Dimensional ReLU DNNs".
-# sample -> count -> convergence -> covariance; constructions, sparsity -> notebooks -> paper. All logic lives in
+# sample -> count -> convergence -> covariance; constructions, sparsity, beyond -> notebooks -> paper. All logic lives in
 # src/relu1d (docs/architecture.md).
 from snakemake.utils import min_version
 
@@ -19,6 +19,7 @@ include: "workflow/rules/constructions.smk"
 include: "workflow/rules/sparsity.smk"
 include: "workflow/rules/convergence.smk"
 include: "workflow/rules/covariance.smk"
+include: "workflow/rules/beyond.smk"
 include: "workflow/rules/performance.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/paper.smk"
@@ -33,6 +34,7 @@ rule all:
     default_target: True
     input:
         rules.paper.output,
+        rules.beyond_stats.output,
         [getattr(rules, f"notebook_{name}").output for name in NOTEBOOKS],
         ["results/verification/gpu_equals_cpu.txt"] if config["use_gpu"] else [],
     localrule: True

@@ -64,6 +64,14 @@ SMALL = {
     },
     "bias_ablation": {"experiment": "arch", "windows": [1.0]},
     "lines": {"experiment": "lines"},
+    "beyond": {
+        "widths": [3],
+        "depths": [2],
+        "networks": 3,
+        "sigma_b": 1.0,
+        "seed": 12,
+        "families": {"relu6": {"activation": "relu6"}},
+    },
     "performance": {
         "widths": [16],
         "depths": [2],
@@ -128,6 +136,10 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c["performance"].update(widths=[0]), "widths"),
         (lambda c: c["performance"].update(parallel_networks=1), "parallel_networks"),
         (lambda c: c["performance"].update(grid_budget=0), "grid_budget"),
+        (lambda c: c["beyond"]["families"].update(bad={"activation": "tanh"}), "activation"),
+        (lambda c: c["beyond"]["families"].update(leaky={"activation": "leaky_relu"}), "negative_slope"),
+        (lambda c: c["beyond"].update(networks=[3, 3]), "beyond.networks"),
+        (lambda c: c["beyond"].update(sigma_b=0), "sigma_b"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, edit, message):

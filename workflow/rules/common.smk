@@ -11,6 +11,7 @@ from snakemake.utils import validate
 
 from relu1d.bench.tables import MEASUREMENTS as PERFORMANCE_MEASUREMENTS
 from relu1d.bench.tables import PERFORMANCE_TABLES
+from relu1d.replication.beyond import family_specs, networks_per_width
 from relu1d.replication.ensemble import aligned_counts, cells_from_config
 
 validate(config, "../schemas/config.schema.yaml")
@@ -70,6 +71,10 @@ if not any(
     raise ValueError(
         f"lines.experiment: {LINES['experiment']!r} is not an experiment with n_in > 1"
     )
+BEYOND = config["beyond"]
+BEYOND_FAMILIES = [spec.name for spec in family_specs(BEYOND["families"])]
+networks_per_width(BEYOND)  # one `networks` entry per width, checked before any job
+BEYOND_SPEC = shlex.quote(json.dumps(BEYOND, sort_keys=True))
 
 # Files shipped with the workflow, addressed from the Snakefile so that `--directory .test` works.
 BASEDIR = Path(workflow.basedir)
@@ -91,6 +96,7 @@ wildcard_constraints:
     cell="|".join(re.escape(c) for c in CELLS),
     width=r"\d+",
     target="|".join(SPARSITY["targets"]),
+    family="|".join(BEYOND_FAMILIES),
 
 
 def ensemble_args(wildcards):

@@ -13,13 +13,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from relu1d.cli import constructions, convergence, covariance, ensemble, network, performance, report, training
+from relu1d.cli import beyond, constructions, convergence, covariance, ensemble, network, performance, report, training
 from relu1d.cli._common import EXIT_BAD_INPUT, run
 
 DESCRIPTION = "Exact linear regions of ReLU networks over the real line, and the commands of the replication pipeline."
 
 #: The command groups, in the order of ``relu1d --help``: the counter first, then the pipeline's stages.
-GROUPS = (network, ensemble, convergence, covariance, constructions, training, report, performance)
+GROUPS = (network, ensemble, convergence, covariance, constructions, training, beyond, report, performance)
 
 __all__ = ["EXIT_BAD_INPUT", "GROUPS", "main", "parser"]
 
