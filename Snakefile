@@ -34,7 +34,6 @@ rule all:
     default_target: True
     input:
         rules.paper.output,
-        rules.beyond_stats.output,
         [getattr(rules, f"notebook_{name}").output for name in NOTEBOOKS],
         ["results/verification/gpu_equals_cpu.txt"] if config["use_gpu"] else [],
     localrule: True

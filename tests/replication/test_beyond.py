@@ -89,8 +89,8 @@ def test_summaries_quote_the_theory_and_the_counts() -> None:
     knots = np.stack(group.knots_per_layer.to_numpy())[:, 1] / 5
     assert lay.knots_per_neuron == pytest.approx(knots.mean())
     assert lay.knots_predicted == pytest.approx(theory.knots_per_neuron(2, law))
-    res = layers[layers.family == "residual"]
-    np.testing.assert_allclose(res.kept_predicted, res.knots_predicted)  # a skip path loses no kink
+    res = layers[(layers.family == "residual") & (layers.layer == layers.depth)]
+    np.testing.assert_allclose(res.kept_predicted, res.knots_predicted)  # the last layer's kinks reach f
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,102 @@ def test_cli_counts_a_family_or_fails_in_one_line_leaving_nothing(tmp_path) -> N
         )
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert not bad.exists()
+
+
+def _layers(**overrides) -> pd.DataFrame:
+    """Synthetic per-layer rows: one homogeneous and one bounded family, two widths, depth 2."""
+    rows = []
+    for family, act, homogeneous, flat, first in (
+        ("leaky", "LeakyReLU(0.2)", True, False, 1.0),
+        ("hard", "Hardtanh", False, True, 2.0),
+    ):
+        for width in (2, 64):
+            for ell, pred in ((1, first), (2, 0.8 * first)):
+                m = pred if ell == 1 or width == 64 else 0.5 * pred
+                lo, hi = (m, m) if ell == 1 else (0.99 * m, 1.01 * m)
+                rows.append(
+                    dict(
+                        family=family,
+                        activation=act,
+                        residual="none",
+                        homogeneous=homogeneous,
+                        keeps_every_kink=not flat,
+                        width=width,
+                        depth=2,
+                        layer=ell,
+                        knots_per_neuron=m,
+                        knots_lo=lo,
+                        knots_hi=hi,
+                        knots_predicted=pred if ell == 1 or homogeneous is False else 1.0,
+                        kept_per_neuron=m,
+                        kept_lo=lo,
+                        kept_hi=hi,
+                        kept_predicted=pred,
+                    )
+                )
+    table = pd.DataFrame(rows)
+    for key, value in overrides.items():
+        table[key] = value
+    return table
+
+
+def test_the_x_verdicts_read_the_widest_cells_and_name_the_deciding_row() -> None:
+    from relu1d.replication import claims
+
+    layers = _layers()
+    # leaky: predicted 1 everywhere, measured 0.8 at width 64 in layer 2 → outside 1 ± 5%: not supported
+    value, verdict = claims.x1_verdict(layers)
+    assert verdict == "not supported" and "leaky" in value and "n=64" in value
+    assert claims.x1_verdict(layers.assign(knots_predicted=np.where(layers.layer == 1, 1.0, 0.8)))[1] == "supported"
+    assert claims.x2_verdict(layers)[1] == "supported"  # Hardtanh at width 64 equals its prediction
+    wide = layers.assign(knots_lo=layers.knots_lo * 0.9, knots_hi=layers.knots_hi * 1.1)
+    assert claims.x2_verdict(wide[wide.layer == 2].pipe(lambda t: pd.concat([layers[layers.layer == 1], t])))[1] == (
+        "inconclusive"
+    )
+    # first layer not exactly two knots per neuron: not supported, whatever the rest
+    broken = layers.copy()
+    broken.loc[(broken.family == "hard") & (broken.layer == 1), "knots_lo"] = 1.9
+    assert claims.x2_verdict(broken)[1] == "not supported"
+    # X3: every knot of the leaky family is a breakpoint; losing 2% somewhere rejects
+    assert claims.x3_verdict(layers)[1] == "supported"
+    lossy = layers.copy()
+    lossy.loc[lossy.family == "leaky", "kept_per_neuron"] *= 0.98
+    assert claims.x3_verdict(lossy)[1] == "not supported"
+
+
+def test_x4_and_x5_compare_ratios_with_the_model_and_with_he_relu() -> None:
+    from relu1d.replication import claims
+
+    def row(family, act, residual, width, ratio, pred, half=0.01, kinks=False):
+        return dict(
+            family=family,
+            activation=act,
+            residual=residual,
+            sigma_w2=2.0,
+            weights="gaussian",
+            keeps_every_kink=kinks,
+            width=width,
+            depth=4,
+            ratio=ratio,
+            ratio_lo=ratio - half,
+            ratio_hi=ratio + half,
+            ratio_predicted=pred,
+        )
+
+    cells = pd.DataFrame(
+        [
+            row("relu", "ReLU", "none", 2, 0.5, 0.6),
+            row("abs", "Abs", "none", 2, 0.9, 1.0, kinks=True),
+            row("res", "ReLU", "one", 2, 0.7, 0.8),
+            row("relu", "ReLU", "none", 512, 0.99, 1.0),
+            row("abs", "Abs", "none", 512, 1.0, 1.0, kinks=True),
+            row("res", "ReLU", "one", 512, 1.01, 1.0),
+        ]
+    )
+    assert claims.x4_verdict(cells)[1] == "supported"
+    assert claims.x4_verdict(cells.assign(ratio_predicted=1.2))[1] == "not supported"
+    value, verdict = claims.x5_verdict(cells)
+    assert verdict == "supported" and value.startswith("n=2, L=4: relu 0.500")
+    worse = cells.copy()
+    worse.loc[(worse.family == "res") & (worse.width == 2), ["ratio", "ratio_lo", "ratio_hi"]] = [0.3, 0.29, 0.31]
+    assert claims.x5_verdict(worse)[1] == "not supported"

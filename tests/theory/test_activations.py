@@ -130,18 +130,16 @@ def test_relu_reduces_to_the_closed_forms() -> None:
         assert got == pytest.approx(gp.survival_model(list(widths), layer), rel=1e-12)
 
 
-def test_survival_is_one_without_flat_pieces_or_with_a_skip_path() -> None:
+def test_survival_is_one_without_flat_pieces_and_only_the_last_layer_closes_a_residual_network() -> None:
     widths = (2, 2, 2)
-    for family in (
-        act.Family(act.leaky_relu(0.1), 1.98, 1.0),
-        act.Family(act.absolute(), 1.0, 1.0),
-        act.Family(act.relu(), 2.0, 1.0, residual_scale=1.0),
-    ):
+    for family in (act.Family(act.leaky_relu(0.1), 1.98, 1.0), act.Family(act.absolute(), 1.0, 1.0)):
         assert act.expected_regions(widths, family) == pytest.approx(7.0, abs=1e-12)
+    residual = act.Family(act.relu(), 2.0, 1.0, residual_scale=1.0)
+    for layer, kept in ((1, 0.75), (2, 0.75), (3, 1.0)):  # 1 − 2^{−n_L} once, not once per later layer
+        assert act.surviving_knots_per_neuron(widths, layer, residual) == pytest.approx(kept, abs=1e-12)
     # ReLU6 and Hardtanh lose kinks wherever a whole later layer sits on flat pieces.
-    assert act.expected_regions(widths, act.Family(act.hardtanh(), 1.0, 1.0)) < 1 + sum(
-        2 * act.knots_per_neuron(ell, act.Family(act.hardtanh(), 1.0, 1.0)) for ell in (1, 2, 3)
-    )
+    hard = act.Family(act.hardtanh(), 1.0, 1.0)
+    assert act.expected_regions(widths, hard) < 1 + sum(2 * act.knots_per_neuron(ell, hard) for ell in (1, 2, 3))
 
 
 def test_he_gains() -> None:

@@ -81,6 +81,8 @@ rule claims:
         arora_a3=rules.arora.output.a3,
         sparsity_fit=rules.sparsity_fit.output.fit,
         dynamics=rules.dynamics.output.summary,
+        beyond_cells="results/stats/beyond_cells.csv",
+        beyond_layers="results/stats/beyond_layers.csv",
     output:
         csv="results/tables/claims.csv",
         tex="results/tables/claims.tex",

@@ -68,6 +68,23 @@ class FamilySpec:
         """The law of this family's networks of ``depth`` unit layers, as the theory sees it."""
         return theory.Family(self.activation, self.sigma_w2, sigma_b, self.residual_scale(depth))
 
+    @property
+    def keeps_every_kink(self) -> bool:
+        """No piece of slope 0: no later layer can switch a kink off (survival 1, docs/mathematics.md §8)."""
+        return all(a != 0 for a in self.activation.slopes)
+
+    def describe(self) -> dict[str, Any]:
+        """The columns that say what the family is, for every summary row."""
+        return {
+            "activation": self.activation.name,
+            "sigma_w2": self.sigma_w2,
+            "he_gain": self.sigma_w2 == self.activation.he_gain,
+            "weights": self.weights,
+            "residual": self.residual,
+            "homogeneous": self.activation.homogeneous,
+            "keeps_every_kink": self.keeps_every_kink,
+        }
+
     def residual_scale(self, depth: int) -> float | None:
         return {"none": None, "one": 1.0, "inverse_sqrt_depth": 1.0 / math.sqrt(depth)}[self.residual]
 
@@ -210,6 +227,7 @@ def layer_summary(counts: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFra
             rows.append(
                 {
                     "family": family,
+                    **specs[family].describe(),
                     "width": int(width),
                     "depth": int(depth),
                     "layer": ell,
@@ -229,7 +247,8 @@ def layer_summary(counts: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFra
 
 def cell_summary(counts: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
     """Per (family, width, depth): E[R]/(Σn + 1) (mean, 95% CI) beside the model's 1 + Σ n_ℓ·(surviving knots per
-    neuron), also divided by Σn + 1, and how many counts were certified."""
+    neuron), also divided by Σn + 1; knots per neuron over all layers (mean, CI) beside the theory's mean over the
+    layers; and how many counts were certified."""
     import pandas as pd
 
     specs = {s.name: s for s in family_specs(config["families"])}
@@ -237,11 +256,14 @@ def cell_summary(counts: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFram
     rows = []
     for (family, width, depth), group in counts.groupby(["family", "width", "depth"], sort=True):
         norm = int(width) * int(depth) + 1
-        ratio = bootstrap_mean(group["linear_regions"].to_numpy() / norm, f"beyond/{family}/{width}/{depth}/ratio")
+        key = f"beyond/{family}/{width}/{depth}"
+        ratio = bootstrap_mean(group["linear_regions"].to_numpy() / norm, key + "/ratio")
+        knots = bootstrap_mean(np.stack(group["knots_per_layer"].to_numpy()).sum(axis=1) / (norm - 1), key + "/knots")
         law = specs[family].theory_family(int(depth), sigma_b)
         rows.append(
             {
                 "family": family,
+                **specs[family].describe(),
                 "width": int(width),
                 "depth": int(depth),
                 "networks": ratio.n,
@@ -249,6 +271,12 @@ def cell_summary(counts: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFram
                 "ratio_lo": ratio.lo,
                 "ratio_hi": ratio.hi,
                 "ratio_predicted": theory.expected_regions((int(width),) * int(depth), law) / norm,
+                "knots_per_neuron": knots.mean,
+                "knots_lo": knots.lo,
+                "knots_hi": knots.hi,
+                "knots_predicted": float(
+                    np.mean([theory.knots_per_neuron(ell, law) for ell in range(1, int(depth) + 1)])
+                ),
                 "activation_ratio": float(group["activation_regions"].mean() / norm),
                 "certified": int(group["certified"].sum()),
             }

@@ -36,6 +36,13 @@ K6_LEVEL, K6_MAX_D = 0.05, 0.02
 K7_ALPHA, K7_MAX_ETA = (0.5, 1.5), 3.0
 #: H3: final test accuracy of a trained network (H: 95–98% on MNIST), and the band "near initialisation".
 H3_ACCURACY, H3_RATIO = 0.9, (0.5, 2.0)
+#: X1/X2 (ours): equivalence margin of E[X_ℓ,i] around its prediction at the largest width, relative.
+X_KNOT_MARGIN = 0.05
+#: X3 (ours): least share of a layer's knots that are breakpoints (coincidences aside), and the share that rejects.
+X_KEPT, X_KEPT_REJECT = 0.999, 0.99
+#: X4 (ours): equivalence margin of E[R]/(Σn + 1) around the model at the largest width, relative.
+X_RATIO_MARGIN = 0.03
+_OURS = "ours (docs/mathematics.md §8), written after a probe of 2–5 networks per family at widths 128 and 512: "
 
 
 def _scaling_rule(quantity: str, law: str, expected: int, measured: str) -> str:
@@ -108,6 +115,31 @@ RULES = {
         -1,
         "E[d]",
     ),
+    "X1": (
+        f"{_OURS}supported if every first-layer neuron of the positively homogeneous families has exactly one knot "
+        f"and, at the largest width, every deeper layer's 95% CI of E[X_ℓ,i] lies inside 1 ± {X_KNOT_MARGIN:g}; not "
+        f"supported if one lies entirely outside; else inconclusive"
+    ),
+    "X2": (
+        f"{_OURS}supported if every first-layer ReLU6/Hardtanh neuron has exactly two knots and, at the largest "
+        f"width, every deeper layer's 95% CI of E[X_ℓ,i] lies inside the prediction × (1 ± {X_KNOT_MARGIN:g}); not "
+        f"supported if one lies entirely outside; else inconclusive"
+    ),
+    "X3": (
+        f"{_OURS}supported if in every cell and layer of the families whose activation has no flat piece at least "
+        f"{X_KEPT:.1%} of the knots are breakpoints of f; not supported if fewer than {X_KEPT_REJECT:.0%} somewhere; "
+        f"else inconclusive"
+    ),
+    "X4": (
+        f"{_OURS}supported if, at the largest width and every depth ≥ 2, every family's 95% CI of E[R]/(Σn + 1) lies "
+        f"inside the model's value × (1 ± {X_RATIO_MARGIN:g}); not supported if one lies entirely outside; else "
+        f"inconclusive"
+    ),
+    "X5": (
+        f"{_OURS}measured only (the theory is a wide limit): supported if at the narrowest width and the largest "
+        f"depth the 95% CI of E[R]/(Σn + 1) of every family without a flat piece or with residual blocks lies "
+        f"entirely above He ReLU's; not supported if one lies entirely below; else inconclusive"
+    ),
 }
 
 STATEMENTS = {
@@ -125,6 +157,14 @@ STATEMENTS = {
     "H3": "regions along lines between inputs stay near their initialisation count during training",
     "H1": "regions per unit length along a line grow linearly in the number of neurons N, independently of depth",
     "H2": "the mean distance to the nearest region boundary is ∝ 1/N (measured along the line: a proxy)",
+    "X1": "ours: with a positively homogeneous activation (ReLU, LeakyReLU, Abs), any weight variance, a uniform "
+    "weight law or residual blocks, each neuron still has one knot on average as width → ∞",
+    "X2": "ours: ReLU6 and Hardtanh neurons have the knots per neuron of the Kac–Rice integral of their own moment "
+    "recursion (2 in layer 1, then fewer or more by the weight variance)",
+    "X3": "ours: with an activation without a flat piece (LeakyReLU, Abs), no layer switches a kink off (π_ℓ = 1)",
+    "X4": "ours: E[R] = 1 + Σ_ℓ n_ℓ∫ρ_ℓπ_ℓ, the knot density times the survival model, for every family at large width",
+    "X5": "ours: in narrow deep networks, activations without a flat piece and residual blocks (only the last layer "
+    "can switch a kink off) keep more regions than ReLU",
 }
 
 
@@ -397,6 +437,92 @@ def first_layer_exact(counts: pd.DataFrame) -> bool:
     return bool(all(int(k[0]) == int(w[0]) for k, w in zip(pos["knots_per_layer"], pos["widths"], strict=True)))
 
 
+def _widest(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["width"] == table["width"].max()]
+
+
+def _knot_verdict(layers: pd.DataFrame, first_layer: float) -> tuple[str, str]:
+    """X1/X2: first layer exactly ``first_layer`` knots per neuron (a degenerate CI at it), deeper layers' CIs within
+    the prediction × (1 ± X_KNOT_MARGIN) at the largest width; the deciding row is printed."""
+    if layers.empty:
+        return "no such families configured", "inconclusive"
+    first = layers[layers["layer"] == 1]
+    exact = bool(((first["knots_lo"] == first_layer) & (first["knots_hi"] == first_layer)).all())
+    deep = _widest(layers[layers["layer"] >= 2])
+    if deep.empty:
+        return (
+            f"layer 1 exactly {first_layer:g} per neuron: {'yes' if exact else 'no'}; no deeper layers",
+            "inconclusive",
+        )
+    lo, hi = deep["knots_lo"] / deep["knots_predicted"], deep["knots_hi"] / deep["knots_predicted"]
+    r = deep.iloc[int(np.argmax(_band_excess(lo.to_numpy(), hi.to_numpy(), 1 - X_KNOT_MARGIN, 1 + X_KNOT_MARGIN)))]
+    value = (
+        f"layer 1 exactly {first_layer:g} per neuron: {'yes' if exact else 'no'}; deciding row at n={int(r.width)}: "
+        f"{r.family}, L={int(r.depth)}, ℓ={int(r.layer)}: {r.knots_per_neuron:.3f} [{r.knots_lo:.3f}, {r.knots_hi:.3f}]"
+        f" vs predicted {r.knots_predicted:.3f} ({len(deep)} layers)"
+    )
+    verdict = _equivalence(lo.to_numpy(), hi.to_numpy(), 1 - X_KNOT_MARGIN, 1 + X_KNOT_MARGIN)
+    return value, "not supported" if not exact else verdict
+
+
+def x1_verdict(layers: pd.DataFrame) -> tuple[str, str]:
+    return _knot_verdict(layers[layers["homogeneous"]], 1.0)
+
+
+def x2_verdict(layers: pd.DataFrame) -> tuple[str, str]:
+    return _knot_verdict(layers[layers["activation"].isin(["ReLU6", "Hardtanh"]) & (layers["residual"] == "none")], 2.0)
+
+
+def x3_verdict(layers: pd.DataFrame) -> tuple[str, str]:
+    rows = layers[layers["keeps_every_kink"] & (layers["knots_per_neuron"] > 0)]
+    if rows.empty:
+        return "no such families configured", "inconclusive"
+    share = rows["kept_per_neuron"] / rows["knots_per_neuron"]
+    r = rows.loc[share.idxmin()]
+    value = (
+        f"least share of knots that are breakpoints: {share.min():.4%} ({r.family}, n={int(r.width)}, "
+        f"L={int(r.depth)}, ℓ={int(r.layer)}) over {len(rows)} (cell, layer) pairs of "
+        f"{rows['family'].nunique()} families"
+    )
+    return value, "supported" if share.min() >= X_KEPT else (
+        "not supported" if share.min() < X_KEPT_REJECT else "inconclusive"
+    )
+
+
+def x4_verdict(cells: pd.DataFrame) -> tuple[str, str]:
+    rows = _widest(cells[cells["depth"] >= 2])
+    if rows.empty:
+        return "no cells of depth ≥ 2", "inconclusive"
+    lo, hi = (
+        (rows["ratio_lo"] / rows["ratio_predicted"]).to_numpy(),
+        (rows["ratio_hi"] / rows["ratio_predicted"]).to_numpy(),
+    )
+    r = rows.iloc[int(np.argmax(_band_excess(lo, hi, 1 - X_RATIO_MARGIN, 1 + X_RATIO_MARGIN)))]
+    value = (
+        f"deciding cell at n={int(r.width)}: {r.family}, L={int(r.depth)}: {r.ratio:.3f} [{r.ratio_lo:.3f}, "
+        f"{r.ratio_hi:.3f}] vs model {r.ratio_predicted:.3f} ({len(rows)} cells)"
+    )
+    return value, _equivalence(lo, hi, 1 - X_RATIO_MARGIN, 1 + X_RATIO_MARGIN)
+
+
+def x5_verdict(cells: pd.DataFrame) -> tuple[str, str]:
+    corner = cells[(cells["width"] == cells["width"].min()) & (cells["depth"] == cells["depth"].max())]
+    he = (corner["activation"] == "ReLU") & (corner["residual"] == "none") & (corner["sigma_w2"] == 2.0)
+    relu = corner[he & (corner["weights"] == "gaussian")]
+    others = corner[corner["keeps_every_kink"] | (corner["residual"] != "none")]
+    if relu.empty or others.empty or int(corner["depth"].iloc[0]) < 2:
+        return "needs a He ReLU family, one without flat pieces or residual, and depth ≥ 2", "inconclusive"
+    ref = relu.iloc[0]
+    parts = [f"{r.family}: {r.ratio:.3f} [{r.ratio_lo:.3f}, {r.ratio_hi:.3f}]" for r in others.itertuples()]
+    value = (
+        f"n={int(ref.width)}, L={int(ref.depth)}: {ref.family} {ref.ratio:.3f} [{ref.ratio_lo:.3f}, "
+        f"{ref.ratio_hi:.3f}]; " + "; ".join(parts)
+    )
+    if (others["ratio_lo"] > ref.ratio_hi).all():
+        return value, "supported"
+    return value, "not supported" if (others["ratio_hi"] < ref.ratio_lo).any() else "inconclusive"
+
+
 def knot_totals(counts: pd.DataFrame) -> pd.Series:
     """Total knots per (cell, layer) over all networks of the cell."""
     rows = [
@@ -408,7 +534,10 @@ def knot_totals(counts: pd.DataFrame) -> pd.Series:
 
 
 #: Caption of the claims table in the report (``relu1d check-report`` finds the table's rows after it).
-CLAIMS_CAPTION = "Claims of papers K, A and H: verdict rules, measured values and verdicts (docs/claims.md)."
+CLAIMS_CAPTION = (
+    "Claims of papers K, A and H, and our own claims X1 to X5: verdict rules, measured values and verdicts "
+    "(docs/claims.md)."
+)
 
 #: The stage outputs the claims table reads, by name: how each is read (``counts``: Parquet count tables; ``csv``:
 #: one CSV; ``csvs``: several CSVs of one kind, concatenated) and which command writes it.
@@ -429,6 +558,8 @@ CLAIM_INPUTS: dict[str, tuple[str, str]] = {
     "arora_a3": ("csv", "A3 table (relu1d arora)"),
     "sparsity_fit": ("csv", "K7 fit (relu1d sparsity-fit)"),
     "dynamics": ("csv", "H3 summary (relu1d dynamics --summary)"),
+    "beyond_cells": ("csv", "per-cell ratios of the families beyond the papers (relu1d beyond-stats --cells)"),
+    "beyond_layers": ("csv", "per-layer knots of the families beyond the papers (relu1d beyond-stats --layers)"),
 }
 
 
@@ -454,7 +585,8 @@ def read_claim_inputs(paths: Mapping[str, Sequence[str]]) -> dict[str, pd.DataFr
 
 def claims_table(inputs: Mapping[str, pd.DataFrame], experiment: str, lines_experiment: str) -> pd.DataFrame:
     """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), K7 (sparsity fit), A1–A3 (tables of
-    ``relu1d.replication.arora``), H1–H2 (on ``lines_experiment``), H3 (dynamics summary), from the tables named
+    ``relu1d.replication.arora``), H1–H2 (on ``lines_experiment``), H3 (dynamics summary), X1–X5 (ours: the families
+    of ``relu1d.replication.beyond``), from the tables named
     in :data:`CLAIM_INPUTS`: claim, statement, rule, measured, verdict."""
     t = inputs
     counts, cells, layers = t["counts"], t["cells"], t["layers"]
@@ -472,6 +604,11 @@ def claims_table(inputs: Mapping[str, pd.DataFrame], experiment: str, lines_expe
         "H1": scaling_verdict(t["probes"], t["probe_rates"], lines_experiment, "H1"),
         "H2": scaling_verdict(t["probes"], t["probe_rates"], lines_experiment, "H2"),
         "H3": h3_verdict(t["dynamics"]),
+        "X1": x1_verdict(t["beyond_layers"]),
+        "X2": x2_verdict(t["beyond_layers"]),
+        "X3": x3_verdict(t["beyond_layers"]),
+        "X4": x4_verdict(t["beyond_cells"]),
+        "X5": x5_verdict(t["beyond_cells"]),
     }
     return pd.DataFrame(
         [

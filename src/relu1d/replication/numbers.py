@@ -172,11 +172,18 @@ def claim_macro(claim: str) -> str:
 
 def verdict_numbers(claims: pd.DataFrame) -> dict[str, str]:
     """The claims table's verdicts for the abstract and the conclusion: ``\\VerdictKOne`` … per claim, and per
-    verdict the number of claims and their ids (``\\SupportedClaims``, ``\\NumSupported``, …)."""
+    verdict the number of claims and their ids (``\\SupportedClaims``, ``\\NumSupported``, …) for the papers'
+    claims, and the same prefixed ``Ours`` for our own X claims."""
     out = {f"Verdict{claim_macro(r.claim)}": r.verdict for r in claims.itertuples()}
-    for verdict, name in (("supported", "Supported"), ("inconclusive", "Inconclusive"), ("not supported", "Rejected")):
-        ids = claims.loc[claims["verdict"] == verdict, "claim"].tolist()
-        out[f"Num{name}"] = str(len(ids))
-        out[f"{name}Claims"] = ", ".join(ids) if ids else "none"
-    out["NumClaims"] = str(len(claims))
+    ours = claims["claim"].str.startswith("X")
+    for prefix, rows in (("", claims[~ours]), ("Ours", claims[ours])):
+        for verdict, name in (
+            ("supported", "Supported"),
+            ("inconclusive", "Inconclusive"),
+            ("not supported", "Rejected"),
+        ):
+            ids = rows.loc[rows["verdict"] == verdict, "claim"].tolist()
+            out[f"{prefix}Num{name}"] = str(len(ids))
+            out[f"{prefix}{name}Claims"] = ", ".join(ids) if ids else "none"
+        out[f"{prefix}NumClaims"] = str(len(rows))
     return out

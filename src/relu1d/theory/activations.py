@@ -244,18 +244,22 @@ def knots_per_neuron(layer: int, family: Family) -> float:
 
 
 def surviving_knots_per_neuron(widths: tuple[int, ...], layer: int, family: Family) -> float:
-    """Expected breakpoints of f per layer-ℓ neuron: ∫ρ_ℓ(x)·π_ℓ(x)dx, the survival model of docs/mathematics.md §8,
-    π_ℓ(x) = Π_{k>ℓ}(1 − P(φ′(Z_k(x)) = 0)^{n_k}) with Z_k ~ N(0, q_k(x)): a kink is lost where some later layer has
-    every unit on a flat piece. For ReLU P = ½ and π_ℓ = Π(1 − 2^{−n_k}) (paper K); for LeakyReLU and Abs, and for
-    residual networks (the skip path is never closed), π_ℓ = 1."""
+    """Expected breakpoints of f per layer-ℓ neuron: ∫ρ_ℓ(x)·π_ℓ(x)dx, the survival model of docs/mathematics.md §8.
+
+    π_ℓ(x) = Π_k (1 − P(φ′(Z_k(x)) = 0)^{n_k}) with Z_k ~ N(0, q_k(x)), over the later unit layers k that can close
+    every path: all k > ℓ for plain networks, only the last (k = L, which the output reads without a skip) for
+    residual ones. A kink is lost where such a layer has every unit on a flat piece. For ReLU P = ½ and
+    π_ℓ = Π(1 − 2^{−n_k}) (paper K); LeakyReLU and Abs have no flat piece, so π_ℓ = 1.
+    """
     depth = len(widths)
     if not 1 <= layer <= depth:
         raise ValueError(f"layer: must be in 1..{depth}, got {layer}")
     x, w = _sinh_rule(family.sigma_b / math.sqrt(family.sigma_w2))
     survive = np.ones_like(x)
-    if family.residual_scale is None:
+    closing = range(layer, depth) if family.residual_scale is None else range(max(layer, depth - 1), depth)
+    if len(closing):
         moments_by_layer = one_point_moments(x, depth, family)
-        for k in range(layer, depth):
+        for k in closing:
             survive = survive * (1.0 - zero_slope_probability(family.activation, moments_by_layer[k][0]) ** widths[k])
     return float(np.sum(w * knot_density(x, layer, family) * survive))
 
