@@ -27,12 +27,13 @@ families = list(dict.fromkeys(cell["family"]))  # config order
 widest, narrowest, deepest = cell["width"].max(), cell["width"].min(), cell["depth"].max()
 
 
-def label(family: str) -> str:
-    """What a family is, in words: activation, σ_w² when not its He gain, weight law, residual blocks."""
+def label(family: str, figure: bool = True) -> str:
+    """What a family is, in words: activation, σ_w² when not its He gain, weight law, residual blocks (mathtext for a
+    figure, plain text that the table writer typesets for a table)."""
     r = cell[cell["family"] == family].iloc[0]
     parts = [r["activation"]]
     if not r["he_gain"]:
-        parts.append(f"σ_w² = {r['sigma_w2']:.3g}")
+        parts.append((r"$\sigma_w^2$" if figure else "σ_w²") + f" = {r['sigma_w2']:.3g}")
     if r["weights"] != "gaussian":
         parts.append(f"{r['weights']} W")
     if r["residual"] != "none":
@@ -101,7 +102,7 @@ save_figure(fig, figures, "beyond_ratio")
 
 # %%
 rows = cell[cell["width"].isin([narrowest, widest]) & (cell["depth"] == deepest)].copy()
-rows["family"] = rows["family"].map(label)
+rows["family"] = [label(f, figure=False) for f in rows["family"]]
 rows["knots"] = [
     f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in rows[["knots_per_neuron", "knots_lo", "knots_hi"]].to_numpy()
 ]

@@ -62,7 +62,7 @@ for ax in axes:
     ticks = [zero_at, *sorted(positive.unique())]
     ax.set_xticks(ticks, ["0", *(f"{t:g}" for t in ticks[1:])])
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    ax.set_xlabel("σ_b (σ_b = 0 at the left, apart)")
+    ax.set_xlabel(r"$\sigma_b$ ($\sigma_b$ = 0 at the left, apart)")
 axes[0].set_ylabel("E[regions over ℝ] / (Σn + 1)")
 axes[0].legend(fontsize=7)
 axes[1].set_ylabel("E[regions on (−M, M)] / (Σn + 1)")

@@ -100,7 +100,7 @@ eq_layers = layer_table[layer_table["cell"].isin(equal["cell"])].merge(
     equal[["cell", "width"]].rename(columns={"width": "cell_width"}), on="cell"
 )
 deepest = eq_layers[eq_layers["depth"] == eq_layers["depth"].max()]
-fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 2.8))
+fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH_IN, 3.2), layout="constrained")
 for colour, (width, g) in zip(
     sns.color_palette("magma", deepest["width"].nunique()), deepest.groupby("width"), strict=True
 ):
@@ -132,7 +132,14 @@ for ax in axes:
 axes[0].set_ylabel(r"knots per neuron $E[X_{\ell,i}]$")
 axes[1].set_xlabel("layer ℓ")
 axes[1].set_ylabel("surviving fraction of knots")
-axes[1].legend(fontsize=7, title=f"depth {int(deepest['depth'].max())}; dotted: model $\\pi_\\ell$", title_fontsize=7)
+fig.legend(  # below the panels: inside, it covers the narrow networks' curves
+    *axes[1].get_legend_handles_labels(),
+    loc="outside lower center",
+    ncol=5,
+    fontsize=7,
+    title=f"depth {int(deepest['depth'].max())}; dotted: model $\\pi_\\ell$",
+    title_fontsize=7,
+)
 save_figure(fig, figures, "convergence_layers")
 
 # %% [markdown]
@@ -199,7 +206,7 @@ save_figure(fig, figures, "convergence_model")
 # %%
 surv = layer_table[layer_table["layer"] < layer_table["depth"]].merge(cell_table[["cell", "sigma_b"]], on="cell")
 surv = surv[surv["sigma_b"] > 0]
-fig, ax = plt.subplots(figsize=(2.4, 2.4))
+fig, ax = plt.subplots(figsize=(3.6, 2.6), layout="constrained")
 ax.errorbar(
     surv["survival_model"],
     surv["survival"],
@@ -213,11 +220,14 @@ sns.scatterplot(
     x="survival_model",
     y="survival",
     hue="width",
-    palette="magma",
+    # one colour per width run, none of them near the white background (a continuous magma faded the widest)
+    palette=dict(
+        zip(sorted(surv["width"].unique()), sns.color_palette("viridis", surv["width"].nunique()), strict=True)
+    ),
     s=14,
     ax=ax,
-    hue_norm=matplotlib.colors.LogNorm(),
 )
+ax.legend(title="width", fontsize=7, title_fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
 ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1)
 ax.set_xlabel(r"model $\pi_\ell = \prod_{k>\ell}(1 - 2^{-n_k})$")
 ax.set_ylabel("measured surviving fraction")

@@ -48,9 +48,12 @@ layer_colours = dict(
 
 # %%
 diag = cov[cov["diagonal"] & (cov["width"] == widest)].rename(columns={"x": "input"})
-moments = [("Var z^ℓ(x)", diag)] + [
+moments = [(r"Var $z^\ell(x)$", diag)] + [
     (label, der[(der["moment"] == name) & (der["width"] == widest)].rename(columns={"x": "input"}))
-    for name, label in (("cov_z_dz", "Cov(z^ℓ(x), ∂z^ℓ(x))"), ("var_dz", "Var ∂z^ℓ(x)"))
+    for name, label in (
+        ("cov_z_dz", r"Cov($z^\ell(x)$, $\partial z^\ell(x)$)"),
+        ("var_dz", r"Var $\partial z^\ell(x)$"),
+    )
 ]
 fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH_IN, 2.8), layout="constrained")
 for ax, (label, table) in zip(axes, moments, strict=True):
@@ -124,7 +127,7 @@ ax.plot(n_line, -ref["corr_error"].iloc[0] * ref["width"].iloc[0] / n_line, colo
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.set_xlabel("width n")
-ax.set_ylabel("−(MC − NNGP) correlation, mean over pairs x ≠ x′")
+ax.set_ylabel("mean −(MC − NNGP) correlation")
 ax.legend(fontsize=7, ncol=2)
 save_figure(fig, figures, "covariance_bias")
 
@@ -132,7 +135,7 @@ save_figure(fig, figures, "covariance_bias")
 # ## Correlation heatmaps at the deepest layer: recursion, Monte Carlo, difference in standard errors
 
 # %%
-fig, axes = plt.subplots(2, 3, figsize=(5.7, 4.0))
+fig, axes = plt.subplots(2, 3, figsize=(TEXT_WIDTH_IN, 4.4))
 labels = [f"{v:g}" for v in sorted(cov["x"].unique())]
 for row, width in zip(axes, (narrowest, widest), strict=True):
     g = cov[(cov["width"] == width) & (cov["layer"] == deepest)]
@@ -153,9 +156,6 @@ for row, width in zip(axes, (narrowest, widest), strict=True):
             center=0 if diff else None,
             vmin=None if diff else low,
             vmax=None if diff else 1,
-            annot=diff,
-            fmt=".1f",
-            annot_kws={"fontsize": 7},
             xticklabels=labels,
             yticklabels=labels,
             square=True,
@@ -178,8 +178,8 @@ layers = sorted(law["layer"].unique())
 ncols = 4
 
 
-def histogram_grid(axis, xlabel, name):
-    fig, axes = panel_grid(len(layers), height=1.9, ncols=ncols, sharex=True)
+def histogram_grid(axis, xlabel, ylabel, name):
+    fig, axes = panel_grid(len(layers), height=1.9, ncols=ncols, sharex=True, layout="constrained")
     for ax, layer in zip(axes, layers, strict=True):
         for width in shown:
             g = hist[(hist["axis"] == axis) & (hist["layer"] == layer) & (hist["width"] == width)]
@@ -196,17 +196,20 @@ def histogram_grid(axis, xlabel, name):
         ax.stairs(g["law"], np.append(g["lo"], g["hi"].iloc[-1]), color="black", ls="--", lw=1, label="Kac–Rice")
         ax.set_title(f"layer {layer}", fontsize=8)
         ax.set_xlabel(xlabel)
-    axes[0].legend(fontsize=7)
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel)
+    # below the panels, off the data (the peaks fill the top of every panel)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(shown) + 1, fontsize=7)
     save_figure(fig, figures, name)
 
 
-histogram_grid("pit", "u = F_ℓ(x)", "knot_density_pit")
+histogram_grid("pit", "u = F_ℓ(x)", "knot density in u", "knot_density_pit")
 
 # %% [markdown]
 # ## K6: the same knots on a bounded window, against the density ρ_ℓ(x) (bin averages)
 
 # %%
-histogram_grid("window", "x", "knot_density_window")
+histogram_grid("window", "x", "knots per unit x", "knot_density_window")
 
 # %% [markdown]
 # ## K6: KS distance to the Kac–Rice law vs width, per layer (filled: rejected at 0.05/L, cluster bootstrap)

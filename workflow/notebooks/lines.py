@@ -51,7 +51,7 @@ def draw(ax, frame, column, fit_prefix=None):
             capsize=2,
             color=palette[depth],
             ls="none" if fit_prefix else "-",
-            label=f"L = {depth}, σ_b = {sigma_b:g}",
+            label=rf"L = {depth}, $\sigma_b$ = {sigma_b:g}",
         )
         if fit_prefix:
             fit = fits[
@@ -91,9 +91,16 @@ def scaling_figure(quantity, per_neuron, label, per_neuron_label, law, name):
 
 
 scaling_figure(
-    "density", "density_per_neuron", "ρ: breakpoints per unit length on [a, a′]", "ρ / N", "ρ ∝ N^β", "lines_density"
+    "density",
+    "density_per_neuron",
+    "ρ: breakpoints per unit length on [a, a′]",
+    "ρ / N",
+    r"$\rho \propto N^\beta$",
+    "lines_density",
 )
-scaling_figure("distance", "distance_times_n", "E[d] (along the line)", "E[d] · N", "E[d] ∝ N^γ", "lines_distance")
+scaling_figure(
+    "distance", "distance_times_n", "E[d] (along the line)", "E[d] · N", r"$E[d] \propto N^\gamma$", "lines_distance"
+)
 
 # %% [markdown]
 # ## In 1-D: the nearest-breakpoint distance from x ~ N(0, 1)

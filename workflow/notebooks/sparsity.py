@@ -45,14 +45,15 @@ for ax, target in zip(axes, targets, strict=True):
     top = max(part["n_f"].max(), 2)
     if np.isfinite(row["alpha"]):
         n = np.geomspace(1, top, 50)
-        ax.plot(n, row["c"] * n ** row["alpha"], color="black", lw=1, label=f"c·N^α, α={row['alpha']:.2f}")
-    ax.plot([1, top], [1, top], color="grey", lw=1, ls="--", label="used = N_f")
+        ax.plot(n, row["c"] * n ** row["alpha"], color="black", lw=1, label=rf"$c\,N_f^\alpha$, α = {row['alpha']:.2f}")
+    ax.plot([1, top], [1, top], color="grey", lw=1, ls="--", label=r"used = $N_f$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))  # ticks on panels spanning < 10×
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_title(target)
-    ax.set_xlabel("N_f(ε) (pieces)")
+    ax.set_xlabel(r"$N_f(\varepsilon)$ (pieces)")
 axes[0].set_ylabel("regions used on D")
 legend_beside(fig, axes[0])
 save_figure(fig, figures, "sparsity_used")
@@ -68,8 +69,8 @@ for ax, target in zip(axes, targets, strict=True):
     ax.set_yscale("log")
     ax.invert_xaxis()
     ax.set_title(target)
-    ax.set_xlabel("sup error ε on D (reversed: training →)")
-axes[0].set_ylabel("η = used / N_f(ε)")
+    ax.set_xlabel("sup error ε (axis reversed)")
+axes[0].set_ylabel(r"η = used / $N_f(\varepsilon)$")
 legend_beside(fig, axes[0])
 save_figure(fig, figures, "sparsity_eta")
 
@@ -79,7 +80,7 @@ save_figure(fig, figures, "sparsity_eta")
 # %%
 fig, ax = plt.subplots(figsize=(3.8, 2.8))
 for target, g in law_table.groupby("target", sort=False):
-    line = ax.plot(g["eps"], g["n_f"], marker="o", ms=3, label=f"{target}: N_f(ε)")
+    line = ax.plot(g["eps"], g["n_f"], marker="o", ms=3, label=rf"{target}: $N_f(\varepsilon)$")
     ax.plot(g["eps"], g["asymptotic"], color=line[0].get_color(), ls="--", lw=1, label=f"{target}: ∫√(|f″|/16ε)")
 ax.set_xscale("log")
 ax.set_yscale("log")
@@ -92,7 +93,7 @@ save_figure(fig, figures, "complexity_law")
 # ## H3: activation regions per neuron along segments between digit images, and test accuracy
 
 # %%
-fig, ax = plt.subplots(figsize=(4.7, 3.0))
+fig, ax = plt.subplots(figsize=(4.7, 3.4), layout="constrained")
 acc_ax = ax.twinx()
 for hidden, g in dyn.groupby("hidden", sort=False):
     epoch = np.maximum(g["epoch"], 0.5)  # epoch 0 (initialisation) drawn at 0.5 on the log axis
@@ -113,7 +114,7 @@ acc_ax.set_ylabel("test accuracy")
 acc_ax.set_ylim(0, 1)
 acc_ax.grid(False)
 handles = ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
-ax.legend(handles=handles, fontsize=7, loc="lower right")
+fig.legend(handles=handles, fontsize=7, loc="outside lower center", ncol=2)  # below the axes, off the data
 save_figure(fig, figures, "dynamics_regions")
 
 # %% [markdown]

@@ -3,12 +3,14 @@ networks, exact counts beside the theory of ``relu1d.theory.activations`` (docs/
 
 A *family* is an activation with its weight variance σ_w² (default: the activation's He gain), a weight law
 (Gaussian, or uniform with the same variance) and, optionally, residual blocks. Every (family, width, depth) is a
-cell; its networks are seeded from (seed, family index, width, depth, network index), so a cell is reproducible
-alone. Each network is counted over all of ℝ by the graph engine (``relu1d.engine.along``), one row per network.
+cell; its networks are seeded from (seed, a hash of the family's name, width, depth, network index), so a cell is
+reproducible alone and adding a family changes no other. Each network is counted over all of ℝ by the graph engine
+(``relu1d.engine.along``), one row per network.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections.abc import Mapping
@@ -54,11 +56,10 @@ COUNT_COLUMNS = (
 
 @dataclass(frozen=True)
 class FamilySpec:
-    """One family of the config's ``beyond.families``: its name, activation, σ_w² (None: He gain), weight law and
-    residual mode; ``position`` is its index in the config (part of every network's seed)."""
+    """One family of the config's ``beyond.families``: its name, activation, σ_w² (the activation's He gain unless
+    the config sets it), weight law and residual mode."""
 
     name: str
-    position: int
     activation: theory.PiecewiseLinear
     sigma_w2: float
     weights: str
@@ -92,7 +93,7 @@ class FamilySpec:
 def family_specs(families: Mapping[str, Mapping[str, Any]]) -> list[FamilySpec]:
     """Validated ``FamilySpec`` of every configured family, in config order (a bad entry names itself)."""
     specs = []
-    for position, (name, spec) in enumerate(families.items()):
+    for name, spec in families.items():
         kind = spec.get("activation")
         if kind not in ACTIVATIONS:
             raise ValueError(f"beyond.families.{name}.activation: expected one of {sorted(ACTIVATIONS)}, got {kind!r}")
@@ -107,7 +108,7 @@ def family_specs(families: Mapping[str, Mapping[str, Any]]) -> list[FamilySpec]:
             raise ValueError(f"beyond.families.{name}.weights: expected one of {WEIGHT_LAWS}, got {weights!r}")
         if residual not in RESIDUAL:
             raise ValueError(f"beyond.families.{name}.residual: expected one of {RESIDUAL}, got {residual!r}")
-        specs.append(FamilySpec(name, position, act, sigma_w2, weights, residual))
+        specs.append(FamilySpec(name, act, sigma_w2, weights, residual))
     return specs
 
 
@@ -133,7 +134,8 @@ def sample_graph(spec: FamilySpec, width: int, depth: int, sigma_b: float, seed:
     """
     from relu1d.engine.graph import Dense, Graph, Input, Node, Sum, graph_from_layers
 
-    rng = np.random.default_rng(np.random.SeedSequence([seed, spec.position, width, depth, index]))
+    name_key = int.from_bytes(hashlib.sha256(spec.name.encode()).digest()[:4], "little")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, name_key, width, depth, index]))
     sizes = [1, *([width] * depth), 1]
     params = []
     for n_prev, n in itertools.pairwise(sizes):
