@@ -73,7 +73,14 @@ a1_summary = (
 )
 save_table(
     a1_summary.rename(
-        columns={"pieces": "pieces p", "exact": "counted = p", "rational": "rational checks", "flat_end": "flat end"}
+        columns={
+            "pieces": "pieces p",
+            "exact": "counted = p",
+            "rational": "rational checks",
+            "flat_end": "flat end",
+            "units_min": "fewest units",
+            "units_max": "most units",
+        }
     ),
     table_dir,
     "arora_a1",

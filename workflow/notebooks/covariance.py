@@ -203,7 +203,7 @@ def histogram_grid(axis, xlabel, ylabel, name):
     save_figure(fig, figures, name)
 
 
-histogram_grid("pit", "u = F_ℓ(x)", "knot density in u", "knot_density_pit")
+histogram_grid("pit", r"$u = F_\ell(x)$", "knot density in u", "knot_density_pit")
 
 # %% [markdown]
 # ## K6: the same knots on a bounded window, against the density ρ_ℓ(x) (bin averages)

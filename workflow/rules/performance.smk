@@ -39,6 +39,8 @@ STAGE_BENCHMARKS = [
     rules.arora.benchmark,
     rules.sparsity_fit.benchmark,
     rules.dynamics.benchmark,
+    *expand(rules.beyond_count.benchmark, family=BEYOND_FAMILIES),
+    rules.beyond_stats.benchmark,
     rules.performance.benchmark,
 ]
 

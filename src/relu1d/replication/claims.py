@@ -480,7 +480,7 @@ def x3_verdict(layers: pd.DataFrame) -> tuple[str, str]:
     share = rows["kept_per_neuron"] / rows["knots_per_neuron"]
     r = rows.loc[share.idxmin()]
     value = (
-        f"least share of knots that are breakpoints: {share.min():.4%} ({r.family}, n={int(r.width)}, "
+        f"least share of knots that are breakpoints: {share.min():.2%} ({r.family}, n={int(r.width)}, "
         f"L={int(r.depth)}, ℓ={int(r.layer)}) over {len(rows)} (cell, layer) pairs of "
         f"{rows['family'].nunique()} families"
     )

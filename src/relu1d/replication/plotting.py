@@ -191,6 +191,24 @@ def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
 LONG_TABLE_ROWS = 40
 
 
+def column_formatter(values: pd.Series, digits: int) -> object | None:
+    """One number of decimals for a whole float column (its largest |value| gets ``digits`` significant figures),
+    so the column reads at one precision; None (each value to ``digits`` significant figures) for a column whose
+    nonzero magnitudes span more than 10³, which fixed decimals would round to zero."""
+    import numpy as np
+
+    if values.dtype.kind != "f":
+        return None
+    finite = np.abs(values.to_numpy()[np.isfinite(values.to_numpy())])
+    nonzero = finite[finite > 0]
+    if nonzero.size == 0 or nonzero.max() / nonzero.min() > 1e3:
+        return None
+    decimals = max(0, digits - 1 - int(np.floor(np.log10(nonzero.max()))))
+    if np.all(finite == np.round(finite)):  # whole numbers stored as floats (a count with a gap) stay whole
+        decimals = 0
+    return lambda v: "n/a" if not np.isfinite(v) else f"{v:.{decimals}f}"
+
+
 def save_table(
     table: pd.DataFrame,
     directory: str | os.PathLike,
@@ -210,6 +228,11 @@ def save_table(
     options = {
         "index": False,
         "float_format": lambda v: f"{v:.{digits}g}",
+        "formatters": {
+            latex_text(str(col)): fmt
+            for i, col in enumerate(table.columns)
+            if (fmt := column_formatter(table.iloc[:, i], digits))
+        },
         "escape": False,
         "na_rep": "n/a",
         "column_format": column_format,
