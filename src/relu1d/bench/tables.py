@@ -103,7 +103,11 @@ TABLES = {
         " included) on many small networks, 1 process vs 2, timed alternately. Machine ceiling: what 2 processes"
         " gain at that moment on the same counts in an already started pool (no start-up, no IPC); efficiency ="
         f" speedup / ceiling. Goal: {goals_text('parallel')}.",
-        {"ms_per_network": "ms / network", "machine_speedup": "machine ceiling"},
+        {
+            "ms_per_network": "ms / network",
+            "machine_speedup": "machine ceiling",
+            "tables_identical": "tables identical",
+        },
     ),
     "peers": (
         "performance_peers",
@@ -140,13 +144,27 @@ def write_performance_tables(
 ) -> None:
     """The report's performance tables (CSV + LaTeX via ``relu1d.replication.plotting.save_table``) from the CSV
     files of ``relu1d performance`` in ``measurements`` and the pipeline's benchmark files."""
+    import pandas as pd
+
     from relu1d.replication.plotting import save_table
 
     for source, (name, caption, columns) in TABLES.items():
         table, info = read_measurements(Path(measurements) / f"{source}.csv")
         for column in _COUNT_COLUMNS & set(table.columns):  # counts with gaps stay integers (pandas' Int64)
             table[column] = table[column].astype("Int64")
-        save_table(table.rename(columns=columns), out, name, f"{caption} {_machine_caption(info)}", digits=3)
+        # a free-text note column wraps in a paragraph column: unwrapped, it shrank the whole table below 7 pt
+        layout = None
+        if "note" in table.columns:
+            numeric = pd.api.types.is_numeric_dtype
+            layout = "".join("p{3.4cm}" if c == "note" else "r" if numeric(table[c]) else "l" for c in table)
+        save_table(
+            table.rename(columns=columns),
+            out,
+            name,
+            f"{caption} {_machine_caption(info)}",
+            digits=3,
+            column_format=layout,
+        )
     costs = stage_costs(benchmark_files).rename(
         columns={"wall_s": "wall s (sum)", "cpu_s": "CPU s (sum)", "max_rss_mb": "max RSS MB"}
     )
