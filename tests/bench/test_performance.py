@@ -185,3 +185,14 @@ def test_goals_are_data_and_their_text_is_built_from_them():
     assert goals_text("count_time") == "count / floor <= 1.25 at width >= 1024; count / floor <= 2 at width >= 512"
     assert Goal("speedup", 1.8, True).text() == "speedup >= 1.8"
     assert all(goals for goals in GOALS.values())
+
+
+def test_gpu_measured_reads_whether_a_count_was_timed(tmp_path) -> None:
+    from relu1d.bench.tables import gpu_measured
+
+    none = tmp_path / "none.csv"
+    none.write_text('# host: h\nwidth,depth,device\n4096,8,"none (no CUDA device): not measured"\n')
+    timed = tmp_path / "timed.csv"
+    timed.write_text("# host: h\nwidth,depth,device,device_s\n4096,8,H200,0.5\n")
+    assert not gpu_measured(none)
+    assert gpu_measured(timed)

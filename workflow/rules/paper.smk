@@ -10,6 +10,7 @@ rule numbers:
         cov_rates=rules.covariance_rates.output,
         knot_law=rules.knot_law.output.tests,
         claims=rules.claims.output.csv,
+        gpu="results/performance/gpu.csv",
     output:
         "results/paper/numbers.tex",
     log:
@@ -22,7 +23,7 @@ rule numbers:
     shell:
         "relu1d numbers --experiment {params.experiment} --cells {input.cells} --rates {input.rates} --covariance {input.covariance}"
         " --covariance-derivatives {input.derivatives} --covariance-rates {input.cov_rates}"
-        " --knot-law {input.knot_law} --claims {input.claims} --output {output} > {log} 2>&1"
+        " --knot-law {input.knot_law} --claims {input.claims} --gpu {input.gpu} --output {output} > {log} 2>&1"
 
 
 rule paper:

@@ -42,6 +42,12 @@ def read_measurements(path: str | os.PathLike) -> tuple[pd.DataFrame, dict[str, 
     return pd.read_csv(path, comment="#"), info
 
 
+def gpu_measured(path: str | os.PathLike) -> bool:
+    """Whether the GPU measurement file holds a timed count (else it records only that no CUDA device was there)."""
+    table, _ = read_measurements(path)
+    return "device_s" in table.columns and bool(table["device_s"].notna().any())
+
+
 def stage_costs(benchmark_files: Iterable[str | os.PathLike]) -> pd.DataFrame:
     """Per rule, from Snakemake ``benchmark:`` files (results/benchmarks/<rule>[/<wildcards>].tsv): jobs, wall
     time summed, CPU time summed (user + system of the job's processes), largest peak RSS."""

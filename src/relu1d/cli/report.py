@@ -43,6 +43,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 def _cmd_numbers(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from relu1d.bench.tables import gpu_measured
     from relu1d.engine.io import write_text
     from relu1d.replication.numbers import convergence_numbers, covariance_numbers, macros, verdict_numbers
 
@@ -54,7 +55,10 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
         pd.read_csv(args.knot_law),
     )
     verdicts = verdict_numbers(pd.read_csv(args.claims))
-    write_text(args.output, macros(convergence_numbers(cells, rates, args.experiment) | covariance | verdicts))
+    # "true"/"false" for \ifgpumeasured: without a CUDA device the report says so instead of an empty table
+    gpu = {"GpuMeasured": "true" if gpu_measured(args.gpu) else "false"}
+    numbers = convergence_numbers(cells, rates, args.experiment) | covariance | verdicts | gpu
+    write_text(args.output, macros(numbers))
     print(f"wrote {args.output}")
     return 0
 
@@ -152,5 +156,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     num.add_argument("--covariance-rates", required=True)
     num.add_argument("--knot-law", required=True)
     num.add_argument("--claims", required=True, help="the claims table (relu1d claims)")
+    num.add_argument("--gpu", required=True, help="the GPU measurement file (relu1d performance)")
     num.add_argument("-o", "--output", required=True)
     num.set_defaults(func=_cmd_numbers)
