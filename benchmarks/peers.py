@@ -57,10 +57,11 @@ def main() -> None:
     )
     print("# 'regions' = activation regions on the window; 'diff' = theirs - exact; 'x ours' = their time / our time")
     print(
-        f"# goals: regioncam {goals_text('regioncam')}; grid counter at {RECALL_TARGET:.0%} knot recall "
+        f"# goals: regioncam vs ours on all threads {goals_text('regioncam')}, vs ours on one"
+        f" {goals_text('regioncam_per_core')}; grid counter at {RECALL_TARGET:.0%} knot recall "
         f"{goals_text('grid')}"
     )
-    columns = f"{'width':>5} {'depth':>5} {'method':<28} {'regions':>8} {'diff':>6} {'seconds':>10} {'x ours':>9}"
+    columns = f"{'width':>5} {'depth':>5} {'method':<33} {'regions':>8} {'diff':>6} {'seconds':>10} {'x ours':>9}"
     print(f"{columns} met  note")
     rows = []
     for depth in args.depths:
@@ -77,7 +78,7 @@ def main() -> None:
                 ratio = "-" if row["x_ours"] is None else f"{row['x_ours']:.3g}"
                 met = "-" if row["met"] is None else ("yes" if row["met"] else "no")
                 print(
-                    f"{width:>5} {depth:>5} {row['method']:<28} {cells[0]:>8} {cells[1]:>6} {cells[2]:>10} "
+                    f"{width:>5} {depth:>5} {row['method']:<33} {cells[0]:>8} {cells[1]:>6} {cells[2]:>10} "
                     f"{ratio:>9} {met:>3}  {row['note']}",
                     flush=True,
                 )

@@ -12,17 +12,16 @@ from relu1d.bench.goals import goal_for
 
 
 def test_count_time_row_measures_the_benchmark_network():
-    row = measurements.count_time_row(48, 2, repeats=1)
+    row = measurements.count_time_row(48, 2, repeats=1, threads=1)
     assert row["knots"] == count_regions(timing.benchmark_network(48, 2)).knots.shape[0]
-    assert row["count_s"] > 0 and row["gemm_s"] > 0
-    assert row["ratio"] == pytest.approx(row["count_s"] / row["gemm_s"])
+    assert row["threads"] == 1 and row["count_s"] > 0 and row["floor_s"] > 0
+    assert row["ratio"] == pytest.approx(row["count_s"] / row["floor_s"])
     assert row["pairs"] == 1 and row["ratio_lo"] == row["ratio_hi"] == pytest.approx(row["ratio"])
     assert row["goal"] is None and row["met"] is None  # no goal below width 512
-    assert (
-        goal_for("count_time", 512).bound == 2.0
-        and goal_for("count_time", 1024).bound == 1.25
-        and goal_for("count_time", 2048).bound == 1.25
-    )
+    assert measurements.count_time_row(48, 2, repeats=1)["threads"] == measurements.blas_threads()
+    one, every = "count_time_one_thread", "count_time_all_cores"
+    assert (goal_for(one, 512).bound, goal_for(one, 1024).bound, goal_for(one, 2048).bound) == (1.5, 1.15, 1.15)
+    assert goal_for(every, 512) is None and goal_for(every, 1024).bound == 1.25
 
 
 def test_paired_times_alternate_and_stop_at_the_budget():
@@ -34,7 +33,7 @@ def test_paired_times_alternate_and_stop_at_the_budget():
     assert calls == ["count", "floor"]  # one pair at least, then the budget is spent
 
 
-def test_gemm_products_multiply_the_engine_shapes():
+def test_the_floor_is_one_product_per_layer_with_the_engine_shapes():
     net = timing.benchmark_network(24, 3)
     shapes = []
 
@@ -46,13 +45,8 @@ def test_gemm_products_multiply_the_engine_shapes():
             shapes.append((a.shape, b.shape, out.shape))
             return np.matmul(a, b, out=out)
 
-    timing.gemm_products(net, [1, 30, 55], Recorder)()
-    assert (
-        shapes
-        == [((1, 1), (1, 24), (1, 24))] * 2
-        + [((30, 24), (24, 24), (30, 24))] * 2
-        + [((55, 24), (24, 24), (55, 24))] * 2
-    )
+    timing.product_floor(net, [1, 30, 55], Recorder)()
+    assert shapes == [((1, 1), (1, 24), (1, 24)), ((30, 24), (24, 24), (30, 24)), ((55, 24), (24, 24), (55, 24))]
 
 
 def test_memory_row_traces_at_least_the_knot_arrays():
@@ -121,7 +115,7 @@ def test_performance_tables_from_measurements(tmp_path):
         assert f"\\label{{tab:{name}}}" in tex
     # counts stay integers where a skipped peer leaves gaps
     peers_tex = (tmp_path / "tables" / "performance_peers.tex").read_text()
-    assert f"16 & 2 & ours (exact, float64) & {peers[0]['regions']} & 0 & " in peers_tex
+    assert f"16 & 2 & ours (exact, float64), 1 thread & {peers[0]['regions']} & 0 & " in peers_tex
     assert pd.read_csv(tmp_path / "tables" / "performance_peers.csv")["regions"].dropna().tolist() == [
         r["regions"] for r in peers if r["regions"] is not None
     ]
@@ -130,14 +124,23 @@ def test_performance_tables_from_measurements(tmp_path):
     from relu1d.replication.plotting import latex_text
 
     # the captions state the goals of relu1d.bench.goals
-    assert latex_text(goals_text("count_time")) in (tmp_path / "tables" / "performance_count.tex").read_text()
+    caption = (tmp_path / "tables" / "performance_count.tex").read_text()
+    assert latex_text(goals_text("count_time_one_thread")) in caption
+    assert latex_text(goals_text("count_time_all_cores")) in caption
+    assert latex_text(timing.FLOOR_DEFINITION) in caption
 
 
 def test_peer_rows_compare_every_method_with_the_exact_count():
     rows = measurements.peer_rows(24, 2, repeats=1, grid_budget=0.2, walk_budget=0.2, walk_regions=10)
     methods = [r["method"] for r in rows]
-    assert methods[0].startswith("ours") and methods[1].startswith("regioncam")
-    assert methods[2].startswith("grid") and methods[3] == "walk"
+    assert methods[0] == "ours (exact, float64), 1 thread" and methods[1].startswith("ours (exact, float64), ")
+    rows = rows[1:]  # ours on every thread, then the peers against it
+    if rows[1]["regions"] is not None:  # regioncam installed (pipeline extra): once per core count of ours
+        assert [r["method"] for r in rows[1:3]] == ["regioncam (float32)"] * 2
+        assert rows[1]["seconds"] == rows[2]["seconds"] and rows[1]["x_ours"] >= 0
+        del rows[2]
+    methods = [r["method"] for r in rows]
+    assert methods[1].startswith("regioncam") and methods[2].startswith("grid") and methods[3] == "walk"
     net = timing.benchmark_network(24, 2)
     exact = count_regions(net)
     lo, hi = exact.knots.min() - 1.0, exact.knots.max() + 1.0
@@ -154,7 +157,7 @@ def test_peer_rows_compare_every_method_with_the_exact_count():
 
 def test_peer_rows_without_regioncam_say_so():
     rows = measurements.peer_rows(8, 2, repeats=1, grid_budget=0.1, walk_budget=0.1, regioncam=False)
-    assert rows[1]["regions"] is None and rows[1]["seconds"] is None and rows[1]["note"] == "skipped"
+    assert rows[2]["regions"] is None and rows[2]["seconds"] is None and rows[2]["note"] == "skipped"
 
 
 def test_device_row_runs_the_engine_on_a_namespace_against_its_floor():
@@ -179,10 +182,14 @@ def test_gpu_rows_skip_cleanly_without_a_device():
 def test_goals_are_data_and_their_text_is_built_from_them():
     from relu1d.bench.goals import GOALS, Goal, goals_text
 
-    ratio = goal_for("count_time", 1024)
-    assert ratio.met(1.25) and not ratio.met(1.2501) and goal_for("count_time", 256) is None
+    ratio = goal_for("count_time_all_cores", 1024)
+    assert ratio.met(1.25) and not ratio.met(1.2501) and goal_for("count_time_one_thread", 256) is None
     assert goal_for("parallel").met(1.8) and not goal_for("parallel").met(1.79)
-    assert goals_text("count_time") == "count / floor <= 1.25 at width >= 1024; count / floor <= 2 at width >= 512"
+    assert (
+        goals_text("count_time_one_thread")
+        == "count / floor <= 1.15 at width >= 1024; count / floor <= 1.5 at width >= 512"
+    )
+    assert goal_for("regioncam", 1024).bound == 1.8 and goal_for("regioncam_per_core", 1024).bound == 1.0
     assert Goal("speedup", 1.8, True).text() == "speedup >= 1.8"
     assert all(goals for goals in GOALS.values())
 

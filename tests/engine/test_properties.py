@@ -46,15 +46,17 @@ def test_permuting_neurons_leaves_breakpoints_unchanged(widths, seed, data):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(widths=architectures, seed=st.integers(0, 2**32 - 1), log2c=st.integers(-20, 20), data=st.data())
-def test_positive_rescaling_by_power_of_two_is_bitwise_invariant(widths, seed, log2c, data):
+def test_positive_rescaling_by_power_of_two_changes_nothing_but_rounding(widths, seed, log2c, data):
+    # Every product and prefix sum scales exactly by a power of two, but the rows the engine recomputes by the
+    # product depend on the Cauchy-Schwarz tolerance, which does not scale with one neuron: positions may move
+    # by rounding (docs/mathematics.md §2.2). (The weak-decision count may change: its scale is that tolerance.)
     net = sample_network(widths, 1.0, seed)
     layer = data.draw(st.integers(0, len(widths) - 1))
     neuron = data.draw(st.integers(0, widths[layer] - 1))
-    # float path only: the rational fallback may round a knot differently (by one ulp)
     a = count_regions(net, exact_fallback=False)
     b = count_regions(_rescale(net, layer, neuron, 2.0**log2c), exact_fallback=False)
-    assert a.linear_regions == b.linear_regions
-    np.testing.assert_array_equal(a.breakpoints, b.breakpoints)
+    assert a.linear_regions == b.linear_regions and a.activation_regions == b.activation_regions
+    np.testing.assert_allclose(a.breakpoints, b.breakpoints, rtol=1e-12, atol=1e-300)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

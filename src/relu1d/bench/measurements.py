@@ -1,4 +1,4 @@
-"""The measurements of the performance stage, one row (a dict) each: count time against the GEMM floor, peak memory
+"""The measurements of the performance stage, one row (a dict) each: count time against the product floor, peak memory
 against the B × n bound, the peers on one network, the speedup of the multiprocessing count stage, the GPU path.
 
 Shared by the scripts in ``benchmarks/`` (which print the rows) and ``relu1d performance`` (which writes them for
@@ -23,36 +23,51 @@ from relu1d.bench.timing import (
     SEED,
     benchmark_network,
     best_of,
-    gemm_products,
     knots_entering_layers,
     paired_times,
+    product_floor,
     timed_count,
 )
 from relu1d.engine.breakpoints import RegionCount, count_regions, free_workspace
 from relu1d.engine.network import Network
 
 
-def count_time_row(width: int, depth: int, sigma_b: float = 1.0, repeats: int = 3, budget: float = 10.0) -> dict:
-    """Our count time for one benchmark network and the GEMM floor of the same shapes, measured now in
-    alternating pairs (after one untimed count that gives the knot counts B_ℓ and warms the buffers).
+def blas_threads() -> int:
+    """The BLAS threads numpy's products use now (threadpoolctl; 1 when it reports no BLAS)."""
+    from threadpoolctl import threadpool_info
+
+    return max([lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") == "blas"] or [1])
+
+
+def count_time_row(
+    width: int, depth: int, sigma_b: float = 1.0, repeats: int = 3, budget: float = 10.0, threads: int | None = None
+) -> dict:
+    """Our count time for one benchmark network and the floor of the same shapes (``relu1d.bench.timing``:
+    one product per layer), measured now in alternating pairs (after one untimed count that gives the knot
+    counts B_ℓ and warms the buffers), with ``threads`` BLAS threads (None: all the BLAS has).
 
     ``ratio`` = best count time / best floor time; ``ratio_lo``, ``ratio_hi``: the smallest and largest ratio
-    within one pair, the run-to-run spread of the measurement.
+    within one pair, the run-to-run spread of the measurement. The goal is the one-thread or the all-core one.
     """
+    from threadpoolctl import threadpool_limits
+
     net = benchmark_network(width, depth, sigma_b)
-    result = count_regions(net)
-    floor = gemm_products(net, knots_entering_layers(result))
-    counts, floors = paired_times(lambda: count_regions(net), floor, repeats, budget)
+    with threadpool_limits(threads, user_api="blas"):
+        used = blas_threads()
+        result = count_regions(net)
+        floor = product_floor(net, knots_entering_layers(result))
+        counts, floors = paired_times(lambda: count_regions(net), floor, repeats, budget)
     pair_ratios = [c / f for c, f in zip(counts, floors, strict=True)]
-    goal = goal_for("count_time", width)
+    goal = goal_for("count_time_one_thread" if used == 1 else "count_time_all_cores", width)
     ratio = min(counts) / min(floors)
     return {
         "width": width,
         "depth": depth,
+        "threads": used,
         "knots": int(result.knots.shape[0]),
         "pairs": len(counts),
         "count_s": min(counts),
-        "gemm_s": min(floors),
+        "floor_s": min(floors),
         "ratio": ratio,
         "ratio_lo": min(pair_ratios),
         "ratio_hi": max(pair_ratios),
@@ -161,21 +176,28 @@ def peer_rows(
     """Our exact count against the peers on one benchmark network, on the window [min knot − 1, max knot + 1]
     (it holds every knot, so the exact activation-region count there is the count over ℝ).
 
-    Rows: ours (best of ``repeats``), regioncam (float32, best of ``repeats``; skipped with a note when not
-    installed or ``regioncam`` is False), the grid counter at 99% recall (:func:`grid_search`) and the walk
-    (:func:`walk_measure`). ``regions``: what the method counted on the window (the walk: on the part walked);
-    ``diff``: that minus the exact count on the same part; ``x_ours``: its time / our time; ``met``: the goal
-    (regioncam at width ≥ 1000: x_ours > 1; grid: x_ours ≥ 100), None where none is stated.
+    Rows: ours on one and on all BLAS threads (best of ``repeats``), regioncam (float32, best of ``repeats``;
+    skipped with a note when not installed or ``regioncam`` is False), the grid counter at 99% recall
+    (:func:`grid_search`) and the walk (:func:`walk_measure`). ``regions``: what the method counted on the
+    window (the walk: on the part walked); ``diff``: that minus the exact count on the same part; ``x_ours``: its
+    time / our time (ours on all BLAS threads; regioncam, one thread, also against ours on one); ``met``: the goal
+    (``relu1d.bench.goals``), None where none is stated.
     """
+    from threadpoolctl import threadpool_limits
+
     net = benchmark_network(width, depth, sigma_b)
+    with threadpool_limits(1, user_api="blas"):
+        result, ours_one = timed_count(net, repeats, budget)
     result, ours = timed_count(net, repeats, budget)
+    cores = blas_threads()
     knots = result.knots
     lo, hi = float(knots.min()) - 1.0, float(knots.max()) + 1.0
     exact = result.restrict(lo, hi).activation_regions
     rows: list[dict] = []
 
-    def add(method: str, regions: int | None, expected: int, seconds: float | None, goal: Goal | None, note: str):
-        ratio = None if seconds is None else seconds / ours
+    def add(method: str, regions: int | None, expected: int, seconds: float | None, goal: Goal | None, note: str,
+            than: float = ours):  # fmt: skip
+        ratio = None if seconds is None else seconds / than
         rows.append({
             "width": width, "depth": depth, "method": method, "regions": regions,
             "diff": None if regions is None else regions - expected, "seconds": seconds, "x_ours": ratio,
@@ -183,8 +205,9 @@ def peer_rows(
             "met": None if goal is None or ratio is None else goal.met(ratio), "note": note,
         })  # fmt: skip
 
-    add("ours (exact, float64)", exact, exact, ours, None, f"window [{lo:.4g}, {hi:.4g}]")
-    goal = goal_for("regioncam", width)
+    window = f"window [{lo:.4g}, {hi:.4g}]"
+    add("ours (exact, float64), 1 thread", exact, exact, ours_one, None, window, than=ours_one)
+    add(f"ours (exact, float64), {cores} threads", exact, exact, ours, None, window)
     if not regioncam:
         add("regioncam (float32)", None, exact, None, None, "skipped")
     else:
@@ -192,7 +215,10 @@ def peer_rows(
             layers = regioncam_layers(net)
             found: list[int] = []
             seconds = best_of(lambda: found.append(regioncam_count(net, lo, hi, layers)), repeats, budget)
-            add("regioncam (float32)", found[-1], exact, seconds, goal, "1 thread (Rust)")
+            for kind, than, versus in (("regioncam_per_core", ours_one, "1"), ("regioncam", ours, str(cores))):
+                goal = goal_for(kind, width)
+                add("regioncam (float32)", found[-1], exact, seconds, goal, f"1 thread (Rust) vs ours on {versus}",
+                    than=than)  # fmt: skip
         except ImportError:
             add("regioncam (float32)", None, exact, None, None, "not installed (extra: bench)")
     grid = grid_search(net, knots, lo, hi, grid_budget)
@@ -289,8 +315,8 @@ def device_row(net: Network, xp: Any, synchronize: Callable[[], object], repeats
     """The engine on an array namespace ``xp`` (cupy for the GPU) against that device's floor and the CPU.
 
     ``device_s``: best of ``repeats`` counts after a warm-up (CUDA context and kernel compilation excluded,
-    results copied back to numpy included), each ended by ``synchronize()``; ``device_floor_s``: the engine's two
-    products per layer with the same shapes on the device (:func:`gemm_products`); ``cpu_s``: one numpy count
+    results copied back to numpy included), each ended by ``synchronize()``; ``device_floor_s``: one product per
+    layer with the same shapes on the device (``relu1d.bench.timing.product_floor``); ``cpu_s``: one numpy count
     in the same run and whether every integer count agrees (``cpu``: False skips it).
     """
 
@@ -301,7 +327,7 @@ def device_row(net: Network, xp: Any, synchronize: Callable[[], object], repeats
 
     result = device_count()  # warm-up
     t_device = best_of(device_count, repeats)
-    floor = gemm_products(net, knots_entering_layers(result), xp)
+    floor = product_floor(net, knots_entering_layers(result), xp)
 
     def device_floor() -> None:
         floor()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relu1d.bench.goals import goals_text
-from relu1d.bench.timing import machine
+from relu1d.bench.timing import FLOOR_DEFINITION, machine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,11 +91,11 @@ def _machine_caption(info: dict[str, str]) -> str:
 TABLES = {
     "count_time": (
         "performance_count",
-        "Exact count time of one He network (sigma_b = 1) against the time numpy takes for the engine's two matrix"
-        " products per layer with the same shapes (two distinct matrices, preallocated results), timed in"
-        " alternating pairs in the same process; count / floor = best count / best floor, lo-hi = the range of the"
-        f" ratio within one pair. Goals: {goals_text('count_time')}.",
-        {"count_s": "count s", "gemm_s": "GEMM floor s", "ratio": "count / floor", "ratio_lo": "lo", "ratio_hi": "hi"},
+        f"Exact count time of one He network (sigma_b = 1) against the floor: {FLOOR_DEFINITION}, with the same"
+        " shapes and the same BLAS threads, timed in alternating pairs in the same process; count / floor = best"
+        " count / best floor, lo-hi = the range of the ratio within one pair. Goals: one thread"
+        f" {goals_text('count_time_one_thread')}; all threads {goals_text('count_time_all_cores')}.",
+        {"count_s": "count s", "floor_s": "floor s", "ratio": "count / floor", "ratio_lo": "lo", "ratio_hi": "hi"},
     ),
     "memory": (
         "performance_memory",
@@ -121,13 +121,14 @@ TABLES = {
         " (it holds every knot): regioncam (float32, Rust), the dense-grid counter at the grid size reaching 99%"
         " one-to-one knot recall, the region walk (one forward pass per region). regions: what the method counted"
         " (the walk: on the part walked), diff: that minus the exact count there, x ours: its time / ours."
-        f" Goals: regioncam {goals_text('regioncam')}; grid {goals_text('grid')}.",
+        f" Goals: regioncam (one thread) against ours on all threads {goals_text('regioncam')}, against ours on one"
+        f" {goals_text('regioncam_per_core')}; grid {goals_text('grid')}.",
         {"x_ours": "x ours"},
     ),
     "gpu": (
         "performance_gpu",
         "The cupy path (count_regions(net, xp=cupy)) on one He network: count time on the GPU against the"
-        " engine's two products per layer on the same GPU, the CPU count time in the same run, and whether every"
+        f" floor on the same GPU ({FLOOR_DEFINITION}), the CPU count time in the same run, and whether every"
         " integer count agrees. Measured only where a CUDA device and cupy are present.",
         {
             "device_s": "GPU s",

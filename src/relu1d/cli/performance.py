@@ -19,7 +19,10 @@ def _cmd_performance(args: argparse.Namespace) -> int:
     out = Path(args.output_dir)
     with threadpool_limits(args.blas_threads):
         rows = [
-            perf.count_time_row(w, d, args.sigma_b, args.repeats, args.budget) for d in args.depths for w in args.widths
+            perf.count_time_row(w, d, args.sigma_b, args.repeats, args.budget, threads)
+            for d in args.depths
+            for w in args.widths
+            for threads in (1, None)
         ]
         memory = [perf.memory_row(w, args.memory_depth, args.sigma_b) for w in args.memory_widths]
         peers = [
@@ -51,7 +54,7 @@ def _cmd_performance_tables(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
 
-    perf = sub.add_parser("performance", help="measure count time vs the GEMM floor, peak memory, 2-process speedup")
+    perf = sub.add_parser("performance", help="measure count time vs the product floor, peak memory, 2-process speedup")
     perf.add_argument("--widths", nargs="+", type=positive_int, default=[256, 512, 1024])
     perf.add_argument("--depths", nargs="+", type=positive_int, default=[2, 4, 8])
     perf.add_argument("--repeats", type=positive_int, default=3, help="count/floor timing pairs (default 3)")

@@ -1,15 +1,15 @@
 """Fused CPU kernels (numba) for the dense passes of one layer of the float64 engine.
 
-The array-API engine (``relu1d.engine.breakpoints``) spends two matrix products per layer and then ~40 elementwise
-passes over the (knots × neurons) arrays: tolerance tests, signs, crossings, a cumulative sum, the values at
-the new knots, the merge of old and new knots. On numpy those passes cost more than the products
-(benchmarks/count_time.py). These kernels do the same arithmetic in a few passes: :func:`screen` (bias, zero
-decisions, signs, per-row counts), :func:`list_pairs` (the sparse crossing and zero lists),
-:func:`segment_slopes` (the cumulative slopes where they are needed), :func:`place_rows` and
-:func:`place_new_rows` (the merged output).
+The array-API engine (``relu1d.engine.breakpoints``) spends one matrix product per layer and then ~40 elementwise
+passes over the (knots × neurons) arrays: the values by prefix sums, tolerance tests, signs, crossings, a cumulative
+sum, the values at the new knots, the merge of old and new knots. On numpy those passes would cost more than the
+product (benchmarks/count_time.py). These kernels do the same arithmetic in a few passes: :func:`prefix_values`
+(jump decisions, values from the anchors, the rows to recompute), :func:`screen` (zero decisions, signs, per-row
+counts), :func:`list_pairs` (the sparse crossing and zero lists), :func:`segment_slopes` (the cumulative slopes
+where they are needed), :func:`new_rows` and :func:`merge_rows` (the merged output).
 
-Every float operation is the array-API engine's, in the same order (``z = (H·Wᵀ) + b``,
-``tol = rtol·(‖H_k‖·‖W_i‖ + |b_i|)``, the cumulative sum left to right, the same interpolation formula), so the
+Every float operation is the array-API engine's, in the same order (``tol = rtol·(‖H_k‖·‖W_i‖ + |b_i|)``, the
+cumulative sums left to right, the same interpolation formula), so the
 results are bit-identical to the array-API passes on the same matrix products (tests/engine/test_fused.py). The
 kernels are single-threaded: the matrix products already use every BLAS thread, and OpenBLAS threads that
 spin after a product slow down a second thread pool (measured: 2 numba threads made a count 1.4× slower).
@@ -25,12 +25,12 @@ _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 @numba.njit(**_OPTS)
-def _screen_values(z_row, b, abs_b, h_norm_k, w_norm, rtol, weak_margin, sign_row, sign_prev):
-    """One row of z: add b, zero what lies within tolerance, write signs; (near, weak, zeros, crossings).
+def _screen_values(z_row, abs_b, h_norm_k, w_norm, rtol, weak_margin, sign_row, sign_prev):
+    """One row of z: zero what lies within tolerance, write signs; (near, weak, zeros, crossings).
     Branch-free so that LLVM vectorises it (random signs would defeat the branch predictor)."""
     near = weak = zeros = crossings = 0
     for i in range(z_row.shape[0]):
-        v = z_row[i] + b[i]
+        v = z_row[i]
         tol = rtol * (h_norm_k * w_norm[i] + abs_b[i])
         a = abs(v)
         small = a <= tol
@@ -61,8 +61,79 @@ def _screen_jumps(dz_row, j_norm_k, w_norm, rtol, weak_margin):
 
 
 @numba.njit(**_OPTS)
-def screen(z, dz, b, h_norm, j_norm, w_norm, rtol, weak_margin, z_sign, row_counts):
-    """In place: z ← z + b, then z and dz set to 0 where |·| ≤ tolerance; z_sign ← sign(z).
+def _band_row(z_row, abs_b, h_norm_k, w_norm, rtol, band):
+    """True when some value of the row lies within ``band`` times its tolerance of zero."""
+    hit = False
+    for i in range(z_row.shape[0]):
+        tol = rtol * (h_norm_k * w_norm[i] + abs_b[i])
+        hit |= abs(z_row[i]) <= band * tol
+    return hit
+
+
+@numba.njit(**_OPTS)
+def _drift_row(base, chain, anchor, abs_b, h_norm_k, w_norm, rtol, limit):
+    """True when the prefix sum base + chain misses the product ``anchor`` by more than ``limit`` tolerances."""
+    hit = False
+    for i in range(chain.shape[0]):
+        tol = rtol * (h_norm_k * w_norm[i] + abs_b[i])
+        hit |= abs((base[i] + chain[i]) - anchor[i]) > limit * tol
+    return hit
+
+
+@numba.njit(**_OPTS)
+def prefix_values(
+    dz, t, slope_left, anchors, every, b, h_norm, j_norm, w_norm, rtol, weak_margin, band, limit, z, row_flag,
+    block_flag,
+):  # fmt: skip
+    """In place: dz screened (values within tolerance set to 0); z at every knot from the anchors and the slopes.
+
+    On segment k (between knots k − 1 and k) z has slope s_k = slope_left + (dz[0] + … + dz[k−1]) (summed left
+    to right), so z[k] = z[a] + Σ_{j=a+1..k} s_j·(t[j] − t[j−1]) from the block's anchor a = every·⌊k/every⌋,
+    whose value ``anchors[a/every]`` is a product row (the last row, when it starts no block, is the last anchor).
+    ``row_flag[k]``: a value of row k (not an anchor) lies within ``band`` tolerances of zero; ``block_flag[m]``:
+    block m's sum, carried to the next anchor, misses its product value by more than ``limit`` tolerances.
+    Returns (near, weak) of the jumps. The array-API engine does the same operations in the same order.
+    """
+    n_rows, width = dz.shape
+    abs_b = np.abs(b)
+    acc = np.zeros(width)
+    chain = np.zeros(width)
+    near = weak = 0
+    last_is_anchor = (n_rows - 1) % every != 0
+    for k in range(n_rows):
+        start = k % every == 0
+        if k > 0:
+            step = t[k] - t[k - 1]
+            for i in range(width):
+                chain[i] += (slope_left[i] + acc[i]) * step
+        m = k // every
+        if start and k > 0:
+            block_flag[m - 1] = _drift_row(anchors[m - 1], chain, anchors[m], abs_b, h_norm[k], w_norm, rtol, limit)
+        if start:
+            chain[:] = 0.0
+        base = anchors[m]
+        z_row = z[k]
+        for i in range(width):
+            z_row[i] = base[i] + chain[i]
+        if k == n_rows - 1 and last_is_anchor:
+            block_flag[m] = _drift_row(base, chain, anchors[m + 1], abs_b, h_norm[k], w_norm, rtol, limit)
+            z_row[:] = anchors[m + 1]
+            row_flag[k] = False
+        else:
+            row_flag[k] = (not start) and _band_row(z_row, abs_b, h_norm[k], w_norm, rtol, band)
+        n1, w1 = _screen_jumps(dz[k], j_norm[k], w_norm, rtol, weak_margin)
+        near += n1
+        weak += w1
+        if k == 0:
+            acc[:] = dz[0]
+        else:
+            acc += dz[k]
+    return near, weak
+
+
+@numba.njit(**_OPTS)
+def screen(z, b, h_norm, w_norm, rtol, weak_margin, z_sign, row_counts):
+    """In place: z set to 0 where |z| ≤ tolerance; z_sign ← sign(z).
 
     ``row_counts[k]`` = (crossings, zeros) of row k: a crossing of neuron i in row k ≥ 1 is
     sign(z[k−1, i])·sign(z[k, i]) < 0 (a root inside segment k), a zero is z[k, i] = 0 after the test.
@@ -73,10 +144,9 @@ def screen(z, dz, b, h_norm, j_norm, w_norm, rtol, weak_margin, z_sign, row_coun
     near = weak = 0
     for k in range(z.shape[0]):
         prev = z_sign[k - 1] if k > 0 else np.zeros_like(z_sign[0])
-        n1, w1, zeros, crossings = _screen_values(z[k], b, abs_b, h_norm[k], w_norm, rtol, weak_margin, z_sign[k], prev)
-        n2, w2 = _screen_jumps(dz[k], j_norm[k], w_norm, rtol, weak_margin)
-        near += n1 + n2
-        weak += w1 + w2
+        n1, w1, zeros, crossings = _screen_values(z[k], abs_b, h_norm[k], w_norm, rtol, weak_margin, z_sign[k], prev)
+        near += n1
+        weak += w1
         row_counts[k, 0] = crossings
         row_counts[k, 1] = zeros
     return near, weak

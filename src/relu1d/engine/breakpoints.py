@@ -8,10 +8,12 @@ A **breakpoint** is a knot where f′ jumps; **linear regions** = #breakpoints +
 of ℝ, or over an open window (a, b) with :meth:`RegionCount.restrict`.
 
 Representation. After layer ℓ the output hˡ (n_ℓ functions) is continuous piecewise linear with the knot
-set T (sorted): we keep the values H = hˡ(T) (B × n) and the slopes S on the B + 1 segments (two unbounded
-tails included). Layer ℓ+1 costs two matrix products, Z = H·Wᵀ + b and S_z = S·Wᵀ; on each segment z is
-affine, so its sign pattern near each end of each segment decides where new knots are, and slopes are
-*propagated* (not differenced) so that whether f′ jumps is read off S_f exactly up to rounding.
+set T (sorted): we keep the values H = hˡ(T) (B × n), the slope jumps ΔS at the knots and the slopes of the two
+unbounded tails. Layer ℓ+1 costs one matrix product, ΔZ = ΔS·Wᵀ: on each segment z is affine, so its values at the
+knots follow by prefix sums from an anchor row H_a·Wᵀ + b every ``ANCHOR_EVERY`` knots, with every value near a
+decision recomputed by the product (docs/mathematics.md §2.2). The sign pattern of z near each end of each segment
+decides where new knots are, and slopes are *propagated* (not differenced) so that whether f′ jumps is read off the
+jumps exactly up to rounding.
 
 Exactness. The only floating-point decisions are (i) is z (or a slope) zero at a knot, (ii) does a new root
 coincide with an existing knot or with another new root, (iii) does f′ jump. Each compares a quantity with
@@ -440,58 +442,163 @@ def free_workspace() -> None:
     _WORKSPACE.buffers = [None] * 4
 
 
-def _screen(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, fused: Any, slot: int) -> tuple:
-    """The dense part of a layer: the two matrix products and the zero decisions.
+#: Knots per block of the prefix sums: each block starts at an anchor whose values are one product row
+#: (docs/mathematics.md §2.2), so ~1/ANCHOR_EVERY of the value product is computed.
+ANCHOR_EVERY = 64
 
-    Returns ``(z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak)``: z = H·Wᵀ + b
-    and dz = ΔS·Wᵀ at the knots with values inside their tolerance set to 0, the int8 signs of z, the scales
-    of the tolerance rtol·(‖H_k‖‖W_i‖ + |b_i|), the inner crossings (knot k ≥ 1 and neuron i with
-    sign z[k−1, i]·sign z[k, i] < 0) and the exact zeros of z, both row-major. ``prev``'s arrays are released
-    once the products are formed (the caller no longer needs them), which keeps the peak memory down. The
-    fused path writes z and dz into workspace slots ``slot`` and ``slot + 1``.
+#: A block is recomputed by the product when its prefix sum, carried to the next anchor, misses that anchor's
+#: product value by more than this many tolerances (measured: ≤ 10⁻³ of a tolerance on random networks).
+DRIFT_LIMIT = WEAK_MARGIN / 100
+
+#: A prefix-summed value within this many tolerances of zero decides nothing: its row is recomputed by the product
+#: (whose value may lie up to a DRIFT_LIMIT closer to zero), so every zero, weak and sign decision in that band is
+#: taken on the product's value, as before.
+PRODUCT_BAND = WEAK_MARGIN + 10 * DRIFT_LIMIT
+
+
+def _anchor_rows(n_rows: int, xp: Any) -> Any:
+    """Rows whose values come from the product: every ANCHOR_EVERY-th, and the last (it closes the last block)."""
+    starts = xp.arange(0, n_rows, ANCHOR_EVERY, dtype=xp.int64)
+    if (n_rows - 1) % ANCHOR_EVERY == 0:
+        return starts
+    return xp.concat([starts, xp.asarray([n_rows - 1], dtype=xp.int64)])
+
+
+def _value_rows(h: Any, rows: Any, wt: Any, b: Any, xp: Any) -> Any:
+    """z = H·Wᵀ + b on the given rows (one product of the gathered rows)."""
+    return xp.matmul(xp.take(h, rows, axis=0), wt) + b
+
+
+def _prefix_values(
+    dz: Any, t: Any, slope_l: Any, anchors: Any, b: Any, h_norm: Any, j_norm: Any, w_norm: Any, rtol: float, xp: Any
+) -> tuple:
+    """The array-API twin of ``_fused.prefix_values`` (same operations, same order): dz screened, z from the
+    anchors and the cumulative slopes, the rows in the product band, the blocks whose drift is too large, and
+    the jumps' (near, weak)."""
+    n_rows, width = dz.shape
+    tol_dz = rtol * (j_norm[:, None] * w_norm)
+    small = xp.abs(dz) <= tol_dz
+    near = int(xp.count_nonzero(small & (dz != 0)))
+    weak = int(xp.count_nonzero(xp.abs(dz) <= WEAK_MARGIN * tol_dz)) - int(xp.count_nonzero(small))
+    dz = xp.where(small, 0.0, dz)
+    blocks = -(-n_rows // ANCHOR_EVERY)
+    tol_z = rtol * (h_norm[:, None] * w_norm + xp.abs(b))
+    acc = xp.cumulative_sum(dz[:-1, :], axis=0)  # Σ_{j<k} dz_j for k = 1 … B−1
+    steps = (slope_l + acc) * (t[1:] - t[:-1])[:, None]  # Δz on segment k
+    starts = (xp.arange(1, n_rows, dtype=xp.int64) % ANCHOR_EVERY) == 0
+    zeroed = xp.concat([xp.zeros((1, width), dtype=dz.dtype), xp.where(starts[:, None], 0.0, steps)], axis=0)
+    padded = xp.concat([zeroed, xp.zeros((blocks * ANCHOR_EVERY - n_rows, width), dtype=dz.dtype)], axis=0)
+    chain = xp.reshape(xp.cumulative_sum(xp.reshape(padded, (blocks, ANCHOR_EVERY, width)), axis=1), (-1, width))
+    block_of = xp.arange(n_rows, dtype=xp.int64) // ANCHOR_EVERY
+    z = xp.take(anchors, block_of, axis=0) + chain[:n_rows, :]
+    # drift: each block's sum carried one step to the next block's anchor, and the last row against its anchor
+    ends = xp.arange(ANCHOR_EVERY, n_rows, ANCHOR_EVERY, dtype=xp.int64)
+    carried = xp.take(anchors, ends // ANCHOR_EVERY - 1, axis=0) + (
+        xp.take(chain, ends - 1, axis=0) + xp.take(steps, ends - 1, axis=0)
+    )
+    drift = xp.any(
+        xp.abs(carried - anchors[1 : ends.shape[0] + 1, :]) > DRIFT_LIMIT * xp.take(tol_z, ends, axis=0), axis=1
+    )
+    block_flag = xp.concat([drift, xp.zeros(blocks - ends.shape[0], dtype=xp.bool)])
+    row_flag = xp.any(xp.abs(z) <= PRODUCT_BAND * tol_z, axis=1) & (xp.arange(n_rows) % ANCHOR_EVERY != 0)
+    if (n_rows - 1) % ANCHOR_EVERY != 0:
+        last = xp.any(xp.abs(z[-1, :] - anchors[-1, :]) > DRIFT_LIMIT * tol_z[-1, :])
+        block_flag = xp.concat([block_flag[:-1], xp.reshape(last, (1,))])
+        z = xp.concat([z[:-1, :], anchors[-1:, :]], axis=0)
+        row_flag = xp.concat([row_flag[:-1], xp.zeros(1, dtype=xp.bool)])
+    return dz, z, row_flag, block_flag, near, weak
+
+
+def _product_rows(row_flag: Any, block_flag: Any, n_rows: int, xp: Any) -> Any:
+    """The rows whose prefix values are replaced by the product: flagged rows and every row of a flagged block."""
+    in_flagged_block = xp.take(block_flag, xp.arange(n_rows, dtype=xp.int64) // ANCHOR_EVERY)
+    return xp.nonzero(row_flag | in_flagged_block)[0]
+
+
+def _screen(prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fused: Any, slot: int) -> tuple:
+    """The dense part of a layer: one matrix product, the values by prefix sums, and the zero decisions.
+
+    Along segment k of the knot set (docs/mathematics.md §2.2) z = W hˡ⁻¹ + b is affine with slope
+    s_k = s_0 + Σ_{j<k} ΔZ_j, so from the jump product ΔZ = ΔS·Wᵀ alone the values follow by prefix sums
+    z_k = z_a + Σ_{j=a+1..k} s_j (t_j − t_{j−1}) from an anchor a whose z_a = H_a·Wᵀ + b is a product row
+    (every ANCHOR_EVERY knots, and the last). Rounding of the sums is kept out of every decision: a row with a
+    value within PRODUCT_BAND tolerances of zero, and every block whose sum misses the next anchor by more
+    than DRIFT_LIMIT tolerances, is recomputed by the product; elsewhere a value is ≥ 2·10⁵ tolerances from
+    zero, so its sign, and that it is neither zero nor weak, are what the product would give.
+
+    Returns ``(z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak)``: z and dz at
+    the knots with values inside their tolerance set to 0, the int8 signs of z, the scales of the tolerance
+    rtol·(‖H_k‖‖W_i‖ + |b_i|), the inner crossings (knot k ≥ 1 and neuron i with sign z[k−1, i]·sign z[k, i] < 0)
+    and the exact zeros of z, both row-major. ``prev``'s arrays are released once used, which keeps the peak
+    memory down. The fused path writes z and dz into workspace slots ``slot`` and ``slot + 1``.
     """
     i8 = xp.int8
     wt = w.T
     w_norm = _row_norms(w, xp)
     h_norm, j_norm = _row_norms(prev.h, xp), _row_norms(prev.jump, xp)
+    n_rows, width = prev.h.shape[0], w.shape[0]
+    anchors = _value_rows(prev.h, _anchor_rows(n_rows, xp), wt, b, xp)
     if fused is not None:
-        # The two matrix products, into buffers with room for the new knots: the merged layer is then built
-        # in place (no fresh B × m arrays to fault in, a lower peak). b is added inside the kernel.
-        n_rows, width = prev.h.shape[0], w.shape[0]
+        # The product, into buffers with room for the new knots: the merged layer is then built in place
+        # (no fresh B × m arrays to fault in, a lower peak).
         rows = n_rows + _new_knot_room(width)
-        z = np.matmul(prev.h, wt, out=_WORKSPACE.rows(slot, rows, width)[:n_rows])
         dz = _jump_products(prev, wt, xp, fused, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
-        prev.h = prev.jump = None
+        prev.jump = None
+        z = _WORKSPACE.rows(slot, rows, width)[:n_rows]
+        row_flag = np.empty(n_rows, dtype=np.bool_)
+        block_flag = np.zeros(-(-n_rows // ANCHOR_EVERY), dtype=np.bool_)
+        near, weak = fused.prefix_values(
+            dz, prev.t, slope_l, anchors, ANCHOR_EVERY, b, h_norm, j_norm, w_norm, rtol, WEAK_MARGIN, PRODUCT_BAND,
+            DRIFT_LIMIT, z, row_flag, block_flag,
+        )  # fmt: skip
+        redo = _product_rows(row_flag, block_flag, n_rows, xp)
+        if redo.shape[0] > 0:
+            z[redo] = _value_rows(prev.h, redo, wt, b, xp)
+        prev.h = None
         z_sign = np.empty(z.shape, dtype=np.int8)
         row_counts = np.empty((z.shape[0], 2), dtype=np.int64)
-        near, weak = fused.screen(z, dz, b, h_norm, j_norm, w_norm, rtol, WEAK_MARGIN, z_sign, row_counts)
+        n_near, n_weak = fused.screen(z, b, h_norm, w_norm, rtol, WEAK_MARGIN, z_sign, row_counts)
+        near, weak = near + n_near, weak + n_weak
         n_cross, n_zero = (int(v) for v in row_counts.sum(axis=0))
         cross_k, cross_i = np.empty(n_cross, dtype=np.int64), np.empty(n_cross, dtype=np.int64)
         zero_k, zero_i = np.empty(n_zero, dtype=np.int64), np.empty(n_zero, dtype=np.int64)
         fused.list_pairs(z_sign, row_counts, cross_k, cross_i, zero_k, zero_i)
         return z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak
 
-    z = prev.h @ wt + b  # pre-activations at the knots (B, m)      — the two matrix products
-    dz = _jump_products(prev, wt, xp)  # slope jumps of z at the knots (B, m)
-    prev.h = prev.jump = None
+    dz = _jump_products(prev, wt, xp)  # slope jumps of z at the knots (B, m): the one matrix product
+    prev.jump = None
+    dz, z, row_flag, block_flag, near, weak = _prefix_values(
+        dz, prev.t, slope_l, anchors, b, h_norm, j_norm, w_norm, rtol, xp
+    )
+    redo = _product_rows(row_flag, block_flag, n_rows, xp)
+    if redo.shape[0] > 0:
+        z = _replace_rows(z, redo, _value_rows(prev.h, redo, wt, b, xp), xp)
+    prev.h = None
     # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|.
     tol_z = rtol * (h_norm[:, None] * w_norm + xp.abs(b))
     small = xp.abs(z) <= tol_z
-    near = int(xp.count_nonzero(small & (z != 0)))
-    weak = int(xp.count_nonzero(xp.abs(z) <= WEAK_MARGIN * tol_z)) - int(xp.count_nonzero(small))
+    near += int(xp.count_nonzero(small & (z != 0)))
+    weak += int(xp.count_nonzero(xp.abs(z) <= WEAK_MARGIN * tol_z)) - int(xp.count_nonzero(small))
     z = xp.where(small, 0.0, z)
-    # Jumps that cancel exactly (e.g. a duplicated neuron with opposite outgoing weight) come out of the
-    # product as rounding residue (FMA keeps the error of the first product): same scale test, set to 0.
-    tol_dz = rtol * (j_norm[:, None] * w_norm)
-    small = xp.abs(dz) <= tol_dz
-    near += int(xp.count_nonzero(small & (dz != 0)))
-    weak += int(xp.count_nonzero(xp.abs(dz) <= WEAK_MARGIN * tol_dz)) - int(xp.count_nonzero(small))
-    dz = xp.where(small, 0.0, dz)
     z_sign = xp.astype(z > 0, i8) - xp.astype(z < 0, i8)
     cross_k, cross_i = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
     zeros = xp.nonzero(z_sign == 0)
     return z, dz, z_sign, (h_norm, w_norm), (cross_k + 1, cross_i), zeros, near, weak
 
+
+def _replace_rows(x: Any, rows: Any, new: Any, xp: Any) -> Any:
+    """x with x[rows[j]] = new[j] (rows increasing); in place where the namespace allows it."""
+    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
+        x[rows] = new
+        return x
+    at = _clip(xp.searchsorted(rows, xp.arange(x.shape[0], dtype=rows.dtype)), 0, rows.shape[0] - 1, xp)
+    hit = xp.take(rows, at) == xp.arange(x.shape[0], dtype=rows.dtype)
+    return xp.where(hit[:, None], xp.take(new, at, axis=0), x)
+
+
+#: Rows of ΔS gathered for one product call: large enough to run at the product's full speed, small enough that
+#: the gathered copy and its result stay a fraction of the B × n arrays.
+PRODUCT_CHUNK = 1024
 
 #: The single-nonzero rows of ΔS are used when they are at least this fraction of its rows; below it, gathering
 #: the other rows for their product costs about what the skipped products save.
@@ -514,14 +621,18 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any =
     index = xp.arange(n_rows, dtype=rows.dtype)
     at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
     dense = index[xp.take(rows, at) != index]
-    dense_products = xp.matmul(xp.take(prev.jump, dense, axis=0), wt)
+    # the other rows in chunks: a gathered copy and its product of PRODUCT_CHUNK rows at a time, not of all
+    n_dense = dense.shape[0]
+    chunks = [dense[lo : min(lo + PRODUCT_CHUNK, n_dense)] for lo in range(0, n_dense, PRODUCT_CHUNK)]
     if fused is not None:
-        out[dense] = dense_products
+        for chunk in chunks:
+            out[chunk] = xp.matmul(xp.take(prev.jump, chunk, axis=0), wt)
         fused.single_rows(wt.T, rows, cols, values, out)
         return out
+    dense_products = [xp.matmul(xp.take(prev.jump, chunk, axis=0), wt) for chunk in chunks]
     single_products = values[:, None] * xp.take(_c_contiguous(wt, xp), cols, axis=0)  # W's columns as rows
     merged = xp.argsort(xp.concat([dense, rows]))
-    return xp.take(xp.concat([dense_products, single_products], axis=0), merged, axis=0)
+    return xp.take(xp.concat([*dense_products, single_products], axis=0), merged, axis=0)
 
 
 def _c_contiguous(x: Any, xp: Any) -> Any:
@@ -568,7 +679,7 @@ def _segment_slopes(dz: Any, slope_l: Any, seg: Any, nrn: Any, xp: Any, fused: A
 def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0) -> tuple:
     """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b). ``prev``'s arrays are consumed (released).
 
-    Dense work is the two matrix products and a few passes over (knots × neurons) (fused into numba kernels
+    Dense work is one matrix product and a few passes over (knots × neurons) (fused into numba kernels
     on numpy); everything about roots and gate changes is done on the sparse list of (segment, neuron) pairs
     where it happens. Returns ``(layer, (points, neurons), moved_to, near, weak)``: the gate changes of this
     layer's neurons (indices into ``layer.t``, sorted), the new index of every old knot, and the counts of
@@ -582,7 +693,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     wt = w.T
     slope_l, slope_r = prev_left @ wt, prev_right @ wt  # slopes of z on the two tails (m,)
     z, dz, z_sign, (h_norm, w_norm), cross_inner, (zero_k, zero_i), near, weak = _screen(
-        prev, w, b, rtol, xp, fused, slot
+        prev, w, b, slope_l, rtol, xp, fused, slot
     )
 
     # The two tail slopes get the exact scale Σ_j |S_j||W_ij|.
