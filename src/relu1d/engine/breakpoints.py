@@ -302,7 +302,10 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
             knot_index.append(xp.zeros(0, dtype=i64))
             neurons.append(xp.zeros(0, dtype=i64))
             continue
-        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(state, w, b, rtol, xp, slot=2 * (ell % 2))
+        last = ell == len(net.weights) - 2  # the last hidden layer may release the previous layer's values early
+        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(
+            state, w, b, rtol, xp, slot=2 * (ell % 2), last=last
+        )
         near += n_near
         weak += n_weak
         knot_index = [xp.take(moved_to, idx) for idx in knot_index]
@@ -413,13 +416,15 @@ def _row_norms(x: Any, xp: Any) -> Any:
 
 
 class _Workspace(threading.local):
-    """Reusable float64 buffers of the fused path, per thread: layer ℓ writes its products (and then, in
-    place, its merged layer) into slots 2·(ℓ mod 2) and 2·(ℓ mod 2) + 1 while reading the other pair.
-    Counting many networks of one shape in a process then touches no fresh memory after the first (fresh
-    pages cost as much as a pass over them). ``free_workspace`` returns the memory."""
+    """Reusable float64 buffers of the fused path, per thread. Layer ℓ writes its values (and then, in place, the
+    merged layer's h) into slot 2·(ℓ mod 2) while reading the previous layer's h from the other value slot; the
+    jumps live in slot ``JUMP_SLOT``, where each layer's jump product overwrites the previous layer's jumps row
+    by row (``_jump_products``). Three B × n arrays in all. Counting many networks of one shape in a process then
+    touches no fresh memory after the first (fresh pages cost as much as a pass over them). ``free_workspace``
+    returns the memory."""
 
     def __init__(self) -> None:
-        self.buffers: list[np.ndarray | None] = [None] * 4
+        self.buffers: list[np.ndarray | None] = [None] * 3
 
     def rows(self, slot: int, rows: int, width: int, grow: bool = True) -> np.ndarray | None:
         """A C-contiguous (rows × width) view of buffer ``slot``; if it is too small: a larger buffer when
@@ -433,13 +438,22 @@ class _Workspace(threading.local):
             buf = self.buffers[slot] = np.empty(size, dtype=np.float64)
         return buf[:size].reshape(rows, width)
 
+    def holds(self, slot: int, x: np.ndarray) -> bool:
+        """Whether ``x`` is a view of buffer ``slot`` starting at its first element."""
+        buf = self.buffers[slot]
+        return buf is not None and x.base is not None and np.shares_memory(x, buf) and x.ctypes.data == buf.ctypes.data
+
+
+#: The workspace slot of the jumps (the value slots are 0 and 2).
+JUMP_SLOT = 1
+
 
 _WORKSPACE = _Workspace()
 
 
 def free_workspace() -> None:
     """Release this thread's reusable buffers (the next count allocates afresh)."""
-    _WORKSPACE.buffers = [None] * 4
+    _WORKSPACE.buffers = [None] * 3
 
 
 #: Knots per block of the prefix sums: each block starts at an anchor whose values are one product row
@@ -464,9 +478,16 @@ def _anchor_rows(n_rows: int, xp: Any) -> Any:
     return xp.concat([starts, xp.asarray([n_rows - 1], dtype=xp.int64)])
 
 
-def _value_rows(h: Any, rows: Any, wt: Any, b: Any, xp: Any) -> Any:
-    """z = H·Wᵀ + b on the given rows (one product of the gathered rows)."""
-    return xp.matmul(xp.take(h, rows, axis=0), wt) + b
+def _value_rows(h: Any, rows: Any, wt: Any, b: Any, xp: Any, out: Any = None) -> Any:
+    """z = H·Wᵀ + b on the given rows, PRODUCT_CHUNK gathered rows per product; into ``out[rows]`` when given
+    (numpy and cupy), else returned."""
+    n_rows = rows.shape[0]
+    chunks = [rows[lo : min(lo + PRODUCT_CHUNK, n_rows)] for lo in range(0, n_rows, PRODUCT_CHUNK)]
+    if out is None:
+        return xp.concat([xp.matmul(xp.take(h, chunk, axis=0), wt) + b for chunk in chunks], axis=0)
+    for chunk in chunks:
+        out[chunk] = xp.matmul(xp.take(h, chunk, axis=0), wt) + b
+    return out
 
 
 def _prefix_values(
@@ -515,7 +536,9 @@ def _product_rows(row_flag: Any, block_flag: Any, n_rows: int, xp: Any) -> Any:
     return xp.nonzero(row_flag | in_flagged_block)[0]
 
 
-def _screen(prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fused: Any, slot: int) -> tuple:
+def _screen(
+    prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fused: Any, slot: int, last: bool = False
+) -> tuple:
     """The dense part of a layer: one matrix product, the values by prefix sums, and the zero decisions.
 
     Along segment k of the knot set (docs/mathematics.md §2.2) z = W hˡ⁻¹ + b is affine with slope
@@ -530,7 +553,8 @@ def _screen(prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fu
     the knots with values inside their tolerance set to 0, the int8 signs of z, the scales of the tolerance
     rtol·(‖H_k‖‖W_i‖ + |b_i|), the inner crossings (knot k ≥ 1 and neuron i with sign z[k−1, i]·sign z[k, i] < 0)
     and the exact zeros of z, both row-major. ``prev``'s arrays are released once used, which keeps the peak
-    memory down. The fused path writes z and dz into workspace slots ``slot`` and ``slot + 1``.
+    memory down. The fused path writes z into workspace slot ``slot`` and dz over the previous jumps; ``last``
+    (the last hidden layer) also releases the slot of the previous layer's values.
     """
     i8 = xp.int8
     wt = w.T
@@ -542,7 +566,9 @@ def _screen(prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fu
         # The product, into buffers with room for the new knots: the merged layer is then built in place
         # (no fresh B × m arrays to fault in, a lower peak).
         rows = n_rows + _new_knot_room(width)
-        dz = _jump_products(prev, wt, xp, fused, out=_WORKSPACE.rows(slot + 1, rows, width)[:n_rows])
+        if _WORKSPACE.rows(slot, rows, width, grow=False) is None:
+            _WORKSPACE.buffers[slot] = None  # too small for z (it holds a dead layer): not held beside a new ΔS
+        dz = _jump_products(prev, wt, xp, fused, out=_jump_buffer(prev.jump, rows, width)[:n_rows])
         prev.jump = None
         z = _WORKSPACE.rows(slot, rows, width)[:n_rows]
         row_flag = np.empty(n_rows, dtype=np.bool_)
@@ -553,7 +579,11 @@ def _screen(prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fu
         )  # fmt: skip
         redo = _product_rows(row_flag, block_flag, n_rows, xp)
         if redo.shape[0] > 0:
-            z[redo] = _value_rows(prev.h, redo, wt, b, xp)
+            _value_rows(prev.h, redo, wt, b, xp, out=z)
+        if last and _WORKSPACE.holds(2 - slot, prev.h):
+            # no later layer reads that slot in this count: the peak stays at three B × n arrays (the next count
+            # allocates it once more)
+            _WORKSPACE.buffers[2 - slot] = None
         prev.h = None
         z_sign = np.empty(z.shape, dtype=np.int8)
         row_counts = np.empty((z.shape[0], 2), dtype=np.int64)
@@ -596,9 +626,9 @@ def _replace_rows(x: Any, rows: Any, new: Any, xp: Any) -> Any:
     return xp.where(hit[:, None], xp.take(new, at, axis=0), x)
 
 
-#: Rows of ΔS gathered for one product call: large enough to run at the product's full speed, small enough that
-#: the gathered copy and its result stay a fraction of the B × n arrays.
-PRODUCT_CHUNK = 1024
+#: Rows of ΔS per product call: enough to run at the product's full speed, few enough that the gathered copy and
+#: its result stay a small fraction of the B × n arrays.
+PRODUCT_CHUNK = 256
 
 #: The single-nonzero rows of ΔS are used when they are at least this fraction of its rows; below it, gathering
 #: the other rows for their product costs about what the skipped products save.
@@ -610,18 +640,23 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any =
 
     A row of ΔS whose only nonzero is v at column c (a knot the previous layer created with one root) gives
     v·W[:, c]: the matrix product of that row has one nonzero term, so this is the value it returns (up to the
-    sign of an exact zero). Only the other rows go through the matrix product, on a gathered copy; both the
-    fused and the array-API paths split the rows this way, so they stay bit-identical. ``out``: the fused path's
-    numpy buffer.
+    sign of an exact zero). Only the other rows go through the matrix product, PRODUCT_CHUNK rows per call (a
+    gathered copy where rows are skipped); both the fused and the array-API paths split the rows this way, so they
+    stay bit-identical. ``out``: the fused path's numpy buffer; it may be ΔS's own memory (``_jump_buffer``), as
+    every chunk is read before its rows are written and the single rows read nothing of ΔS.
     """
     single, n_rows = prev.single, prev.jump.shape[0]
     if single is None or single[0].shape[0] < SINGLE_ROWS_MIN_FRACTION * n_rows:
-        return xp.matmul(prev.jump, wt) if out is None else np.matmul(prev.jump, wt, out=out)
+        spans = [(lo, min(lo + PRODUCT_CHUNK, n_rows)) for lo in range(0, n_rows, PRODUCT_CHUNK)]
+        if out is None:
+            return xp.concat([xp.matmul(prev.jump[lo:hi, :], wt) for lo, hi in spans], axis=0)
+        for lo, hi in spans:
+            out[lo:hi] = np.matmul(prev.jump[lo:hi], wt)
+        return out
     rows, cols, values = single
     index = xp.arange(n_rows, dtype=rows.dtype)
     at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
     dense = index[xp.take(rows, at) != index]
-    # the other rows in chunks: a gathered copy and its product of PRODUCT_CHUNK rows at a time, not of all
     n_dense = dense.shape[0]
     chunks = [dense[lo : min(lo + PRODUCT_CHUNK, n_dense)] for lo in range(0, n_dense, PRODUCT_CHUNK)]
     if fused is not None:
@@ -642,6 +677,20 @@ def _c_contiguous(x: Any, xp: Any) -> Any:
     return xp.asarray(x, copy=True)
 
 
+def _jump_buffer(jump: np.ndarray, rows: int, width: int) -> np.ndarray:
+    """Where the fused path writes the jump product: over the previous jumps (row k of the product over row k of
+    ΔS, which ``_jump_products`` has read by then) when they sit in the jump slot with the same width and room
+    for ``rows``; else a fresh buffer (the old one is released when the product is done: while it is formed, the
+    previous layer's h and jumps and this buffer are the three B × n arrays held)."""
+    if _WORKSPACE.holds(JUMP_SLOT, jump) and jump.shape[1] == width:
+        out = _WORKSPACE.rows(JUMP_SLOT, rows, width, grow=False)
+        if out is not None:
+            return out
+    out = np.empty(rows * width, dtype=np.float64)
+    _WORKSPACE.buffers[JUMP_SLOT] = out  # ``jump`` keeps the old buffer alive until the product is formed
+    return out.reshape(rows, width)
+
+
 def _new_knot_room(width: int) -> int:
     """Rows reserved for a layer's new knots: a random layer adds about one knot per neuron (docs/mathematics.md §4),
     ± a few √width; a layer that adds more gets fresh arrays (slower, never wrong)."""
@@ -656,7 +705,10 @@ def _merge_fused(
     rows, width = z.shape[0] + new_t.shape[0], z.shape[1]
     h_new = np.empty((new_t.shape[0], width), dtype=np.float64)
     fused.new_rows(z, t, tails, new_t, new_seg, h_new)
-    h_out, jump_out = _WORKSPACE.rows(slot, rows, width, grow=False), _WORKSPACE.rows(slot + 1, rows, width, grow=False)
+    h_out, jump_out = (
+        _WORKSPACE.rows(slot, rows, width, grow=False),
+        _WORKSPACE.rows(JUMP_SLOT, rows, width, grow=False),
+    )
     if h_out is None or jump_out is None:
         h_out, jump_out = np.empty((rows, width), dtype=np.float64), np.empty((rows, width), dtype=np.float64)
     fused.merge_rows(z, dz, z_sign, dest[0], h_new, dest[1], h_out, jump_out)
@@ -676,7 +728,7 @@ def _segment_slopes(dz: Any, slope_l: Any, seg: Any, nrn: Any, xp: Any, fused: A
     return out
 
 
-def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0) -> tuple:
+def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0, last: bool = False) -> tuple:
     """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b). ``prev``'s arrays are consumed (released).
 
     Dense work is one matrix product and a few passes over (knots × neurons) (fused into numba kernels
@@ -693,7 +745,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     wt = w.T
     slope_l, slope_r = prev_left @ wt, prev_right @ wt  # slopes of z on the two tails (m,)
     z, dz, z_sign, (h_norm, w_norm), cross_inner, (zero_k, zero_i), near, weak = _screen(
-        prev, w, b, slope_l, rtol, xp, fused, slot
+        prev, w, b, slope_l, rtol, xp, fused, slot, last
     )
 
     # The two tail slopes get the exact scale Σ_j |S_j||W_ij|.
