@@ -3,9 +3,9 @@
 For each network (He init, σ_b = 1, seed (2025, width, depth) as in the other scripts) prints the peak of
 memory traced by ``tracemalloc`` while ``count_regions`` runs (numpy reports its array buffers to tracemalloc;
 the engine's reusable buffers are released before each count, so the count allocates all it uses) and the size
-of one B × n float64 array, B = total distinct knots of f, n = width. The engine holds, per layer, the two
-products in buffers with room for the new knots, where the merged layer is then built in place, so about four
-such arrays are expected (the previous layer's two while the products are formed).
+of one B × n float64 array, B = total distinct knots of f, n = width. The engine holds three such arrays (the
+previous layer's values, the jumps, which the jump product overwrites row by row, and this layer's values, where
+the merged layer is then built in place; each with room for the new knots), so about three are expected.
 The measurement is ``relu1d.bench.measurements.memory_row``.
 Usage: ``python benchmarks/memory.py [--widths 256 512 1024 2048 --depths 4]``, ``--quick`` for a smoke run.
 """

@@ -425,6 +425,9 @@ class _Workspace(threading.local):
 
     def __init__(self) -> None:
         self.buffers: list[np.ndarray | None] = [None] * 3
+        #: the largest size each slot was asked for: a released slot comes back at that size at once, instead of
+        #: growing layer by layer (every growth faults in fresh pages)
+        self.largest = [0] * 3
 
     def rows(self, slot: int, rows: int, width: int, grow: bool = True) -> np.ndarray | None:
         """A C-contiguous (rows × width) view of buffer ``slot``; if it is too small: a larger buffer when
@@ -435,7 +438,8 @@ class _Workspace(threading.local):
             if not grow:
                 return None
             self.buffers[slot] = None  # release first: the old and the new buffer are never both held
-            buf = self.buffers[slot] = np.empty(size, dtype=np.float64)
+            buf = self.buffers[slot] = np.empty(max(size, self.largest[slot]), dtype=np.float64)
+        self.largest[slot] = max(self.largest[slot], size)
         return buf[:size].reshape(rows, width)
 
     def holds(self, slot: int, x: np.ndarray) -> bool:
@@ -453,7 +457,7 @@ _WORKSPACE = _Workspace()
 
 def free_workspace() -> None:
     """Release this thread's reusable buffers (the next count allocates afresh)."""
-    _WORKSPACE.buffers = [None] * 3
+    _WORKSPACE.buffers, _WORKSPACE.largest = [None] * 3, [0] * 3
 
 
 #: Knots per block of the prefix sums: each block starts at an anchor whose values are one product row
@@ -479,10 +483,9 @@ def _anchor_rows(n_rows: int, xp: Any) -> Any:
 
 
 def _value_rows(h: Any, rows: Any, wt: Any, b: Any, xp: Any, out: Any = None) -> Any:
-    """z = H·Wᵀ + b on the given rows, PRODUCT_CHUNK gathered rows per product; into ``out[rows]`` when given
+    """z = H·Wᵀ + b on the given rows, in chunks of gathered rows (``_chunk_rows``); into ``out[rows]`` when given
     (numpy and cupy), else returned."""
-    n_rows = rows.shape[0]
-    chunks = [rows[lo : min(lo + PRODUCT_CHUNK, n_rows)] for lo in range(0, n_rows, PRODUCT_CHUNK)]
+    chunks = [rows[lo:hi] for lo, hi in _chunk_rows(rows.shape[0], h.shape[0])]
     if out is None:
         return xp.concat([xp.matmul(xp.take(h, chunk, axis=0), wt) + b for chunk in chunks], axis=0)
     for chunk in chunks:
@@ -626,9 +629,16 @@ def _replace_rows(x: Any, rows: Any, new: Any, xp: Any) -> Any:
     return xp.where(hit[:, None], xp.take(new, at, axis=0), x)
 
 
-#: Rows of ΔS per product call: enough to run at the product's full speed, few enough that the gathered copy and
-#: its result stay a small fraction of the B × n arrays.
+#: Rows per product call, at least: enough to run at the product's full speed (``_chunk_rows``).
 PRODUCT_CHUNK = 256
+
+
+def _chunk_rows(n_rows: int, of_rows: int) -> list[tuple[int, int]]:
+    """(lo, hi) spans of ``n_rows`` rows multiplied per product call, max(PRODUCT_CHUNK, of_rows/16) rows each
+    (``of_rows``: the layer's rows), so that a gathered copy and its result stay ≤ 1/8 of the B × n arrays."""
+    size = max(PRODUCT_CHUNK, of_rows // 16)
+    return [(lo, min(lo + size, n_rows)) for lo in range(0, n_rows, size)]
+
 
 #: The single-nonzero rows of ΔS are used when they are at least this fraction of its rows; below it, gathering
 #: the other rows for their product costs about what the skipped products save.
@@ -640,14 +650,14 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any =
 
     A row of ΔS whose only nonzero is v at column c (a knot the previous layer created with one root) gives
     v·W[:, c]: the matrix product of that row has one nonzero term, so this is the value it returns (up to the
-    sign of an exact zero). Only the other rows go through the matrix product, PRODUCT_CHUNK rows per call (a
+    sign of an exact zero). Only the other rows go through the matrix product, in chunks (``_chunk_rows``; a
     gathered copy where rows are skipped); both the fused and the array-API paths split the rows this way, so they
     stay bit-identical. ``out``: the fused path's numpy buffer; it may be ΔS's own memory (``_jump_buffer``), as
     every chunk is read before its rows are written and the single rows read nothing of ΔS.
     """
     single, n_rows = prev.single, prev.jump.shape[0]
     if single is None or single[0].shape[0] < SINGLE_ROWS_MIN_FRACTION * n_rows:
-        spans = [(lo, min(lo + PRODUCT_CHUNK, n_rows)) for lo in range(0, n_rows, PRODUCT_CHUNK)]
+        spans = _chunk_rows(n_rows, n_rows)
         if out is None:
             return xp.concat([xp.matmul(prev.jump[lo:hi, :], wt) for lo, hi in spans], axis=0)
         for lo, hi in spans:
@@ -657,8 +667,7 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any =
     index = xp.arange(n_rows, dtype=rows.dtype)
     at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
     dense = index[xp.take(rows, at) != index]
-    n_dense = dense.shape[0]
-    chunks = [dense[lo : min(lo + PRODUCT_CHUNK, n_dense)] for lo in range(0, n_dense, PRODUCT_CHUNK)]
+    chunks = [dense[lo:hi] for lo, hi in _chunk_rows(dense.shape[0], n_rows)]
     if fused is not None:
         for chunk in chunks:
             out[chunk] = xp.matmul(xp.take(prev.jump, chunk, axis=0), wt)
