@@ -137,8 +137,8 @@ def knots_entering_layers(result: RegionCount) -> list[int]:
 
 #: The floor a count is compared with, in words (the report's performance section and the tables quote it).
 FLOOR_DEFINITION = (
-    "one float64 matrix product per hidden layer, (knots entering layer l) x n_(l-1) times n_(l-1) x n_l, "
-    "into preallocated output"
+    "one float64 matrix product per hidden layer, a matrix with one row per knot entering the layer and one column"
+    " per input of the layer times the layer's transposed weights, into a preallocated result"
 )
 
 
