@@ -115,3 +115,30 @@ def test_single_nonzero_jump_rows_give_the_matrix_product(fused, monkeypatch):
     assert sum(split_calls) >= 3  # layers 2-4 used single rows
     monkeypatch.setattr(breakpoints, "SINGLE_ROWS_MIN_FRACTION", 2.0)  # never split: one product for all rows
     assert_identical(split, _count(net, fused, monkeypatch))
+
+
+@pytest.mark.parametrize(
+    ("band", "drift", "every"),
+    [(0.0, np.inf, 8), (1e100, np.inf, 8), (0.0, 0.0, 8), (0.0, np.inf, 1)],
+    ids=["prefix values only", "every row recomputed", "every block recomputed", "every row an anchor"],
+)
+@pytest.mark.parametrize("make", [random_small, integer_weights, zero_bias, duplicated_neurons, wide_dynamic_range])
+def test_prefix_sums_and_their_product_recomputes_agree_between_paths_and_with_the_rational_count(
+    make, band, drift, every, monkeypatch
+):
+    # The values at the knots come from prefix sums of the slopes, except rows near a decision and drifting blocks,
+    # which the product recomputes (docs/mathematics.md §2.2). Forced to each extreme, with short blocks so that
+    # small networks have many: both paths agree bit for bit, and every certified count is the rational one.
+    from relu1d.engine.exact import count_regions_exact
+
+    monkeypatch.setattr(breakpoints, "PRODUCT_BAND", band)
+    monkeypatch.setattr(breakpoints, "DRIFT_LIMIT", drift)
+    monkeypatch.setattr(breakpoints, "ANCHOR_EVERY", every)
+    for seed in range(6):
+        net = make(seed)
+        fused = _count(net, True, monkeypatch)
+        assert_identical(fused, _count(net, False, monkeypatch))
+        exact = count_regions_exact(net)
+        counted = fused if fused.certified else count_regions(net)  # uncertified: the automatic rational recount
+        assert counted.linear_regions == len(exact.breakpoints) + 1
+        assert counted.activation_regions == len(exact.knots) + 1

@@ -500,6 +500,8 @@ def _prefix_values(
     anchors and the cumulative slopes, the rows in the product band, the blocks whose drift is too large, and
     the jumps' (near, weak)."""
     n_rows, width = dz.shape
+    # Jumps that cancel exactly (e.g. a duplicated neuron with opposite outgoing weight) come out of the product
+    # as rounding residue (FMA keeps the error of the first product): the scale test sets them to 0.
     tol_dz = rtol * (j_norm[:, None] * w_norm)
     small = xp.abs(dz) <= tol_dz
     near = int(xp.count_nonzero(small & (dz != 0)))
@@ -549,8 +551,8 @@ def _screen(
     z_k = z_a + Σ_{j=a+1..k} s_j (t_j − t_{j−1}) from an anchor a whose z_a = H_a·Wᵀ + b is a product row
     (every ANCHOR_EVERY knots, and the last). Rounding of the sums is kept out of every decision: a row with a
     value within PRODUCT_BAND tolerances of zero, and every block whose sum misses the next anchor by more
-    than DRIFT_LIMIT tolerances, is recomputed by the product; elsewhere a value is ≥ 2·10⁵ tolerances from
-    zero, so its sign, and that it is neither zero nor weak, are what the product would give.
+    than DRIFT_LIMIT tolerances, is recomputed by the product; elsewhere a value is more than PRODUCT_BAND
+    tolerances from zero, so its sign, and that it is neither zero nor weak, are what the product would give.
 
     Returns ``(z, dz, z_sign, (h_norm, w_norm), (cross_k, cross_i), (zero_k, zero_i), near, weak)``: z and dz at
     the knots with values inside their tolerance set to 0, the int8 signs of z, the scales of the tolerance
