@@ -72,6 +72,24 @@ SMALL = {
         "seed": 12,
         "families": {"relu6": {"activation": "relu6"}},
     },
+    "beyond_lines": {
+        "architectures": ["dense", "conv"],
+        "depths": [1],
+        "total_neurons": [64, 128, 192],
+        "networks": 2,
+        "segments": 1,
+        "sigma_b": 0.001,
+        "seed": 13,
+    },
+    "beyond_plane": {
+        "hidden": "4x4",
+        "epochs": 1,
+        "learning_rate": 0.001,
+        "batch_size": 64,
+        "sigma_b": 0.001,
+        "size": 1.5,
+        "seed": 14,
+    },
     "performance": {
         "widths": [16],
         "depths": [2],
@@ -140,6 +158,10 @@ def _count_files(work: Path) -> dict[str, bytes]:
         (lambda c: c["beyond"]["families"].update(leaky={"activation": "leaky_relu"}), "negative_slope"),
         (lambda c: c["beyond"].update(networks=[3, 3]), "beyond.networks"),
         (lambda c: c["beyond"].update(sigma_b=0), "sigma_b"),
+        (lambda c: c["beyond_lines"].update(depths=[1, 2]), "beyond_lines: conv: 64 neurons"),
+        (lambda c: c["beyond_lines"].update(architectures=["lstm"]), "architectures"),
+        (lambda c: c["beyond_plane"].update(hidden="4x"), "hidden"),
+        (lambda c: c.pop("beyond_plane"), "beyond_plane"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, edit, message):

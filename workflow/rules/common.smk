@@ -11,6 +11,7 @@ from snakemake.utils import validate
 
 from relu1d.bench.tables import MEASUREMENTS as PERFORMANCE_MEASUREMENTS
 from relu1d.bench.tables import PERFORMANCE_TABLES
+from relu1d.replication.architectures import check_config as check_beyond_lines
 from relu1d.replication.beyond import family_specs, networks_per_width
 from relu1d.replication.ensemble import aligned_counts, cells_from_config
 
@@ -75,6 +76,12 @@ BEYOND = config["beyond"]
 BEYOND_FAMILIES = [spec.name for spec in family_specs(BEYOND["families"])]
 networks_per_width(BEYOND)  # one `networks` entry per width, checked before any job
 BEYOND_SPEC = shlex.quote(json.dumps(BEYOND, sort_keys=True))
+BEYOND_LINES = config["beyond_lines"]
+check_beyond_lines(
+    BEYOND_LINES
+)  # every convolution holds whole channels, checked before any job
+BEYOND_LINES_SPEC = shlex.quote(json.dumps(BEYOND_LINES, sort_keys=True))
+BEYOND_PLANE_SPEC = shlex.quote(json.dumps(config["beyond_plane"], sort_keys=True))
 
 # Files shipped with the workflow, addressed from the Snakefile so that `--directory .test` works.
 BASEDIR = Path(workflow.basedir)
@@ -97,6 +104,7 @@ wildcard_constraints:
     width=r"\d+",
     target="|".join(SPARSITY["targets"]),
     family="|".join(BEYOND_FAMILIES),
+    architecture="|".join(BEYOND_LINES["architectures"]),
 
 
 def ensemble_args(wildcards):

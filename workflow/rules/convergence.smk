@@ -83,6 +83,8 @@ rule claims:
         dynamics=rules.dynamics.output.summary,
         beyond_cells="results/stats/beyond_cells.csv",
         beyond_layers="results/stats/beyond_layers.csv",
+        beyond_lines_cells="results/stats/beyond_lines_cells.csv",
+        beyond_lines_rates="results/stats/beyond_lines_rates.csv",
     output:
         csv="results/tables/claims.csv",
         tex="results/tables/claims.tex",

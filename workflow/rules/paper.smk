@@ -11,6 +11,8 @@ rule numbers:
         knot_law=rules.knot_law.output.tests,
         claims=rules.claims.output.csv,
         gpu="results/performance/gpu.csv",
+        beyond_lines=rules.beyond_lines_stats.output.cells,
+        plane_sides=rules.beyond_plane.output.sides,
     output:
         "results/paper/numbers.tex",
     log:
@@ -23,7 +25,8 @@ rule numbers:
     shell:
         "relu1d numbers --experiment {params.experiment} --cells {input.cells} --rates {input.rates} --covariance {input.covariance}"
         " --covariance-derivatives {input.derivatives} --covariance-rates {input.cov_rates}"
-        " --knot-law {input.knot_law} --claims {input.claims} --gpu {input.gpu} --output {output} > {log} 2>&1"
+        " --knot-law {input.knot_law} --claims {input.claims} --gpu {input.gpu}"
+        " --beyond-lines {input.beyond_lines} --plane-sides {input.plane_sides} --output {output} > {log} 2>&1"
 
 
 rule paper:

@@ -41,6 +41,9 @@ STAGE_BENCHMARKS = [
     rules.dynamics.benchmark,
     *expand(rules.beyond_count.benchmark, family=BEYOND_FAMILIES),
     rules.beyond_stats.benchmark,
+    *expand(rules.beyond_lines.benchmark, architecture=BEYOND_LINES["architectures"]),
+    rules.beyond_lines_stats.benchmark,
+    rules.beyond_plane.benchmark,
     rules.performance.benchmark,
 ]
 

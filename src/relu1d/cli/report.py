@@ -45,7 +45,13 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
 
     from relu1d.bench.tables import gpu_measured
     from relu1d.engine.io import write_text
-    from relu1d.replication.numbers import convergence_numbers, covariance_numbers, macros, verdict_numbers
+    from relu1d.replication.numbers import (
+        beyond_lines_numbers,
+        convergence_numbers,
+        covariance_numbers,
+        macros,
+        verdict_numbers,
+    )
 
     cells, rates = pd.read_csv(args.cells), pd.read_csv(args.rates)
     covariance = covariance_numbers(
@@ -57,7 +63,8 @@ def _cmd_numbers(args: argparse.Namespace) -> int:
     verdicts = verdict_numbers(pd.read_csv(args.claims))
     # "true"/"false" for \ifgpumeasured: without a CUDA device the report says so instead of an empty table
     gpu = {"GpuMeasured": "true" if gpu_measured(args.gpu) else "false"}
-    numbers = convergence_numbers(cells, rates, args.experiment) | covariance | verdicts | gpu
+    beyond = beyond_lines_numbers(pd.read_csv(args.beyond_lines), pd.read_csv(args.plane_sides))
+    numbers = convergence_numbers(cells, rates, args.experiment) | covariance | verdicts | gpu | beyond
     write_text(args.output, macros(numbers))
     print(f"wrote {args.output}")
     return 0
@@ -157,5 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     num.add_argument("--knot-law", required=True)
     num.add_argument("--claims", required=True, help="the claims table (relu1d claims)")
     num.add_argument("--gpu", required=True, help="the GPU measurement file (relu1d performance)")
+    num.add_argument("--beyond-lines", required=True, help="per-cell table of relu1d beyond-lines-stats --cells")
+    num.add_argument("--plane-sides", required=True, help="the sides table of relu1d beyond-plane")
     num.add_argument("-o", "--output", required=True)
     num.set_defaults(func=_cmd_numbers)

@@ -641,6 +641,26 @@ def graph_from_layers(input_shape: Shape, layers: Sequence[tuple[str, Op]]) -> G
     return Graph(tuple(nodes))
 
 
+def graph_from_blocks(
+    input_shape: Shape, layers: Sequence[Op], act: Op, head: Sequence[tuple[str, Op]], residual: bool = False
+) -> Graph:
+    """Layers A_1…A_L, each followed by the unit ``act`` (φ), then the ``head`` chain. Plain:
+    x ↦ head(φ(A_L ⋯ φ(A_1 x))). Residual: z¹ = A_1 x, z^ℓ = z^{ℓ−1} + A_ℓ φ(z^{ℓ−1}) for ℓ ≥ 2 (a branch scale is
+    folded into A_ℓ), and the head reads φ(z^L). Nodes: ``layer1``, ``branch{ℓ}`` and ``sum{ℓ}``, ``act{ℓ}``."""
+    nodes = [Node("input", Input(tuple(input_shape)), ())]
+    for ell, op in enumerate(layers, start=1):
+        if residual and ell > 1:
+            stream = len(nodes) - 2  # z^{ℓ−1}, the node before act{ℓ−1}
+            nodes.append(Node(f"branch{ell}", op, (len(nodes) - 1,)))
+            nodes.append(Node(f"sum{ell}", Sum(), (stream, len(nodes) - 1)))
+        else:
+            nodes.append(Node(f"layer{ell}", op, (len(nodes) - 1,)))
+        nodes.append(Node(f"act{ell}", act, (len(nodes) - 1,)))
+    for name, op in head:
+        nodes.append(Node(name, op, (len(nodes) - 1,)))
+    return Graph(tuple(nodes))
+
+
 def graph_from_network(net: Any) -> Graph:
     """The graph of a ``relu1d.Network`` (Dense, ReLU, …, Dense)."""
     layers: list[tuple[str, Op]] = []

@@ -132,33 +132,20 @@ def sample_graph(spec: FamilySpec, width: int, depth: int, sigma_b: float, seed:
     z^{ℓ+1} = z^ℓ + α(W^{ℓ+1}φ(z^ℓ) + b^{ℓ+1}) for ℓ ≥ 1 (α folded into the branch). Weights have variance
     σ_w²/fan-in, biases σ_b², both of the family's law; draws in the order W¹, b¹, W², b², …, output.
     """
-    from relu1d.engine.graph import Dense, Graph, Input, Node, Sum, graph_from_layers
+    from relu1d.engine.graph import Dense, graph_from_blocks
 
     name_key = int.from_bytes(hashlib.sha256(spec.name.encode()).digest()[:4], "little")
     rng = np.random.default_rng(np.random.SeedSequence([seed, name_key, width, depth, index]))
     sizes = [1, *([width] * depth), 1]
-    params = []
-    for n_prev, n in itertools.pairwise(sizes):
-        w = _draw(rng, spec.weights, math.sqrt(spec.sigma_w2 / n_prev), (n, n_prev))
-        params.append((w, _draw(rng, spec.weights, sigma_b, (n,))))
-    act = _engine_activation(spec.activation)
     alpha = spec.residual_scale(depth)
-    if alpha is None:
-        layers: list[tuple[str, Any]] = []
-        for ell, (w, b) in enumerate(params, start=1):
-            layers.append((f"dense{ell}", Dense(w, b)))
-            if ell <= depth:
-                layers.append((f"act{ell}", act))
-        return graph_from_layers((1,), layers)
-    nodes = [Node("input", Input((1,)), ()), Node("dense1", Dense(*params[0]), (0,)), Node("act1", act, (1,))]
-    stream = 1  # the residual stream z^ℓ
-    for ell, (w, b) in enumerate(params[1:-1], start=2):
-        nodes.append(Node(f"branch{ell}", Dense(alpha * w, alpha * b), (len(nodes) - 1,)))
-        nodes.append(Node(f"sum{ell}", Sum(), (stream, len(nodes) - 1)))
-        stream = len(nodes) - 1
-        nodes.append(Node(f"act{ell}", act, (stream,)))
-    nodes.append(Node(f"dense{depth + 1}", Dense(*params[-1]), (len(nodes) - 1,)))
-    return Graph(tuple(nodes))
+    ops = []
+    for ell, (n_prev, n) in enumerate(itertools.pairwise(sizes)):
+        w = _draw(rng, spec.weights, math.sqrt(spec.sigma_w2 / n_prev), (n, n_prev))
+        b = _draw(rng, spec.weights, sigma_b, (n,))
+        scale = alpha if alpha is not None and 0 < ell < depth else 1.0  # branches of blocks 2…L carry α
+        ops.append(Dense(scale * w, scale * b))
+    act = _engine_activation(spec.activation)
+    return graph_from_blocks((1,), ops[:-1], act, [(f"dense{depth + 1}", ops[-1])], residual=alpha is not None)
 
 
 def count_cell(spec: FamilySpec, width: int, depth: int, networks: int, sigma_b: float, seed: int) -> list[dict]:

@@ -43,6 +43,10 @@ X_KEPT, X_KEPT_REJECT = 0.999, 0.99
 #: X4 (ours): equivalence margin of E[R]/(Σn + 1) around the model at the largest width, relative.
 X_RATIO_MARGIN = 0.03
 _OURS = "ours (docs/mathematics.md §8), written after a probe of 2–5 networks per family at widths 128 and 512: "
+_OURS_LINES = (
+    "ours (docs/mathematics.md §8.4), measured only, written after a timing probe of 3 networks × 4 segments per cell "
+    "at N ≤ 1024 and before the stage's numbers: "
+)
 
 
 def _scaling_rule(quantity: str, law: str, expected: int, measured: str) -> str:
@@ -142,6 +146,21 @@ RULES = {
     ),
 }
 
+
+def _architecture_rule(quantity: str, law: str, expected: int) -> str:
+    return (
+        f"{_OURS_LINES}{quantity}: supported if every fitted exponent of {law} (convolutional and residual "
+        f"architectures, every depth) has its 95% CI inside {expected} ± {H_EXPONENT_MARGIN:g}; not supported if one "
+        f"lies outside {expected} ± {H_EXPONENT_REJECT:g}; else inconclusive (fully connected networks on the same "
+        f"segments are the reference printed beside)"
+    )
+
+
+RULES["X6"] = _architecture_rule("ρ, breakpoints per unit length between two digit images", "ρ ∝ N^β", 1)
+RULES["X7"] = _architecture_rule(
+    "d, the distance along the line from a digit image to the nearest breakpoint", "E[d] ∝ N^γ", -1
+)
+
 STATEMENTS = {
     "K1": "E[#regions over ℝ] = Σn + o(Σn) + 1 (He init, σ_b > 0; fixed depth, width → ∞)",
     "K2": "E[X_{ℓ,i}] → 1 for every layer; exactly 1 in layer 1",
@@ -165,6 +184,10 @@ STATEMENTS = {
     "X4": "ours: E[R] = 1 + Σ_ℓ n_ℓ∫ρ_ℓπ_ℓ, the knot density times the survival model, for every family at large width",
     "X5": "ours: in narrow deep networks, activations without a flat piece and residual blocks (only the last layer "
     "can switch a kink off) keep more regions than ReLU",
+    "X6": "ours: H1 beyond fully connected networks: along segments between digit images at initialisation, "
+    "convolutional and residual networks have breakpoints per unit length ∝ N (total hidden units)",
+    "X7": "ours: H2 beyond fully connected networks: in convolutional and residual networks the mean distance from a "
+    "digit image to the nearest breakpoint along a segment is ∝ 1/N",
 }
 
 
@@ -523,6 +546,49 @@ def x5_verdict(cells: pd.DataFrame) -> tuple[str, str]:
     return value, "not supported" if (others["ratio_hi"] < ref.ratio_lo).any() else "inconclusive"
 
 
+#: X6/X7: (fitted exponent column, per-cell column normalised by N, its symbol, the exponent the claim predicts).
+ARCHITECTURE_SCALING = {
+    "X6": ("density_exponent", "density_per_neuron", "ρ/N", 1),
+    "X7": ("distance_exponent", "distance_times_n", "E[d]·N", -1),
+}
+
+
+def architecture_verdict(cells: pd.DataFrame, rates: pd.DataFrame, claim: str) -> tuple[str, str]:
+    """X6 (ρ ∝ N) or X7 (E[d] ∝ 1/N) in the convolutional and residual networks of the ``beyond_lines`` stage
+    (RULES[claim]); the measured text gives every exponent and, at the largest N, the normalised statistic per depth
+    beside the fully connected network's. X7 is inconclusive when a segment's line has no breakpoint at all."""
+    exponent, normalised, symbol, expected = ARCHITECTURE_SCALING[claim]
+    tested = rates[rates["architecture"] != "dense"]
+    if tested.empty:
+        return "no convolutional or residual architectures configured", "inconclusive"
+    largest = cells[cells["neurons"] == cells["neurons"].max()]
+    parts = []
+    for architecture, fit in rates.groupby("architecture", sort=False):
+        at_n = largest[largest["architecture"] == architecture].sort_values("depth")
+        parts.append(
+            f"{architecture}: exponents "
+            + ", ".join(
+                f"L={r.depth}: {getattr(r, exponent):.3f} [{getattr(r, exponent + '_lo'):.3f}, "
+                f"{getattr(r, exponent + '_hi'):.3f}]"
+                for r in fit.itertuples()
+            )
+            + f"; {symbol} at N={int(largest['neurons'].iloc[0])}: "
+            + ", ".join(
+                f"L={r.depth}: {getattr(r, normalised):.3g} [{getattr(r, normalised + '_lo'):.3g}, "
+                f"{getattr(r, normalised + '_hi'):.3g}]"
+                for r in at_n.itertuples()
+            )
+        )
+    value = "; ".join(parts)
+    lo, hi = tested[exponent + "_lo"].to_numpy(), tested[exponent + "_hi"].to_numpy()
+    if np.any((hi < expected - H_EXPONENT_REJECT) | (lo > expected + H_EXPONENT_REJECT)):
+        return value, "not supported"
+    if np.any(np.isnan(lo)) or (claim == "X7" and cells["affine_segments"].sum() > 0):
+        return value, "inconclusive"
+    inside = np.all((lo >= expected - H_EXPONENT_MARGIN) & (hi <= expected + H_EXPONENT_MARGIN))
+    return value, "supported" if inside else "inconclusive"
+
+
 def knot_totals(counts: pd.DataFrame) -> pd.Series:
     """Total knots per (cell, layer) over all networks of the cell."""
     rows = [
@@ -535,7 +601,7 @@ def knot_totals(counts: pd.DataFrame) -> pd.Series:
 
 #: Caption of the claims table in the report (``relu1d check-report`` finds the table's rows after it).
 CLAIMS_CAPTION = (
-    "Claims of papers K, A and H, and our own claims X1 to X5: verdict rules, measured values and verdicts "
+    "Claims of papers K, A and H, and our own claims X1 to X7: verdict rules, measured values and verdicts "
     "(docs/claims.md)."
 )
 
@@ -560,6 +626,8 @@ CLAIM_INPUTS: dict[str, tuple[str, str]] = {
     "dynamics": ("csv", "H3 summary (relu1d dynamics --summary)"),
     "beyond_cells": ("csv", "per-cell ratios of the families beyond the papers (relu1d beyond-stats --cells)"),
     "beyond_layers": ("csv", "per-layer knots of the families beyond the papers (relu1d beyond-stats --layers)"),
+    "beyond_lines_cells": ("csv", "per-cell ρ and E[d] of other architectures (relu1d beyond-lines-stats --cells)"),
+    "beyond_lines_rates": ("csv", "their exponents in N (relu1d beyond-lines-stats --rates)"),
 }
 
 
@@ -586,7 +654,7 @@ def read_claim_inputs(paths: Mapping[str, Sequence[str]]) -> dict[str, pd.DataFr
 def claims_table(inputs: Mapping[str, pd.DataFrame], experiment: str, lines_experiment: str) -> pd.DataFrame:
     """Rows K1–K4 (on ``experiment``), K5 (covariance stage), K6 (knot law), K7 (sparsity fit), A1–A3 (tables of
     ``relu1d.replication.arora``), H1–H2 (on ``lines_experiment``), H3 (dynamics summary), X1–X5 (ours: the families
-    of ``relu1d.replication.beyond``), from the tables named
+    of ``relu1d.replication.beyond``), X6–X7 (ours: ``relu1d.replication.architectures``), from the tables named
     in :data:`CLAIM_INPUTS`: claim, statement, rule, measured, verdict."""
     t = inputs
     counts, cells, layers = t["counts"], t["cells"], t["layers"]
@@ -609,6 +677,8 @@ def claims_table(inputs: Mapping[str, pd.DataFrame], experiment: str, lines_expe
         "X3": x3_verdict(t["beyond_layers"]),
         "X4": x4_verdict(t["beyond_cells"]),
         "X5": x5_verdict(t["beyond_cells"]),
+        "X6": architecture_verdict(t["beyond_lines_cells"], t["beyond_lines_rates"], "X6"),
+        "X7": architecture_verdict(t["beyond_lines_cells"], t["beyond_lines_rates"], "X7"),
     }
     return pd.DataFrame(
         [

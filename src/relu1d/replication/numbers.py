@@ -40,6 +40,14 @@ def macros(values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def scientific(value: float, digits: int = 2) -> str:
+    """A float as LaTeX math in scientific notation: 2.3e-07 → ``2.3\\cdot10^{-7}`` (to be set inside $…$)."""
+    if not np.isfinite(value):
+        return "\\mathrm{n/a}"
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{mantissa}\\cdot10^{{{int(exponent)}}}"
+
+
 def thousands(n: int) -> str:
     """An integer with LaTeX thousands separators: 77{,}350."""
     return f"{n:,}".replace(",", "{,}")
@@ -162,6 +170,30 @@ def covariance_numbers(
         "KnotPerNeuronMin": fmt(float(widest["knots_per_neuron"].min()), 4),
         "KnotPerNeuronMax": fmt(float(widest["knots_per_neuron"].max()), 4),
         "KnotFirstLayerMinP": fmt(float(knot_law.loc[knot_law["layer"] == 1, "p_value"].min()), 2),
+    }
+
+
+def beyond_lines_numbers(cells: pd.DataFrame, sides: pd.DataFrame) -> dict[str, str]:
+    """What the report quotes of the architectures along lines (X6–X7) and of the plane picture: the largest N, the
+    range of ρ/N over every (architecture, depth) cell there and the fully connected networks' range, the segments
+    counted; the trained network's test accuracy, our knots on the triangle and their largest distance to
+    regioncam's nearest edge, absolute and relative to the side."""
+    largest = cells[cells["neurons"] == cells["neurons"].max()]
+    dense = largest[largest["architecture"] == "dense"]["density_per_neuron"]
+    total = float(cells["segments"].sum())
+    return {
+        "LinesArchMaxN": thousands(int(largest["neurons"].iloc[0])),
+        "LinesArchRhoMin": fmt(largest["density_per_neuron"].min()),
+        "LinesArchRhoMax": fmt(largest["density_per_neuron"].max()),
+        "LinesArchDenseRhoMin": fmt(dense.min()) if len(dense) else "n/a",
+        "LinesArchDenseRhoMax": fmt(dense.max()) if len(dense) else "n/a",
+        "LinesArchSegments": thousands(int(cells["segments"].sum())),
+        "LinesArchCertifiedPercent": f"{100 * float(cells['certified_share'] @ cells['segments']) / total:.1f}",
+        "PlaneAccuracyPercent": f"{100 * float(sides['test_accuracy'].iloc[0]):.1f}",
+        "PlaneKnots": str(int(sides["knots"].sum())),
+        "PlaneCrossings": str(int(sides["regioncam_crossings"].sum())),
+        "PlaneMaxDistance": scientific(float(sides["max_distance"].max())),
+        "PlaneMaxRelativeDistance": scientific(float(sides["max_relative_distance"].max())),
     }
 
 
