@@ -124,6 +124,7 @@ def count_cell(
     from relu1d.replication.probes import probe_statistics
 
     rows = []
+    per_layer = units_per_layer(architecture, neurons, depth)
     for index in range(networks):
         graph = architecture_graph(architecture, neurons, depth, sigma_b, seed, index)
         for segment, (i, j) in enumerate(segment_pairs(images.shape[0], segments, seed, index)):
@@ -136,7 +137,7 @@ def count_cell(
                     "architecture": architecture,
                     "depth": depth,
                     "neurons": neurons,
-                    "units_per_layer": units_per_layer(architecture, neurons, depth),
+                    "units_per_layer": per_layer,
                     "index": index,
                     "segment": segment,
                     "length": length,

@@ -175,13 +175,20 @@ def covariance_numbers(
 
 def beyond_lines_numbers(cells: pd.DataFrame, sides: pd.DataFrame) -> dict[str, str]:
     """What the report quotes of the architectures along lines (X6–X7) and of the plane picture: the largest N, the
-    range of ρ/N over every (architecture, depth) cell there and the fully connected networks' range, the segments
+    range of ρ/N over every (architecture, depth) cell there and the fully connected networks' range, the range of
+    E[d]·N there of the convolutional and of the fully connected architectures (plain and residual), the segments
     counted; the trained network's test accuracy, our knots on the triangle and their largest distance to
     regioncam's nearest edge, absolute and relative to the side."""
     largest = cells[cells["neurons"] == cells["neurons"].max()]
     dense = largest[largest["architecture"] == "dense"]["density_per_neuron"]
+    conv = largest[largest["architecture"].str.startswith("conv")]["distance_times_n"]
+    full = largest[largest["architecture"].str.startswith("dense")]["distance_times_n"]
     total = float(cells["segments"].sum())
     return {
+        "LinesArchConvDistMin": fmt(conv.min(), 2) if len(conv) else "n/a",
+        "LinesArchConvDistMax": fmt(conv.max(), 2) if len(conv) else "n/a",
+        "LinesArchDenseDistMin": fmt(full.min(), 2) if len(full) else "n/a",
+        "LinesArchDenseDistMax": fmt(full.max(), 2) if len(full) else "n/a",
         "LinesArchMaxN": thousands(int(largest["neurons"].iloc[0])),
         "LinesArchRhoMin": fmt(largest["density_per_neuron"].min()),
         "LinesArchRhoMax": fmt(largest["density_per_neuron"].max()),
