@@ -197,6 +197,8 @@ def cell_summary(counts: pd.DataFrame, predictions: Mapping[int, tuple[float, fl
     Kac–Rice (ρ, E[d]) keyed by (architecture, depth, N) (``predicted_dense``); NaN for a cell it lacks."""
     import pandas as pd
 
+    from relu1d.replication.stats import line_scaling_columns
+
     counts = counts.assign(density=(counts["segment_regions"] - 1) / counts["length"])
     rows = []
     for (architecture, depth, neurons), group in counts.groupby(["architecture", "depth", "neurons"], sort=True):
@@ -214,21 +216,9 @@ def cell_summary(counts: pd.DataFrame, predictions: Mapping[int, tuple[float, fl
                 "units_per_layer": int(group["units_per_layer"].iloc[0]),
                 "networks": int(group["index"].nunique()),
                 "segments": len(group),
-                "density": density.mean,
-                "density_se": density.se,
-                "density_lo": density.lo,
-                "density_hi": density.hi,
-                "density_per_neuron": density.mean / n,
-                "density_per_neuron_lo": density.lo / n,
-                "density_per_neuron_hi": density.hi / n,
+                **line_scaling_columns("density", density, n),
                 "density_predicted": predicted[0],
-                "distance": distance.mean,
-                "distance_se": distance.se,
-                "distance_lo": distance.lo,
-                "distance_hi": distance.hi,
-                "distance_times_n": distance.mean * n,
-                "distance_times_n_lo": distance.lo * n,
-                "distance_times_n_hi": distance.hi * n,
+                **line_scaling_columns("distance", distance, n),
                 "distance_predicted": predicted[1],
                 "affine_segments": int((~np.isfinite(group["distance"])).sum()),
                 "certified_share": float(group["certified"].mean()),

@@ -322,6 +322,20 @@ def bias_summary(counts: pd.DataFrame, knots_by_cell: dict[str, pd.DataFrame], w
     return pd.DataFrame(rows)
 
 
+#: The N-scaled column of each H1/H2 statistic and the power of N it is scaled by: ρ/N (H1 predicts it flat in N)
+#: and E[d]·N (H2).
+LINE_SCALED = {"density": ("density_per_neuron", -1), "distance": ("distance_times_n", 1)}
+
+
+def line_scaling_columns(name: str, ci: MeanCI, n: int) -> dict[str, float]:
+    """A statistic of claims H1/H2 (``density`` or ``distance``) as table columns: mean, standard error and CI,
+    then mean and CI scaled by N = ``n`` as ``LINE_SCALED`` says."""
+    column, power = LINE_SCALED[name]
+    out = {name: ci.mean, f"{name}_se": ci.se, f"{name}_lo": ci.lo, f"{name}_hi": ci.hi}
+    scaled = (ci.mean / n, ci.lo / n, ci.hi / n) if power < 0 else (ci.mean * n, ci.lo * n, ci.hi * n)
+    return out | dict(zip((column, f"{column}_lo", f"{column}_hi"), scaled, strict=True))
+
+
 def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None) -> pd.DataFrame:
     """Per cell, the probe statistics of claims H1/H2 (Hanin & Rolnick 2019, Thm 1 and Cor. 2), with bootstrap CIs:
 
@@ -355,22 +369,10 @@ def probe_summary(counts: pd.DataFrame, cells: Mapping[str, Cell] | None = None)
                 **_cell_columns(cell, first),
                 "networks": len(group),
                 "mean_probe_length": float(group["probe_length"].mean()),
-                "density": density.mean,
-                "density_se": density.se,
-                "density_lo": density.lo,
-                "density_hi": density.hi,
-                "density_per_neuron": density.mean / n,
-                "density_per_neuron_lo": density.lo / n,
-                "density_per_neuron_hi": density.hi / n,
+                **line_scaling_columns("density", density, n),
                 "density_predicted": float(predicted[:, 0].mean()),
                 "density_per_neuron_predicted": float(predicted[:, 0].mean()) / n,
-                "distance": distance.mean,
-                "distance_se": distance.se,
-                "distance_lo": distance.lo,
-                "distance_hi": distance.hi,
-                "distance_times_n": distance.mean * n,
-                "distance_times_n_lo": distance.lo * n,
-                "distance_times_n_hi": distance.hi * n,
+                **line_scaling_columns("distance", distance, n),
                 "distance_predicted": float(predicted[finite_rows, 1].mean()) if finite_rows.any() else np.nan,
                 "affine_networks": int(distances.size - finite.size),
             }
