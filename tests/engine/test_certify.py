@@ -3,6 +3,7 @@ rounding bounds contain the exact (rational) values."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -21,9 +22,27 @@ def _exact_fingerprint(net) -> tuple:
     return len(ex.knots), len(ex.breakpoints), tuple(ex.knots_per_layer)
 
 
-def _candidate(knots, is_breakpoint, knots_per_layer) -> SimpleNamespace:
-    return SimpleNamespace(knots=np.asarray(knots, dtype=np.float64), is_breakpoint=np.asarray(is_breakpoint),
-                           knots_per_layer=np.asarray(knots_per_layer))  # fmt: skip
+def _candidate(knots, is_breakpoint, knots_per_layer, knot_index=None, knot_neurons=None) -> SimpleNamespace:
+    """A hand-made candidate count; without gate changes, one per knot in layer 1, neuron 0 (wrong)."""
+    knots = np.asarray(knots, dtype=np.float64)
+    if knot_index is None:
+        knot_index, knot_neurons = (np.arange(knots.shape[0]),), (np.zeros(knots.shape[0], dtype=np.int64),)
+    return SimpleNamespace(knots=knots, is_breakpoint=np.asarray(is_breakpoint),
+                           knots_per_layer=np.asarray(knots_per_layer), knot_index=knot_index,
+                           knot_neurons=knot_neurons)  # fmt: skip
+
+
+def _moved_changes(result, old_of_new: np.ndarray) -> tuple[tuple, tuple]:
+    """``result``'s gate changes carried to a mutated knot list: new knot j is old knot old_of_new[j] (−1: new)."""
+    new_of_old = np.full(result.knots.shape[0], -1)
+    kept = old_of_new >= 0
+    new_of_old[old_of_new[kept]] = np.nonzero(kept)[0]
+    index, neurons = [], []
+    for idx, nrn in zip(result.knot_index, result.knot_neurons, strict=True):
+        keep = new_of_old[idx] >= 0
+        index.append(new_of_old[idx][keep])
+        neurons.append(nrn[keep])
+    return tuple(index), tuple(neurons)
 
 
 @pytest.mark.parametrize("family", ["random", *sorted(ADVERSARIAL)])
@@ -44,13 +63,45 @@ def test_generic_networks_are_proven_by_both_passes():
     for seed in range(40):
         net = sample_network([8, 8, 8], 1.0, seed)
         result = count_regions(net, exact_fallback=False)
-        candidate = (tuple(int(c) for c in result.knots_per_layer), result.is_breakpoint)
+        candidate = certify._candidate(result)
         for forward in (certify._first_order_forward, certify._refined_forward):
             cert, _ = certify._certify(net, result.knots, candidate, forward)
             assert cert.certified, (seed, forward.__name__, cert)
 
 
-@pytest.mark.parametrize("mutation", ["drop", "insert", "shift", "flag", "layer"])
+def _first_and_open(net):
+    result = count_regions(net, exact_fallback=False)
+    candidate = certify._candidate(result)
+    cert, done = certify._certify(net, result.knots, candidate, certify._first_order_forward)
+    open_rows = done.open_rows
+    return result, candidate, cert, done, np.nonzero(open_rows | np.roll(open_rows, 1) | np.roll(open_rows, -1))[0]
+
+
+def test_refining_the_open_segments_equals_refining_every_segment():
+    """The refined recheck of the open segments alone gives the certificate of a full pass with those segments
+    refined: on a 256 × 8 network that needs it (proven), and on every small network with an open decision."""
+    nets = [sample_network([256] * 8, 1.0, 3)]
+    nets += [make(seed) for make in (random_small, *ADVERSARIAL.values()) for seed in range(0, 60, 3)]
+    rechecked = proven = 0
+    for net in nets:
+        result, candidate, cert, done, rows = _first_and_open(net)
+        if not (cert.safe_range and cert.sign_failures):
+            continue
+        full = certify._certify(net, result.knots, candidate, certify._partly_refined(rows), method="refined")[0]
+        assert certify._recheck_refined(net, result.knots, cert, done, rows) == full
+        assert certify_count(net, result) == full
+        rechecked += 1
+        proven += full.certified
+    assert rechecked >= 30 and proven >= 1, (rechecked, proven)
+    big = certify_count(nets[0], count_regions(nets[0]))
+    assert big.certified and big.method == "refined"
+    # a refined gate that differs from the first pass's: the recheck declines (the caller redoes every segment)
+    result, _, cert, done, rows = _first_and_open(nets[0])
+    done.masks[0][rows[0], 0] = ~done.masks[0][rows[0], 0]
+    assert certify._recheck_refined(nets[0], result.knots, cert, done, rows) is None
+
+
+@pytest.mark.parametrize("mutation", ["drop", "insert", "shift", "flag", "layer", "neuron"])
 def test_a_wrong_candidate_is_not_proven(mutation):
     rejected = 0
     for seed in range(20):
@@ -59,11 +110,19 @@ def test_a_wrong_candidate_is_not_proven(mutation):
         t, bp, layers = result.knots.copy(), result.is_breakpoint.copy(), result.knots_per_layer.copy()
         if t.shape[0] < 4:
             continue
+        assert certify_count(net, _candidate(t, bp, layers, result.knot_index, result.knot_neurons)).certified
         k = t.shape[0] // 2
+        old_of_new = np.arange(t.shape[0])
+        neurons = result.knot_neurons
         if mutation == "drop":
-            t, bp = np.delete(t, k), np.delete(bp, k)
+            t, bp, old_of_new = np.delete(t, k), np.delete(bp, k), np.delete(old_of_new, k)
         elif mutation == "insert":
             t, bp = np.insert(t, k, 0.5 * (t[k - 1] + t[k])), np.insert(bp, k, True)
+            old_of_new = np.insert(old_of_new, k, -1)
+        elif mutation == "neuron":  # the right knots and counts, another neuron's gate change at one knot
+            neurons = tuple(
+                np.where(idx == k, (nrn + 1) % 6, nrn) for idx, nrn in zip(result.knot_index, neurons, strict=True)
+            )
         elif mutation == "shift":  # outside its bracket, toward the neighbour
             t[k] += 0.6 * (t[k + 1] - t[k])
         elif mutation == "flag":
@@ -74,7 +133,9 @@ def test_a_wrong_candidate_is_not_proven(mutation):
                 + np.eye(layers.shape[0], dtype=layers.dtype)[0]
                 - np.eye(layers.shape[0], dtype=layers.dtype)[-1]
             )
-        cert = certify_count(net, _candidate(t, bp, layers))
+        index, _ = _moved_changes(result, old_of_new)
+        _, neurons = _moved_changes(replace(result, knot_neurons=neurons), old_of_new)
+        cert = certify_count(net, _candidate(t, bp, layers, index, neurons))
         assert not cert.certified, (seed, mutation)
         rejected += 1
     assert rejected >= 10

@@ -64,7 +64,8 @@ class RegionCount:
     was used, two knots closer than float64 resolution may round to the same float). ``is_breakpoint``
     marks those where f′ jumps; ``values`` = f(knots); ``slopes`` = f′ on the len(knots) + 1 segments.
     ``knot_index[ℓ]`` / ``knot_neurons[ℓ]``: every gate change of a layer-(ℓ+1) neuron, as (index into
-    ``knots``, neuron). ``certified``: every decision had a clear margin, or the answer is the rational one
+    ``knots``, neuron). ``certified``: every decision had a clear margin, or the float answer was proven by its
+    rounding bounds (``method == "proven"``, ``relu1d.engine.certify``), or the answer is the rational one
     (``method == "rational"``); ``near_decisions``: float decisions resolved by the tolerance.
 
     For a model counted along a line (``relu1d.engine.along``) positions are the line parameter t, "layers" are the
@@ -89,8 +90,8 @@ class RegionCount:
 
     @property
     def certified(self) -> bool:
-        """True when the counts are certified exact (clear float margins, or rational arithmetic)."""
-        return self.method == "rational" or (self.near_decisions == 0 and self.weak_decisions == 0)
+        """True when the counts are certified exact (clear float margins, a proof, or rational arithmetic)."""
+        return self.method in PROVEN_METHODS or (self.near_decisions == 0 and self.weak_decisions == 0)
 
     @property
     def linear_regions(self) -> int:
@@ -198,6 +199,9 @@ def _to_numpy(x: Any) -> np.ndarray:
     return np.asarray(np.from_dlpack(x))
 
 
+#: ``RegionCount.method`` values whose counts are exact whatever the float margins.
+PROVEN_METHODS = ("proven", "rational")
+
 #: Largest rational workload (float knots × Σ n_ℓ n_{ℓ−1}) the automatic exact fallback takes on: ~1 s
 #: (measured 0.25–0.6 s per 10⁶, e.g. 32×8 at 1.6·10⁶ in 0.5 s).
 EXACT_FALLBACK_BUDGET = 2_000_000
@@ -221,8 +225,10 @@ def count_regions(
 
     ``xp``: array module to compute with (numpy by default; cupy for the GPU; ``array_api_strict`` in tests).
     ``window``: if given, the result is restricted to the open interval (a, b) (see ``RegionCount.restrict``).
-    ``exact_fallback``: when some float decision fell inside its tolerance band (a degenerate or
-    near-degenerate network) and the network is small enough, recompute in rational arithmetic.
+    ``exact_fallback``: when some float decision fell inside its tolerance band or near it (a degenerate or
+    near-degenerate network) and the network is small enough (``EXACT_FALLBACK_BUDGET``), settle the count:
+    by the a-posteriori proof of the float answer when it succeeds (``method == "proven"``; milliseconds at
+    that size), else by a rational recount (``method == "rational"``; ~0.1–1 s).
     """
     if not isinstance(net, Network):
         raise TypeError(f"count_regions: expected a relu1d.Network, got {type(net).__name__}")
@@ -233,12 +239,19 @@ def count_regions(
     if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
         raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
     result = _count_float(net, rtol, _namespace(xp))
-    if exact_fallback and not result.certified:
-        if count_work(net, result) <= EXACT_FALLBACK_BUDGET:
-            result = replace(
-                _from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions
-            )
+    if exact_fallback and not result.certified and count_work(net, result) <= EXACT_FALLBACK_BUDGET:
+        result = _proven_or_exact(net, result)
     return result if window is None else result.restrict(*window)
+
+
+def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
+    """``result`` marked proven when ``relu1d.engine.certify.certify_count`` proves its knots, per-layer gate changes
+    and breakpoints (docs/mathematics.md §2.3), else the rational recount (with the float decision counts)."""
+    from relu1d.engine.certify import certify_count
+
+    if certify_count(net, result).certified:
+        return replace(result, method="proven")
+    return replace(_from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
 
 
 def _from_exact(net: Network) -> RegionCount:

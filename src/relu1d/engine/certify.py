@@ -45,7 +45,7 @@ the backward pass and its bound), against the engine's two of growing height.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -71,8 +71,8 @@ class Certificate:
     ``sign_failures``, ``knot_failures``, ``jump_failures``: decisions whose margin did not exceed their
     rounding bound (or, for knots, brackets whose two patterns do not differ in exactly one gate, or do not
     fit between their neighbours). ``knots_per_layer`` and ``breakpoints`` are what the checks establish
-    (the candidate's own values when a check failed); ``agrees`` says whether they equal the candidate's.
-    ``decisions``: how many decisions were checked in all.
+    (the candidate's own values when a check failed); ``agrees`` says whether they, and the layer and neuron whose
+    gate changes at each knot, equal the candidate's. ``decisions``: how many decisions were checked in all.
     """
 
     decisions: int
@@ -129,20 +129,35 @@ def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Cer
     if net.n_in != 1:
         raise ValueError(f"certify_count: the network has {net.n_in} inputs; certify the 1-D network that was counted")
     knots = np.asarray(result.knots, dtype=np.float64)
-    candidate = (tuple(int(c) for c in result.knots_per_layer), np.asarray(result.is_breakpoint, dtype=bool))
-    cert, open_rows = _certify(net, knots, candidate, _first_order_forward)
+    candidate = _candidate(result)
+    cert, done = _certify(net, knots, candidate, _first_order_forward)
     if refine and cert.safe_range and cert.sign_failures:
         # Redo the segments with an open decision (and their neighbours, which share its knots) refined.
+        open_rows = done.open_rows
         rows = np.nonzero(open_rows | np.roll(open_rows, 1) | np.roll(open_rows, -1))[0]
-        cert, _ = _certify(net, knots, candidate, _partly_refined(rows), method="refined")
+        refined = _recheck_refined(net, knots, cert, done, rows)
+        cert = refined or _certify(net, knots, candidate, _partly_refined(rows), method="refined")[0]
     return cert
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """What one pass of ``_certify`` established besides its certificate: every layer's gates (B+1, n), per knot
+    the layer and neuron of its first gate change (−1: none) and the radius ρ around t̃ holding that root, and the
+    segments with a sign decision left open."""
+
+    masks: list[np.ndarray]
+    flip_layer: np.ndarray
+    flip_neuron: np.ndarray
+    rho: np.ndarray
+    open_rows: np.ndarray
 
 
 def _certify(
     net: Network, knots: np.ndarray, candidate: tuple, forward: Callable, method: str = "first-order"
-) -> tuple[Certificate, np.ndarray]:
-    """All checks of the module docstring, with the forms of each layer from ``forward``; also which
-    segments had a sign decision left open."""
+) -> tuple[Certificate, _Pass]:
+    """All checks of the module docstring, with the forms of each layer from ``forward``; also what the pass
+    established (``_Pass``)."""
     n_knots = int(knots.shape[0])
     points = _bracket_points(knots)
     safe = _in_safe_range(*net.weights, *net.biases, knots)
@@ -179,7 +194,11 @@ def _certify(
 
     jump_failures, is_breakpoint = _jump_checks(net, masks, flip_layer, flip_neuron, differs == 1)
     knots_per_layer = tuple(int(np.count_nonzero((flip_layer == ell) & (differs == 1))) for ell in range(len(masks)))
-    agrees = knots_per_layer == candidate[0] and bool(np.array_equal(is_breakpoint, candidate[1]))
+    agrees = (
+        knots_per_layer == candidate[0]
+        and bool(np.array_equal(is_breakpoint, candidate[1]))
+        and bool(np.array_equal(flip_layer, candidate[2][0]) and np.array_equal(flip_neuron, candidate[2][1]))
+    )
     cert = Certificate(
         decisions=decisions,
         sign_failures=sign_failures,
@@ -191,7 +210,46 @@ def _certify(
         safe_range=bool(safe),
         method=method,
     )
-    return cert, open_rows
+    return cert, _Pass(masks, flip_layer, flip_neuron, rho, open_rows)
+
+
+def _recheck_refined(
+    net: Network, knots: np.ndarray, first: Certificate, done: _Pass, rows: np.ndarray
+) -> Certificate | None:
+    """``first`` with the sign checks of segments ``rows`` redone on their refined forms (``_refined_forward``, which
+    computes each segment from its own point alone), or None when a refined gate differs from the first pass's.
+
+    Every other decision stands as ``done`` found it: the gates, hence which gate changes at each knot (the knot
+    checks' patterns and every jump check), are the same, and a radius ρ from either pass bounds the same root
+    (module docstring). So the certificate is the one a full refined pass over all segments would give, at the cost
+    of ``rows`` only; a changed gate means the patterns themselves moved, and the caller redoes every segment."""
+    points = _bracket_points(knots)
+    row_of = np.full(points.mid.shape[0], -1, dtype=np.int64)
+    row_of[rows] = np.arange(rows.shape[0])
+    rho = done.rho.copy()
+    safe, sign_failures = first.safe_range, 0
+    for ell, form in enumerate(_refined_forward(net, points.mid[rows])):
+        safe &= all(_fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (form.z, form.s, form.e_z, form.e_s))
+        gate = form.z > 0
+        if not np.array_equal(gate, done.masks[ell][rows]):
+            return None
+        below, here = (done.flip_layer >= 0) & (done.flip_layer < ell), done.flip_layer == ell
+        failed, _ = _sign_checks(form, gate, points, knots, here, done.flip_neuron, below, rho, row_of)
+        sign_failures += int(failed.sum())
+        here = np.nonzero(here & (row_of[:-1] >= 0))[0]  # knots of this layer whose left segment is redone
+        rho[here] = _root_radius(form, row_of[here], done.flip_neuron[here], knots[here])
+    return replace(first, sign_failures=sign_failures, safe_range=bool(safe), method="refined")
+
+
+def _candidate(result: RegionCount) -> tuple:
+    """What a proof must establish of ``result``: its knots per layer, its breakpoint flags, and per knot the layer
+    (0-based) and neuron of its one gate change (−1, −1 where it lists none; of a knot it lists twice one is kept,
+    and the per-layer counts then disagree)."""
+    n_knots = int(result.knots.shape[0])
+    layer, neuron = np.full(n_knots, -1, dtype=np.int64), np.full(n_knots, -1, dtype=np.int64)
+    for ell, (idx, nrn) in enumerate(zip(result.knot_index, result.knot_neurons, strict=True)):
+        layer[idx], neuron[idx] = ell, nrn
+    return tuple(int(c) for c in result.knots_per_layer), np.asarray(result.is_breakpoint, dtype=bool), (layer, neuron)
 
 
 def _partly_refined(rows: np.ndarray) -> Callable:
@@ -439,32 +497,45 @@ def _sign_checks(
     flip_neuron: np.ndarray,
     below: np.ndarray,
     rho: np.ndarray,
+    row_of: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Failed sign decisions per segment, and how many were checked, in one layer (module docstring, step 3:
-    sign and knot checks).
+    """Failed sign decisions per row of ``form``, and how many were checked, in one layer (module docstring,
+    step 3: sign and knot checks).
 
     ``flips_here``: knots whose gate change is in this layer; ``below``: knots whose gate change is in an
-    earlier layer, whose root t* is known to lie within ``rho`` of t̃ (``_root_radius``)."""
+    earlier layer, whose root t* is known to lie within ``rho`` of t̃ (``_root_radius``). ``row_of``: when
+    ``form`` and ``gate`` hold some segments only, the row of each segment in them (−1: absent; its checks are
+    skipped); by default row k is segment k."""
     want = np.where(gate, 1.0, -1.0)
-    n_seg = gate.shape[0]
-    failed = np.zeros(n_seg, dtype=np.int64)
+    n_seg = points.start.shape[0]
+    failed = np.zeros(gate.shape[0], dtype=np.int64)
     checked = 0
 
-    def check(rows: np.ndarray, t: np.ndarray, flip: np.ndarray | None = None, reach: np.ndarray | None = None) -> int:
-        """Fused form.at + _holds for segments ``rows`` at points t (flip: a column whose wanted sign reverses)."""
-        flip = np.full(rows.shape, -1, dtype=np.int64) if flip is None else flip
+    def held(segs: np.ndarray, *per_seg: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The form rows of the segments ``segs`` that ``form`` holds, and the matching entries of ``per_seg``."""
+        if row_of is None:
+            return (segs, *per_seg)
+        rows = row_of[segs]
+        keep = rows >= 0
+        return (rows[keep], *(x[keep] for x in per_seg))
+
+    def check(segs: np.ndarray, t: np.ndarray, flip: np.ndarray | None = None, reach: np.ndarray | None = None) -> int:
+        """Fused form.at + _holds for segments ``segs`` at points t (flip: a column whose wanted sign reverses)."""
+        flip = np.full(segs.shape, -1, dtype=np.int64) if flip is None else flip
         widen = reach is not None
-        reach = np.zeros(rows.shape) if reach is None else reach
+        reach = np.zeros(segs.shape) if reach is None else reach
+        rows, t, flip, reach = held(segs, t, flip, reach)
         return _fused_proof.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, t, widen, reach,
                                           flip, _U, _gamma(3), _gamma(6), _gamma(4), failed)  # fmt: skip
 
     finite_start, finite_end = np.isfinite(points.start), np.isfinite(points.end)
     for ends, finite in ((points.start, finite_start), (points.end, finite_end)):
-        rows = np.nonzero(finite)[0]
-        if rows.size:
-            checked += check(rows, ends[rows])
+        segs = np.nonzero(finite)[0]
+        if segs.size:
+            checked += check(segs, ends[segs])
     # Unbounded ends: the slope points away from zero (or is an exact zero), beyond its bound.
-    for rows, direction in ((np.nonzero(~finite_start)[0], -1.0), (np.nonzero(~finite_end)[0], 1.0)):
+    for segs, direction in ((np.nonzero(~finite_start)[0], -1.0), (np.nonzero(~finite_end)[0], 1.0)):
+        (rows,) = held(segs)
         if rows.size:
             s, e_s = form.s[rows], form.e_s[rows]
             ok = (want[rows] * direction * s > e_s) | ((s == 0) & (e_s == 0))
