@@ -89,7 +89,8 @@ def test_refining_the_open_segments_equals_refining_every_segment():
             continue
         full = certify._certify(net, result.knots, candidate, certify._partly_refined(rows), method="refined")[0]
         assert certify._recheck_refined(net, result.knots, cert, done, rows) == full
-        assert certify_count(net, result) == full
+        if any(np.any(b) for b in net.biases[:-1]):  # (σ_b = 0 has its own proof: test_zero_biases_are_proven...)
+            assert certify_count(net, result) == full
         rechecked += 1
         proven += full.certified
     assert rechecked >= 30 and proven >= 1, (rechecked, proven)
@@ -214,15 +215,38 @@ def test_rejects_a_network_with_inputs():
         certify_count(net, _candidate([], [], [0]))
 
 
-def test_prove_count_falls_back_to_the_rational_recount():
-    """Coincident knots (σ_b = 0: every knot at 0) cannot be bracketed one by one; the recount proves them."""
-    for seed in range(20):
+def test_zero_biases_are_proven_at_one_knot():
+    """σ_b = 0 (every gate change at 0, many at once) has its own proof, from the forward pass at ±1: it proves
+    every such network of the adversarial family, equal to the rational count, and rejects wrong candidates."""
+    for seed in range(40):
         net = ADVERSARIAL["zero_bias"](seed)
+        result = count_regions(net, exact_fallback=False)
+        cert = certify_count(net, result)
+        assert cert.certified and cert.method == "homogeneous", (seed, cert)
+        assert (result.knots.shape[0], cert.breakpoints, cert.knots_per_layer) == _exact_fingerprint(net)
+        if result.knots.shape[0]:
+            flag = replace(result, is_breakpoint=~result.is_breakpoint)
+            layers = tuple(n + 1 if n.size else n for n in result.knot_neurons)  # other neurons change
+            assert not certify_count(net, flag).certified
+            assert not certify_count(net, replace(result, knot_neurons=layers)).certified
+            assert not certify_count(net, replace(result, knots=np.array([1e-9]))).certified
+        else:
+            assert not certify_count(net, replace(result, knots=np.zeros(1), is_breakpoint=np.ones(1, bool))).certified
+
+
+def test_prove_count_falls_back_to_the_rational_recount():
+    """Knots that coincide without σ_b = 0 (duplicated neurons) cannot be bracketed one by one; the recount
+    proves them."""
+    methods = set()
+    for seed in range(20):
+        net = ADVERSARIAL["duplicated_neurons"](seed)
         result = count_regions(net, exact_fallback=False)
         cert = prove_count(net, result)
         assert cert.certified and cert.uncertified_decisions == 0
         if not certify_count(net, result).certified:
             assert cert.method == "rational"
+        methods.add(cert.method)
+    assert "rational" in methods
     rational = count_regions(ADVERSARIAL["duplicated_neurons"](0))
     if rational.method == "rational":
         assert prove_count(ADVERSARIAL["duplicated_neurons"](0), rational).method == "rational"

@@ -292,8 +292,9 @@ save_table(
     "networks with the engine's own flag (no decision within 10^5 tolerances), a heuristic. Proofs: counts recounted "
     "in rational arithmetic, or checked against rigorous float64 rounding bounds (first order, and refined by "
     "error-free products where first order leaves a decision open); every count whose proof is cheap and at least "
-    "the first networks of each cell; rational, refined: how many were proven that way. Proven: fraction of the proofs "
-    "run (Clopper–Pearson CI). Max open: most decisions one checked network left open.",
+    "the first networks of each cell; rational, refined: how many were proven that way (σ_b = 0 has a proof of its "
+    "own, from the forward pass at ±1, counted in neither). Proven: fraction of the proofs run (Clopper–Pearson CI). "
+    "Max open: most decisions one checked network left open.",
 )
 rate_columns = {
     "depth": "depth L",

@@ -128,6 +128,8 @@ def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Cer
     """
     if net.n_in != 1:
         raise ValueError(f"certify_count: the network has {net.n_in} inputs; certify the 1-D network that was counted")
+    if not any(np.any(b) for b in net.biases[:-1]):
+        return _certify_homogeneous(net, result)
     knots = np.asarray(result.knots, dtype=np.float64)
     candidate = _candidate(result)
     cert, done = _certify(net, knots, candidate, _first_order_forward)
@@ -239,6 +241,57 @@ def _recheck_refined(
         here = np.nonzero(here & (row_of[:-1] >= 0))[0]  # knots of this layer whose left segment is redone
         rho[here] = _root_radius(form, row_of[here], done.flip_neuron[here], knots[here])
     return replace(first, sign_failures=sign_failures, safe_range=bool(safe), method="refined")
+
+
+def _certify_homogeneous(net: Network, result: RegionCount) -> Certificate:
+    """The proof for hidden biases that are all exactly zero (σ_b = 0), where every gate change happens at x = 0.
+
+    Every pre-activation is then positively homogeneous, z(x) = |x|·z(sign x) (ReLU(cz) = c·ReLU(z) for c > 0, and
+    no bias), so each gate is constant on each open half-line, with the sign of z at x = −1 or +1 (off where that
+    z is an exact zero, hence ≡ 0 on the half-line). The forward pass at ±1 with first-order bounds (module
+    docstring, step 2) decides every such sign; the only possible knot is 0, where the neurons whose two gates
+    differ change, and f′ jumps there iff w_out·(D⁺s⁺ − D⁻s⁻) ≠ 0 (the slopes of the last hidden layer on the two
+    sides), decided against its bound; without a gate change f is affine. Decisions the bounds leave open are
+    failures (``prove_count`` then recounts in rational arithmetic)."""
+    forms = list(_first_order_forward(net, np.array([-1.0, 1.0])))
+    safe = _in_safe_range(*net.weights, *net.biases) and all(
+        _fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for f in forms for x in (f.z, f.s, f.e_z, f.e_s)
+    )
+    sign_failures = sum(int(np.count_nonzero(~(_holds(f.z, f.e_z, np.where(f.z > 0, 1.0, -1.0))))) for f in forms)
+    changes = [np.nonzero((f.z[0] > 0) != (f.z[1] > 0))[0] for f in forms]
+    knots_per_layer = tuple(int(c.shape[0]) for c in changes)
+    is_breakpoint = np.zeros(int(any(knots_per_layer)), dtype=bool)
+    jump_failures = 0
+    if is_breakpoint.size:
+        w_out, last = net.weights[-1][0], forms[-1]
+        on = last.z > 0
+        sides = np.where(on, last.s, 0.0)  # D∘s̃ on (−∞, 0) and (0, ∞)
+        slopes = sides @ w_out
+        jump = slopes[1] - slopes[0]
+        n = w_out.shape[0]
+        bound = (np.where(on, last.e_s, 0.0) + _gamma(n) * np.abs(sides)).sum(axis=0) @ np.abs(w_out)
+        bound = (bound * (1.0 + 2.0 * _gamma(n + 3)) + _U * abs(jump)) * (1.0 + 2.0 * _gamma(3))
+        is_breakpoint[0] = abs(jump) > bound
+        jump_failures = int(not is_breakpoint[0] and not (jump == 0 and bound == 0))
+    flips = {(ell, int(i)) for ell, c in enumerate(changes) for i in c}
+    listed = {(ell, int(i)) for ell, nrn in enumerate(result.knot_neurons) for i in nrn}
+    agrees = (
+        np.array_equal(np.asarray(result.knots), np.zeros(is_breakpoint.size))
+        and knots_per_layer == tuple(int(c) for c in result.knots_per_layer)
+        and bool(np.array_equal(is_breakpoint, np.asarray(result.is_breakpoint, dtype=bool)))
+        and flips == listed
+    )
+    return Certificate(
+        decisions=sum(f.z.size for f in forms) + is_breakpoint.size,
+        sign_failures=sign_failures,
+        knot_failures=0,
+        jump_failures=jump_failures,
+        knots_per_layer=knots_per_layer,
+        breakpoints=int(np.count_nonzero(is_breakpoint)),
+        agrees=bool(agrees),
+        safe_range=bool(safe),
+        method="homogeneous",
+    )
 
 
 def _candidate(result: RegionCount) -> tuple:
