@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.replication.counting import count_manifest, write_parquet
+from relu1d.replication.counting import (
+    ONE_PROCESS_BELOW_SECONDS,
+    count_manifest,
+    count_processes,
+    estimated_cell_seconds,
+    write_parquet,
+)
 from relu1d.replication.ensemble import (
     Cell,
     cells_from_config,
@@ -161,3 +167,18 @@ def test_counting_in_process_leaves_the_callers_blas_threads_alone(tmp_path):
         before = [lib["num_threads"] for lib in threadpool_info()]
         count_manifest(manifest, processes=1, progress=False)
         assert [lib["num_threads"] for lib in threadpool_info()] == before
+
+
+def test_a_cell_of_a_few_seconds_is_counted_in_one_process():
+    """The default config's cells of a few seconds get one process, its wide deep cells every core; the estimate
+    grows with networks, depth and width."""
+    small = Cell("e", (16, 16), 1.0, 200, 1)
+    wide = Cell("e", (1024,) * 8, 1.0, 100, 1)
+    assert count_processes(small, 16) == 1 and count_processes(wide, 16) == 16
+    assert estimated_cell_seconds(small) < ONE_PROCESS_BELOW_SECONDS < estimated_cell_seconds(wide)
+    for bigger in (
+        Cell("e", (16, 16), 1.0, 2000, 1),
+        Cell("e", (16,) * 4, 1.0, 200, 1),
+        Cell("e", (64, 64), 1.0, 200, 1),
+    ):
+        assert estimated_cell_seconds(bigger) > estimated_cell_seconds(small)

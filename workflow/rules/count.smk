@@ -1,4 +1,5 @@
-# Stage 2: exact region counts per network, multiprocessing over networks (BLAS pinned to 1 thread per worker).
+# Stage 2: exact region counts per network, multiprocessing over networks (BLAS pinned to 1 thread per worker);
+# a cell of a few seconds is counted in one process (relu1d.replication.counting.count_processes).
 
 
 rule count:
@@ -13,7 +14,7 @@ rule count:
         "results/benchmarks/count/{cell}.tsv"
     conda:
         ENV
-    threads: 16
+    threads: lambda wildcards: count_processes(CELLS[wildcards.cell], 16)
     resources:
         mem_mb=4000,
         runtime=60,

@@ -21,6 +21,7 @@ files are byte-identical whatever the number of processes.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -72,6 +73,29 @@ _WORKER_PROVE = 0
 #: Networks whose proof costs at most this much (``count_work``; ~0.1 s) are all proven; of the others, the
 #: first ``prove`` of each cell (config ``certification.networks_per_cell``).
 PROVE_ALL_BELOW_WORK = 3e7
+
+
+#: A cell whose estimated count (``estimated_cell_seconds``) is shorter than this is counted in one process: a pool
+#: worker costs ~1.2 CPU-s to start (Python, numpy, numba and its cached kernels), a large share of such a cell.
+ONE_PROCESS_BELOW_SECONDS = 4.0
+
+
+def estimated_cell_seconds(cell: Cell) -> float:
+    """A rough one-core time to count and prove every network of ``cell``: per network, 1 ms per hidden layer (the
+    per-layer passes of a small count and of its proof), plus 7·10⁻⁸ s × (Σn + 1) × Σn (the (knots × neurons)
+    arrays; about one knot per neuron, docs/mathematics.md §4), plus 6·10⁻¹⁰ s × (Σn + 1) × Σ n_ℓn_{ℓ−1} (every
+    knot through every weight). Constants read off the count jobs of the default run (2026-12-04); it only has to
+    tell a few-second cell from a long one."""
+    widths = (1, *cell.widths, 1)  # counted along a line: one input
+    weights = sum(a * b for a, b in itertools.pairwise(widths))
+    knots = cell.n_neurons + 1
+    return cell.networks * (1e-3 * cell.depth + 7e-8 * knots * cell.n_neurons + 6e-10 * knots * weights)
+
+
+def count_processes(cell: Cell, available: int) -> int:
+    """Processes to count ``cell`` with when ``available`` cores are free: one for a cell estimated shorter than
+    ``ONE_PROCESS_BELOW_SECONDS`` (the counts are the same whatever the number)."""
+    return 1 if estimated_cell_seconds(cell) < ONE_PROCESS_BELOW_SECONDS else available
 
 
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
