@@ -73,8 +73,7 @@ def _first_and_open(net):
     result = count_regions(net, exact_fallback=False)
     candidate = certify._candidate(result)
     cert, done = certify._certify(net, result.knots, candidate, certify._first_order_forward)
-    open_rows = done.open_rows
-    return result, candidate, cert, done, np.nonzero(open_rows | np.roll(open_rows, 1) | np.roll(open_rows, -1))[0]
+    return result, candidate, cert, done, done.rows_to_refine()
 
 
 def test_refining_the_open_segments_equals_refining_every_segment():

@@ -134,9 +134,7 @@ def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Cer
     candidate = _candidate(result)
     cert, done = _certify(net, knots, candidate, _first_order_forward)
     if refine and cert.safe_range and cert.sign_failures:
-        # Redo the segments with an open decision (and their neighbours, which share its knots) refined.
-        open_rows = done.open_rows
-        rows = np.nonzero(open_rows | np.roll(open_rows, 1) | np.roll(open_rows, -1))[0]
+        rows = done.rows_to_refine()
         refined = _recheck_refined(net, knots, cert, done, rows)
         cert = refined or _certify(net, knots, candidate, _partly_refined(rows), method="refined")[0]
     return cert
@@ -153,6 +151,10 @@ class _Pass:
     flip_neuron: np.ndarray
     rho: np.ndarray
     open_rows: np.ndarray
+
+    def rows_to_refine(self) -> np.ndarray:
+        """The segments with an open decision and their neighbours (which share its knots)."""
+        return np.nonzero(self.open_rows | np.roll(self.open_rows, 1) | np.roll(self.open_rows, -1))[0]
 
 
 def _certify(
@@ -174,7 +176,7 @@ def _certify(
     first = np.zeros(n_knots, dtype=bool)
     open_rows = np.zeros(n_knots + 1, dtype=bool)
     for ell, form in enumerate(forward(net, points.mid)):
-        safe &= all(_fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (form.z, form.s, form.e_z, form.e_s))
+        safe &= form.in_safe_range()
         gate = form.z > 0
         masks.append(gate)
         below = flip_layer >= 0  # knots whose gate change lies in an earlier layer
@@ -231,7 +233,7 @@ def _recheck_refined(
     rho = done.rho.copy()
     safe, sign_failures = first.safe_range, 0
     for ell, form in enumerate(_refined_forward(net, points.mid[rows])):
-        safe &= all(_fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (form.z, form.s, form.e_z, form.e_s))
+        safe &= form.in_safe_range()
         gate = form.z > 0
         if not np.array_equal(gate, done.masks[ell][rows]):
             return None
@@ -254,9 +256,7 @@ def _certify_homogeneous(net: Network, result: RegionCount) -> Certificate:
     sides), decided against its bound; without a gate change f is affine. Decisions the bounds leave open are
     failures (``prove_count`` then recounts in rational arithmetic)."""
     forms = list(_first_order_forward(net, np.array([-1.0, 1.0])))
-    safe = _in_safe_range(*net.weights, *net.biases) and all(
-        _fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for f in forms for x in (f.z, f.s, f.e_z, f.e_s)
-    )
+    safe = _in_safe_range(*net.weights, *net.biases) and all(f.in_safe_range() for f in forms)
     sign_failures = sum(int(np.count_nonzero(~(_holds(f.z, f.e_z, np.where(f.z > 0, 1.0, -1.0))))) for f in forms)
     changes = [np.nonzero((f.z[0] > 0) != (f.z[1] > 0))[0] for f in forms]
     knots_per_layer = tuple(int(c.shape[0]) for c in changes)
@@ -524,6 +524,10 @@ class _Forms:
     e_z: np.ndarray
     e_s: np.ndarray
     mid: np.ndarray
+
+    def in_safe_range(self) -> bool:
+        """Every finite nonzero value and bound lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (module docstring)."""
+        return all(_fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (self.z, self.s, self.e_z, self.e_s))
 
     def at(self, rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The forms of segments ``rows`` at t (one point per row) and a rigorous bound of their error:
