@@ -76,9 +76,10 @@ def _first_and_open(net):
     return result, candidate, cert, done, done.rows_to_refine()
 
 
-def test_refining_the_open_segments_equals_refining_every_segment():
+def test_refining_the_open_segments_equals_refining_every_segment(monkeypatch):
     """The refined recheck of the open segments alone gives the certificate of a full pass with those segments
-    refined: on a 256 × 8 network that needs it (proven), and on every small network with an open decision."""
+    refined: on a 256 × 8 network that needs it (proven), and on every small network with an open decision; also
+    when it refines them in blocks of two segments (a knot's two segments in different blocks)."""
     nets = [sample_network([256] * 8, 1.0, 3)]
     nets += [make(seed) for make in (random_small, *ADVERSARIAL.values()) for seed in range(0, 60, 3)]
     rechecked = proven = 0
@@ -87,7 +88,10 @@ def test_refining_the_open_segments_equals_refining_every_segment():
         if not (cert.safe_range and cert.sign_failures):
             continue
         full = certify._certify(net, result.knots, candidate, certify._partly_refined(rows), method="refined")[0]
-        assert certify._recheck_refined(net, result.knots, cert, done, rows) == full
+        for block_rows in (2, certify.REFINE_BLOCK_ROWS):
+            with monkeypatch.context() as patch:
+                patch.setattr(certify, "REFINE_BLOCK_ROWS", block_rows)
+                assert certify._recheck_refined(net, result.knots, cert, done, rows) == full
         if any(np.any(b) for b in net.biases[:-1]):  # (σ_b = 0 has its own proof: test_zero_biases_are_proven...)
             assert certify_count(net, result) == full
         rechecked += 1
@@ -253,3 +257,23 @@ def test_prove_count_falls_back_to_the_rational_recount():
     mutated = _candidate(wrong.knots, wrong.is_breakpoint, wrong.knots_per_layer + 1)
     mutated.breakpoints_per_layer, mutated.method = wrong.breakpoints_per_layer, wrong.method
     assert not prove_count(ADVERSARIAL["zero_bias"](1), mutated).certified
+
+
+def test_refined_jump_values_contain_the_exact_derivative():
+    """The refined backward pass (for the few knots whose first-order jump check stays open) bounds g = ∂f/∂h_ℓ* at
+    each knot's flipping neuron, computed in rationals under the same gates, within a few ulps of g itself."""
+    net = sample_network([12] * 6, 1.0, 3)
+    result = count_regions(net)
+    _, done = certify._certify(net, result.knots, certify._candidate(result), certify._first_order_forward)
+    knots = np.nonzero(done.flip_layer >= 0)[0]
+    value, bound = certify._refined_jump_values(net, done.masks, done.flip_layer[knots], done.flip_neuron[knots], knots)
+    w_out = [Fraction(x) for x in net.weights[-1][0]]
+    for k, v, e in zip(knots, value, bound, strict=True):
+        g = w_out  # backward in rationals under the knot's left-segment gates
+        for ell in range(len(done.masks) - 1, done.flip_layer[k], -1):
+            on = [g[i] if done.masks[ell][k, i] else Fraction(0) for i in range(len(g))]
+            w = net.weights[ell]
+            g = [sum((on[i] * Fraction(w[i, j]) for i in range(len(on))), Fraction(0)) for j in range(w.shape[1])]
+        exact = g[done.flip_neuron[k]]
+        assert abs(Fraction(v) - exact) <= Fraction(e)
+        assert e <= 8 * 2.0**-53 * abs(v) or exact == 0

@@ -9,9 +9,11 @@ import pytest
 from relu1d import count_regions, sample_network
 from relu1d.replication.counting import (
     ONE_PROCESS_BELOW_SECONDS,
+    _chunk_size,
     count_manifest,
     count_processes,
     estimated_cell_seconds,
+    estimated_count_mb,
     write_parquet,
 )
 from relu1d.replication.ensemble import (
@@ -182,3 +184,23 @@ def test_a_cell_of_a_few_seconds_is_counted_in_one_process():
         Cell("e", (64, 64), 1.0, 200, 1),
     ):
         assert estimated_cell_seconds(bigger) > estimated_cell_seconds(small)
+
+
+def test_the_networks_of_a_long_cell_go_to_the_pool_one_at_a_time():
+    """In a cell of seconds-long networks each is its own pool task, so the first (proven, costlier) networks run on
+    different workers; a cell of millisecond networks is handed out in about eight chunks per process."""
+    assert _chunk_size(Cell("e", (2048,) * 8, 1.0, 52, 1), 2) == 1
+    assert _chunk_size(Cell("e", (256,) * 4, 1.0, 400, 1), 16) == 1
+    assert _chunk_size(Cell("e", (16, 16), 1.0, 2000, 1), 2) == 2000 // 16
+
+
+def test_a_count_job_asks_for_the_memory_of_its_proofs():
+    """The count rule's memory estimate covers a 2048 × 8 proof (6.0 GB resident, measured) in each process that
+    proves at once, and grows with width, depth and processes."""
+    deep = Cell("e", (2048,) * 8, 1.0, 52, 1)
+    assert estimated_count_mb(deep, 1, prove=4) > 6000
+    assert estimated_count_mb(deep, 2, prove=4) > 2 * 6000
+    assert estimated_count_mb(deep, 16, prove=4) < 16 * 6000  # at most `prove` processes hold a proof at once
+    small = Cell("e", (16, 16), 1.0, 200, 1)
+    assert estimated_count_mb(small, 1, prove=4) < estimated_count_mb(small, 2, prove=4) < 1000
+    assert estimated_count_mb(Cell("e", (1024,) * 8, 1.0, 100, 1), 1, prove=4) < estimated_count_mb(deep, 1, prove=4)

@@ -13,7 +13,7 @@ from relu1d.bench.tables import MEASUREMENTS as PERFORMANCE_MEASUREMENTS
 from relu1d.bench.tables import PERFORMANCE_TABLES
 from relu1d.replication.architectures import check_config as check_beyond_lines
 from relu1d.replication.beyond import family_specs, networks_per_width
-from relu1d.replication.counting import count_processes
+from relu1d.replication.counting import count_processes, estimated_count_mb
 from relu1d.replication.ensemble import aligned_counts, cells_from_config
 
 validate(config, "../schemas/config.schema.yaml")

@@ -1,5 +1,6 @@
 # Stage 2: exact region counts per network, multiprocessing over networks (BLAS pinned to 1 thread per worker);
-# a cell of a few seconds is counted in one process (relu1d.replication.counting.count_processes).
+# a cell of a few seconds is counted in one process, and a job asks for the memory its cell needs
+# (relu1d.replication.counting: count_processes, estimated_count_mb).
 
 
 rule count:
@@ -16,7 +17,11 @@ rule count:
         ENV
     threads: lambda wildcards: count_processes(CELLS[wildcards.cell], 16)
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, threads: estimated_count_mb(
+            CELLS[wildcards.cell],
+            threads,
+            config["certification"]["networks_per_cell"],
+        ),
         runtime=60,
     params:
         prove=config["certification"]["networks_per_cell"],

@@ -260,7 +260,7 @@ def parallel_rows(
     networks: int, width: int, depth: int, sigma_b: float = 1.0, processes: int = 2, repeats: int = 2
 ) -> list[dict]:
     """End-to-end time of the count stage (``count_manifest``: regenerate and hash-check every network, count
-    it, build both tables; spawn pool start-up included) on one cell of small networks, 1 vs ``processes``,
+    it, build both tables; pool start-up included) on one cell of small networks, 1 vs ``processes``,
     timed in alternating pairs (best of each); then ``machine_speedup`` measured on the same work, the
     ceiling the machine allows at that moment (``efficiency`` = speedup / that)."""
     from relu1d.replication.counting import count_manifest

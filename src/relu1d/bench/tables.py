@@ -105,7 +105,7 @@ TABLES = {
     ),
     "parallel": (
         "performance_parallel",
-        "The count stage (count_manifest: regenerate and hash-check, count, build the tables; spawn pool start-up"
+        "The count stage (count_manifest: regenerate and hash-check, count, build the tables; pool start-up"
         " included) on many small networks, 1 process vs 2, timed alternately. Machine ceiling: what 2 processes"
         " gain at that moment on the same counts in an already started pool (no start-up, no IPC); efficiency ="
         f" speedup / ceiling. Goal: {goals_text('parallel')}.",

@@ -32,13 +32,13 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from relu1d.engine.breakpoints import count_regions, count_work
-from relu1d.engine.certify import prove_count
+from relu1d.engine.certify import REFINE_BLOCK_ROWS, prove_count
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network
 from relu1d.replication.probes import probe_statistics, sample_probe
 
-if TYPE_CHECKING:  # pandas and pyarrow are imported where tables are built: a spawned worker skips ~0.5 s
+if TYPE_CHECKING:  # pandas and pyarrow are imported where tables are built: the fork server and its workers skip ~0.5 s
     import pandas as pd
 
 COUNT_COLUMNS = (
@@ -92,10 +92,36 @@ def estimated_cell_seconds(cell: Cell) -> float:
     return cell.networks * (1e-3 * cell.depth + 7e-8 * knots * cell.n_neurons + 6e-10 * knots * weights)
 
 
+def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
+    """Memory for a count job of ``cell`` in ``processes`` processes that proves its first ``prove`` networks, in
+    MB (the count rule's ``mem_mb``): 300 for the job's own process (the tables); per process 150 and a count's
+    arrays (≤ 3 float64 (Σn + 1) × max n, ``benchmarks/memory.py``); per process proving at once, what a proof holds
+    (``relu1d.engine.certify``): ~22 such arrays in the first-order pass (6.0 GB measured at 2048 × 8, 2026-12-06)
+    and the refined pass's block of ``REFINE_BLOCK_ROWS`` segments × ~50 float64 per neuron."""
+    knots, width = cell.n_neurons + 1, max(cell.widths)
+    count = 150 + 8e-6 * width * 3 * knots
+    proof = 8e-6 * width * (22 * knots + 50 * min(knots, REFINE_BLOCK_ROWS))
+    return int(300 + processes * count + min(processes, max(prove, 1)) * proof)
+
+
 def count_processes(cell: Cell, available: int) -> int:
     """Processes to count ``cell`` with when ``available`` cores are free: one for a cell estimated shorter than
     ``ONE_PROCESS_BELOW_SECONDS`` (the counts are the same whatever the number)."""
     return 1 if estimated_cell_seconds(cell) < ONE_PROCESS_BELOW_SECONDS else available
+
+
+#: Networks estimated at this many seconds or more are handed to the pool one at a time (``_chunk_size``).
+ONE_PER_CHUNK_FROM_SECONDS = 0.01
+
+
+def _chunk_size(cell: Cell, processes: int) -> int:
+    """Networks per pool task: one when a network is estimated at ``ONE_PER_CHUNK_FROM_SECONDS`` or more, so that the
+    first networks, which are proven and cost several times a count, go to different workers (in chunks of 3, one
+    worker got all three 2048 × 8 proofs and the others waited on it); else about eight tasks per process, which
+    keeps every process busy to the end at a small cost in messages."""
+    if estimated_cell_seconds(cell) / cell.networks >= ONE_PER_CHUNK_FROM_SECONDS:
+        return 1
+    return max(1, cell.networks // (8 * processes))
 
 
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
@@ -206,10 +232,12 @@ def count_manifest(
             _init_worker(cell, backend, prove)
             results = [_count_one(job) for job in tqdm(jobs, **bar)]
     else:
-        # Small chunks keep both processes busy to the end; imap preserves index order.
-        chunk = max(1, len(jobs) // (8 * processes))
-        # "spawn": forking a process that already runs BLAS or tqdm threads can inherit a held lock and hang.
-        ctx = multiprocessing.get_context("spawn")
+        # Workers fork from a fork server that has loaded the engine and its kernels (``_warm_worker``): they start
+        # at almost no cost, and never inherit this process's state (a caller's thread holding a lock at a plain
+        # fork would hang the child).
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["relu1d.replication._warm_worker"])
+        chunk = _chunk_size(cell, processes)
         with ctx.Pool(min(processes, len(jobs)), initializer=_init_worker, initargs=(cell, backend, prove)) as pool:
             results = list(tqdm(pool.imap(_count_one, jobs, chunksize=chunk), **bar))
     counts = pd.DataFrame([row for row, _ in results], columns=list(COUNT_COLUMNS))
