@@ -8,12 +8,13 @@ import pytest
 
 from relu1d import count_regions, sample_network
 from relu1d.replication.counting import (
-    ONE_PROCESS_BELOW_SECONDS,
+    SECONDS_PER_PROCESS,
     _chunk_size,
     count_manifest,
     count_processes,
     estimated_cell_seconds,
     estimated_count_mb,
+    proven_networks,
     write_parquet,
 )
 from relu1d.replication.ensemble import (
@@ -171,27 +172,30 @@ def test_counting_in_process_leaves_the_callers_blas_threads_alone(tmp_path):
         assert [lib["num_threads"] for lib in threadpool_info()] == before
 
 
-def test_a_cell_of_a_few_seconds_is_counted_in_one_process():
-    """The default config's cells of a few seconds get one process, its wide deep cells every core; the estimate
-    grows with networks, depth and width."""
+def test_a_count_job_gets_one_process_per_half_minute_of_work():
+    """The default config's short cells get one process (and share the cores with other jobs), its wide deep cells
+    several; the estimate grows with networks, depth, width and proofs."""
     small = Cell("e", (16, 16), 1.0, 200, 1)
     wide = Cell("e", (1024,) * 8, 1.0, 100, 1)
-    assert count_processes(small, 16) == 1 and count_processes(wide, 16) == 16
-    assert estimated_cell_seconds(small) < ONE_PROCESS_BELOW_SECONDS < estimated_cell_seconds(wide)
+    assert count_processes(small, 16, prove=4) == 1 and count_processes(wide, 2, prove=4) == 2
+    assert 1 < count_processes(wide, 16, prove=4) < 16
+    assert estimated_cell_seconds(small, 4) < SECONDS_PER_PROCESS < estimated_cell_seconds(wide, 4)
+    assert estimated_cell_seconds(wide, 0) < estimated_cell_seconds(wide, 4)
     for bigger in (
         Cell("e", (16, 16), 1.0, 2000, 1),
         Cell("e", (16,) * 4, 1.0, 200, 1),
         Cell("e", (64, 64), 1.0, 200, 1),
     ):
-        assert estimated_cell_seconds(bigger) > estimated_cell_seconds(small)
+        assert estimated_cell_seconds(bigger, 4) > estimated_cell_seconds(small, 4)
+    assert proven_networks(small, 4) == 200 and proven_networks(wide, 4) == 4
 
 
 def test_the_networks_of_a_long_cell_go_to_the_pool_one_at_a_time():
     """In a cell of seconds-long networks each is its own pool task, so the first (proven, costlier) networks run on
     different workers; a cell of millisecond networks is handed out in about eight chunks per process."""
-    assert _chunk_size(Cell("e", (2048,) * 8, 1.0, 52, 1), 2) == 1
-    assert _chunk_size(Cell("e", (256,) * 4, 1.0, 400, 1), 16) == 1
-    assert _chunk_size(Cell("e", (16, 16), 1.0, 2000, 1), 2) == 2000 // 16
+    assert _chunk_size(Cell("e", (2048,) * 8, 1.0, 52, 1), 2, prove=4) == 1
+    assert _chunk_size(Cell("e", (512,) * 8, 1.0, 200, 1), 16, prove=4) == 1
+    assert _chunk_size(Cell("e", (16, 16), 1.0, 2000, 1), 2, prove=4) == 2000 // 16
 
 
 def test_a_count_job_asks_for_the_memory_of_its_proofs():

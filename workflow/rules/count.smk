@@ -1,5 +1,5 @@
 # Stage 2: exact region counts per network, multiprocessing over networks (BLAS pinned to 1 thread per worker);
-# a cell of a few seconds is counted in one process, and a job asks for the memory its cell needs
+# one process per ~30 s of a cell's estimated work, and a job asks for the memory its cell needs
 # (relu1d.replication.counting: count_processes, estimated_count_mb).
 
 
@@ -15,13 +15,9 @@ rule count:
         "results/benchmarks/count/{cell}.tsv"
     conda:
         ENV
-    threads: lambda wildcards: count_processes(CELLS[wildcards.cell], 16)
+    threads: count_threads
     resources:
-        mem_mb=lambda wildcards, threads: estimated_count_mb(
-            CELLS[wildcards.cell],
-            threads,
-            config["certification"]["networks_per_cell"],
-        ),
+        mem_mb=count_mem_mb,
         runtime=60,
     params:
         prove=config["certification"]["networks_per_cell"],

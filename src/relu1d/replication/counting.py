@@ -75,21 +75,31 @@ _WORKER_PROVE = 0
 PROVE_ALL_BELOW_WORK = 3e7
 
 
-#: A cell whose estimated count (``estimated_cell_seconds``) is shorter than this is counted in one process: a pool
-#: worker costs ~1.2 CPU-s to start (Python, numpy, numba and its cached kernels), a large share of such a cell.
-ONE_PROCESS_BELOW_SECONDS = 4.0
+#: A count job gets one process per this many seconds of its cell's estimated work (``count_processes``): a process
+#: costs ~1–2 s to start and the job's own process works alone at its start and end, so a shorter cell runs in one
+#: process, beside another job on the next core (default run, 2 cores: 82 two-process jobs averaged 1.3 busy cores).
+SECONDS_PER_PROCESS = 30.0
 
 
-def estimated_cell_seconds(cell: Cell) -> float:
-    """A rough one-core time to count and prove every network of ``cell``: per network, 1 ms per hidden layer (the
-    per-layer passes of a small count and of its proof), plus 7·10⁻⁸ s × (Σn + 1) × Σn (the (knots × neurons)
-    arrays; about one knot per neuron, docs/mathematics.md §4), plus 6·10⁻¹⁰ s × (Σn + 1) × Σ n_ℓn_{ℓ−1} (every
-    knot through every weight). Constants read off the count jobs of the default run (2026-12-04); it only has to
-    tell a few-second cell from a long one."""
+def proven_networks(cell: Cell, prove: int) -> int:
+    """How many networks of ``cell`` the count stage proves (``_proof``): all when a proof is cheap (work
+    (Σn + 1) × Σ n_ℓn_{ℓ−1} ≤ ``PROVE_ALL_BELOW_WORK``, with about one knot per neuron), else the first ``prove``."""
     widths = (1, *cell.widths, 1)  # counted along a line: one input
+    work = (cell.n_neurons + 1) * sum(a * b for a, b in itertools.pairwise(widths))
+    return cell.networks if work <= PROVE_ALL_BELOW_WORK else min(prove, cell.networks)
+
+
+def estimated_cell_seconds(cell: Cell, prove: int) -> float:
+    """A rough one-core time to count ``cell`` and prove its ``proven_networks``. With K = Σn + 1 knots (about one
+    per neuron, docs/mathematics.md §4) and W = Σ n_ℓn_{ℓ−1} weights: per network 7·10⁻⁴ s per layer plus
+    5·10⁻¹² s × K·W (every knot through every weight); per proof K × (4·10⁻⁸ s × Σn + 10⁻¹⁰ s × W × depth) (the
+    (knots × neurons) passes, and the refined pass of deep networks). Fitted to the 145 count jobs of the default run
+    of 2026-12-06 (within a factor 2 for every cell of more than a second); it only has to tell short from long."""
+    widths = (1, *cell.widths, 1)
     weights = sum(a * b for a, b in itertools.pairwise(widths))
     knots = cell.n_neurons + 1
-    return cell.networks * (1e-3 * cell.depth + 7e-8 * knots * cell.n_neurons + 6e-10 * knots * weights)
+    count = cell.networks * (7e-4 * cell.depth + 5e-12 * knots * weights)
+    return count + proven_networks(cell, prove) * knots * (4e-8 * cell.n_neurons + 1e-10 * weights * cell.depth)
 
 
 def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
@@ -104,22 +114,22 @@ def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
     return int(300 + processes * count + min(processes, max(prove, 1)) * proof)
 
 
-def count_processes(cell: Cell, available: int) -> int:
-    """Processes to count ``cell`` with when ``available`` cores are free: one for a cell estimated shorter than
-    ``ONE_PROCESS_BELOW_SECONDS`` (the counts are the same whatever the number)."""
-    return 1 if estimated_cell_seconds(cell) < ONE_PROCESS_BELOW_SECONDS else available
+def count_processes(cell: Cell, available: int, prove: int) -> int:
+    """Processes to count ``cell`` with (proving ``prove`` networks) when ``available`` cores are free: one per
+    ``SECONDS_PER_PROCESS`` of estimated work, at least one (the counts are the same whatever the number)."""
+    return max(1, min(available, int(estimated_cell_seconds(cell, prove) // SECONDS_PER_PROCESS)))
 
 
 #: Networks estimated at this many seconds or more are handed to the pool one at a time (``_chunk_size``).
 ONE_PER_CHUNK_FROM_SECONDS = 0.01
 
 
-def _chunk_size(cell: Cell, processes: int) -> int:
+def _chunk_size(cell: Cell, processes: int, prove: int) -> int:
     """Networks per pool task: one when a network is estimated at ``ONE_PER_CHUNK_FROM_SECONDS`` or more, so that the
     first networks, which are proven and cost several times a count, go to different workers (in chunks of 3, one
     worker got all three 2048 × 8 proofs and the others waited on it); else about eight tasks per process, which
     keeps every process busy to the end at a small cost in messages."""
-    if estimated_cell_seconds(cell) / cell.networks >= ONE_PER_CHUNK_FROM_SECONDS:
+    if estimated_cell_seconds(cell, prove) / cell.networks >= ONE_PER_CHUNK_FROM_SECONDS:
         return 1
     return max(1, cell.networks // (8 * processes))
 
@@ -237,7 +247,7 @@ def count_manifest(
         # fork would hang the child).
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["relu1d.replication._warm_worker"])
-        chunk = _chunk_size(cell, processes)
+        chunk = _chunk_size(cell, processes, prove)
         with ctx.Pool(min(processes, len(jobs)), initializer=_init_worker, initargs=(cell, backend, prove)) as pool:
             results = list(tqdm(pool.imap(_count_one, jobs, chunksize=chunk), **bar))
     counts = pd.DataFrame([row for row, _ in results], columns=list(COUNT_COLUMNS))
