@@ -81,23 +81,27 @@ PROVE_ALL_BELOW_WORK = 3e7
 SECONDS_PER_PROCESS = 30.0
 
 
+def _knots_and_weights(cell: Cell) -> tuple[int, int]:
+    """(K, W): the expected knots of a network of ``cell``, K = Σn + 1 (about one per neuron, docs/mathematics.md
+    §4), and its weights along a line (one input), W = Σ n_ℓn_{ℓ−1}."""
+    widths = (1, *cell.widths, 1)
+    return cell.n_neurons + 1, sum(a * b for a, b in itertools.pairwise(widths))
+
+
 def proven_networks(cell: Cell, prove: int) -> int:
-    """How many networks of ``cell`` the count stage proves (``_proof``): all when a proof is cheap (work
-    (Σn + 1) × Σ n_ℓn_{ℓ−1} ≤ ``PROVE_ALL_BELOW_WORK``, with about one knot per neuron), else the first ``prove``."""
-    widths = (1, *cell.widths, 1)  # counted along a line: one input
-    work = (cell.n_neurons + 1) * sum(a * b for a, b in itertools.pairwise(widths))
-    return cell.networks if work <= PROVE_ALL_BELOW_WORK else min(prove, cell.networks)
+    """How many networks of ``cell`` the count stage proves (``_proof``): all when a proof is cheap (work K·W ≤
+    ``PROVE_ALL_BELOW_WORK``, ``_knots_and_weights``), else the first ``prove``."""
+    knots, weights = _knots_and_weights(cell)
+    return cell.networks if knots * weights <= PROVE_ALL_BELOW_WORK else min(prove, cell.networks)
 
 
 def estimated_cell_seconds(cell: Cell, prove: int) -> float:
-    """A rough one-core time to count ``cell`` and prove its ``proven_networks``. With K = Σn + 1 knots (about one
-    per neuron, docs/mathematics.md §4) and W = Σ n_ℓn_{ℓ−1} weights: per network 7·10⁻⁴ s per layer plus
-    5·10⁻¹² s × K·W (every knot through every weight); per proof K × (4·10⁻⁸ s × Σn + 10⁻¹⁰ s × W × depth) (the
-    (knots × neurons) passes, and the refined pass of deep networks). Fitted to the 145 count jobs of the default run
-    of 2026-12-06 (within a factor 2 for every cell of more than a second); it only has to tell short from long."""
-    widths = (1, *cell.widths, 1)
-    weights = sum(a * b for a, b in itertools.pairwise(widths))
-    knots = cell.n_neurons + 1
+    """A rough one-core time to count ``cell`` and prove its ``proven_networks``. With K knots and W weights
+    (``_knots_and_weights``): per network 7·10⁻⁴ s per layer plus 5·10⁻¹² s × K·W (every knot through every
+    weight); per proof K × (4·10⁻⁸ s × Σn + 10⁻¹⁰ s × W × depth) (the (knots × neurons) passes, and the refined pass
+    of deep networks). Fitted to the 145 count jobs of the default run of 2026-12-06 (within a factor 2 for every
+    cell of more than a second); it only has to tell short from long."""
+    knots, weights = _knots_and_weights(cell)
     count = cell.networks * (7e-4 * cell.depth + 5e-12 * knots * weights)
     return count + proven_networks(cell, prove) * knots * (4e-8 * cell.n_neurons + 1e-10 * weights * cell.depth)
 
@@ -108,7 +112,7 @@ def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
     arrays (≤ 3 float64 (Σn + 1) × max n, ``benchmarks/memory.py``); per process proving at once, what a proof holds
     (``relu1d.engine.certify``): ~22 such arrays in the first-order pass (6.0 GB measured at 2048 × 8, 2026-12-06)
     and the refined pass's block of ``REFINE_BLOCK_ROWS`` segments × ~50 float64 per neuron."""
-    knots, width = cell.n_neurons + 1, max(cell.widths)
+    knots, width = _knots_and_weights(cell)[0], max(cell.widths)
     count = 150 + 8e-6 * width * 3 * knots
     proof = 8e-6 * width * (22 * knots + 50 * min(knots, REFINE_BLOCK_ROWS))
     return int(300 + processes * count + min(processes, max(prove, 1)) * proof)
