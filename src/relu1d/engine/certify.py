@@ -374,17 +374,26 @@ def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
 
 def _refined_layer(w: np.ndarray, b: np.ndarray, values: tuple, slopes: tuple, gate: np.ndarray) -> tuple:
     """One layer of ``_refined_forward``, for the values and the slopes of every segment (stacked)."""
-    rows, n = gate.shape[0], w.shape[1]
+    rows = gate.shape[0]
     both = np.concatenate([gate, gate])
     x, c, eps = (np.where(both, np.concatenate([v, sl]), 0.0) for v, sl in zip(values, slopes, strict=True))
     bias = np.concatenate([np.broadcast_to(b, (rows, b.shape[0])), np.zeros((rows, b.shape[0]))])
-    x_new = np.matmul(x, w.T)
-    x_new[:rows] += b
+    x_new, c_new, eps_new = _refined_product(x, c, eps, w, bias)
+    return (x_new[:rows], c_new[:rows], eps_new[:rows]), (x_new[rows:], c_new[rows:], eps_new[rows:])
+
+
+def _refined_product(
+    x: np.ndarray, c: np.ndarray, eps: np.ndarray, w: np.ndarray, bias: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x̃′, ĉ′, ε′) for x·Wᵀ + bias from x̃ + ĉ with |exact − (x̃ + ĉ)| ≤ ε (gates already applied):
+    x̃′ = fl(x̃·Wᵀ + bias), ĉ′ = fl(r̃ + fl(ĉ·Wᵀ)) with r̃ ≈ x̃·Wᵀ + bias − x̃′ (``_residual``, error ≤ ε_r), and
+    ε′ = |W|·(ε + γ_n|ĉ|) + ε_r + u|ĉ′|, inflated for its own rounding (docs/mathematics.md §2.3)."""
+    n = w.shape[1]
+    x_new = np.matmul(x, w.T) + bias
     r, eps_r = _residual(x, w, bias, x_new)
     c_new = r + np.matmul(c, w.T)
     eps_new = np.matmul(eps + _gamma(n) * np.abs(c), np.abs(w).T) * (1.0 + 2.0 * _gamma(n + 3))
-    eps_new = (eps_new + eps_r + _U * np.abs(c_new)) * (1.0 + 2.0 * _gamma(3))
-    return (x_new[:rows], c_new[:rows], eps_new[:rows]), (x_new[rows:], c_new[rows:], eps_new[rows:])
+    return x_new, c_new, (eps_new + eps_r + _U * np.abs(c_new)) * (1.0 + 2.0 * _gamma(3))
 
 
 #: Slices per operand in ``_residual`` and the largest kept k + j: the dropped products are ≤ 2^{−4β}·n·σ·τ.
@@ -693,8 +702,7 @@ def _refined_jump_values(
     """g = ∂f/∂h_ℓ* at the flipping neuron of each of ``knots`` (under its left segment's gates), and a bound on the
     error, by the backward pass of ``_jump_checks`` refined like ``_refined_forward``: g̃ + ĉ with ĉ each layer's
     float64 rounding recovered by ``_residual``, so only ĉ's own rounding passes through |W| (second order).
-    Invariant |g − (g̃ + ĉ)| ≤ ε; with A = D∘g̃: g̃′ = fl(A·W), ĉ′ = fl(r̃ + fl((D∘ĉ)·W)), r̃ ≈ A·W − g̃′,
-    ε′ = (D∘ε + γ_n|D∘ĉ|)·|W| + ε_r + u|ĉ′| (inflated for its own rounding)."""
+    Invariant |g − (g̃ + ĉ)| ≤ ε, carried through each layer's (D∘g)·W by ``_refined_product``."""
     w_out = net.weights[-1][0]
     g = np.array(np.broadcast_to(w_out, (knots.shape[0], w_out.shape[0])))
     c, eps = np.zeros_like(g), np.zeros_like(g)
@@ -707,11 +715,6 @@ def _refined_jump_values(
         if ell == lowest:
             break
         w, gate = net.weights[ell], masks[ell][knots]
-        a, c_on, eps_on = (np.where(gate, x, 0.0) for x in (g, c, eps))
-        n = w.shape[0]
-        g = np.matmul(a, w)
-        r, eps_r = _residual(a, w.T, np.zeros_like(g), g)
-        c = r + np.matmul(c_on, w)
-        eps = np.matmul(eps_on + _gamma(n) * np.abs(c_on), np.abs(w)) * (1.0 + 2.0 * _gamma(n + 3))
-        eps = (eps + eps_r + _U * np.abs(c)) * (1.0 + 2.0 * _gamma(3))
+        on = (np.where(gate, x, 0.0) for x in (g, c, eps))
+        g, c, eps = _refined_product(*on, w.T, np.zeros((knots.shape[0], w.shape[1])))
     return value, bound
