@@ -120,12 +120,16 @@ def ensemble_args(wildcards):
 
 def count_threads(wildcards):
     """Processes for one cell's count job: one per ~30 s of its estimated work, at most 16."""
-    return count_processes(CELLS[wildcards.cell], 16, config["certification"]["networks_per_cell"])
+    return count_processes(
+        CELLS[wildcards.cell], 16, config["certification"]["networks_per_cell"]
+    )
 
 
 def count_mem_mb(wildcards, threads):
     """Memory (MB) for one cell's count job in `threads` processes, its proofs included."""
-    return estimated_count_mb(CELLS[wildcards.cell], threads, config["certification"]["networks_per_cell"])
+    return estimated_count_mb(
+        CELLS[wildcards.cell], threads, config["certification"]["networks_per_cell"]
+    )
 
 
 def cli_options(section):
