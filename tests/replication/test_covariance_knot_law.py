@@ -10,6 +10,7 @@ from scipy import stats
 
 from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.network import sample_network
+from relu1d.replication import knot_law
 from relu1d.replication.claims import k5_verdict, k6_verdict
 from relu1d.replication.covariance import (
     bias_rates,
@@ -55,6 +56,16 @@ def test_cluster_bootstrap_detects_a_wrong_law_and_is_deterministic():
     assert 0 < detectable < d  # rejected: the distance is beyond the test's resolution
     # a network without knots is still a resampling unit
     assert np.isfinite(cluster_ks_test(u, net, 150, key="alt", n_boot=99)[1])
+
+
+@pytest.mark.parametrize("sparse_cost", [0, 10**9])  # 0: always the sparse product; 10⁹: always the dense one
+def test_weighted_bins_is_exact_by_either_route(monkeypatch, sparse_cost):
+    rng = np.random.default_rng(3)
+    per_bin = rng.poisson(0.3, (70, 64)).astype(np.float64)
+    weights = rng.multinomial(70, np.full(70, 1 / 70), size=50).astype(np.float64)
+    monkeypatch.setattr(knot_law, "SPARSE_COST", sparse_cost)
+    expected = np.cumsum(weights.astype(np.int64) @ per_bin.astype(np.int64), axis=1).T  # integer arithmetic
+    assert np.array_equal(knot_law._weighted_bins(per_bin, weights), expected)
 
 
 def test_first_layer_knots_follow_the_cauchy_law_exactly_and_histograms_integrate():

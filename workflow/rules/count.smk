@@ -13,6 +13,7 @@ rule count:
         "results/logs/count/{cell}.log",
     benchmark:
         "results/benchmarks/count/{cell}.tsv"
+    priority: cell_priority
     conda:
         ENV
     threads: count_threads
@@ -20,7 +21,7 @@ rule count:
         mem_mb=count_mem_mb,
         runtime=60,
     params:
-        prove=config["certification"]["networks_per_cell"],
+        prove=PROVE,
     shell:
         "relu1d count-ensemble {input} --processes {threads}"
         " --prove {params.prove}"

@@ -107,7 +107,7 @@ def estimated_cell_seconds(cell: Cell, prove: int) -> float:
 
 
 def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
-    """Memory for a count job of ``cell`` in ``processes`` processes that proves its first ``prove`` networks, in
+    """Memory for a count job of ``cell`` in ``processes`` processes that proves its ``proven_networks``, in
     MB (the count rule's ``mem_mb``): 300 for the job's own process (the tables); per process 150 and a count's
     arrays (≤ 3 float64 (Σn + 1) × max n, ``benchmarks/memory.py``); per process proving at once, what a proof holds
     (``relu1d.engine.certify``): ~22 such arrays in the first-order pass (6.0 GB measured at 2048 × 8, 2026-12-06)
@@ -115,7 +115,7 @@ def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
     knots, width = _knots_and_weights(cell)[0], max(cell.widths)
     count = 150 + 8e-6 * width * 3 * knots
     proof = 8e-6 * width * (22 * knots + 50 * min(knots, REFINE_BLOCK_ROWS))
-    return int(300 + processes * count + min(processes, max(prove, 1)) * proof)
+    return int(300 + processes * count + min(processes, max(proven_networks(cell, prove), 1)) * proof)
 
 
 def count_processes(cell: Cell, available: int, prove: int) -> int:
