@@ -29,7 +29,7 @@ pytest.importorskip("numba")
 def _count(net, fused: bool, monkeypatch) -> breakpoints.RegionCount:
     with monkeypatch.context() as m:
         m.setenv("RELU1D_FUSED", "1" if fused else "0")
-        assert (breakpoints._fused_kernels(np, 1) is not None) == fused
+        assert (breakpoints._fused_kernels(np) is not None) == fused
         return breakpoints._count_float(net, breakpoints.DEFAULT_RTOL, breakpoints._namespace(None))
 
 

@@ -28,8 +28,7 @@ The code is written against the array API (``array_api_compat``), so the same fu
 cupy or ``array_api_strict``. On numpy the dense passes of a layer (tolerance tests, signs, crossings, the
 merge of old and new knots) run as fused numba kernels (``relu1d.engine._fused``) that do the same float operations
 in the same order, bit-identical to the array-API passes (tests/engine/test_fused.py), in buffers reused from layer
-to layer and from count to count (``free_workspace``). Small layers use the array-API passes (see
-``FUSED_MIN_ELEMENTS``); ``RELU1D_FUSED=0`` selects them everywhere, ``RELU1D_FUSED=1`` the kernels everywhere.
+to layer and from count to count (``free_workspace``); ``RELU1D_FUSED=0`` selects the array-API passes on numpy too.
 """
 
 from __future__ import annotations
@@ -365,7 +364,7 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
 
 def _keep_rows(x: Any, kept: Any, xp: Any) -> Any:
     """The rows ``kept`` (increasing) of x; in place on the fused path (x is a workspace buffer there)."""
-    fused = _fused_kernels(xp, x.shape[0] * x.shape[1])
+    fused = _fused_kernels(xp)
     if fused is None:
         return xp.take(x, kept, axis=0)
     fused.keep_rows(x, kept)
@@ -401,20 +400,13 @@ def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
     return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
 
 
-#: Layers with fewer (knots × neurons, new knots included) than this use the array-API passes unless
-#: ``RELU1D_FUSED=1``: the fused kernels save ~0.2 ms per small layer, but loading numba and its cached kernels
-#: costs ~1 s per process, which a pool of workers counting small networks would pay for nothing.
-FUSED_MIN_ELEMENTS = 1 << 14
-
-
-def _fused_kernels(xp: Any, elements: int) -> Any:
-    """The numba kernels (``relu1d.engine._fused``) for a layer of ``elements`` (knots × neurons), or None for the
-    array-API passes: those are used off numpy, without numba, for small layers, and when ``RELU1D_FUSED=0``
-    (``RELU1D_FUSED=1``: fused at every size). Both give bit-identical results."""
-    mode = os.environ.get("RELU1D_FUSED", "auto")
-    if not array_api_compat.is_numpy_namespace(xp) or mode == "0":
-        return None
-    if mode != "1" and elements < FUSED_MIN_ELEMENTS:
+def _fused_kernels(xp: Any) -> Any:
+    """The numba kernels (``relu1d.engine._fused``), or None for the array-API passes: those are used off numpy,
+    without numba, and when ``RELU1D_FUSED=0``; both give bit-identical results. The kernels serve every size:
+    loading them costs ~0.3 s once per process and they save ~0.3 ms per small layer (a 16 × 8 network: 3.6 ms
+    against 6.0, measured 2026-12-06), and the count stage's workers fork with them loaded
+    (``relu1d.replication._warm_worker``)."""
+    if not array_api_compat.is_numpy_namespace(xp) or os.environ.get("RELU1D_FUSED") == "0":
         return None
     try:
         from relu1d.engine import _fused
@@ -762,8 +754,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     tolerance-resolved and weak decisions.
     """
     f64, i64, i8 = xp.float64, xp.int64, xp.int8
-    # size of the layer's output: the knots so far plus about one new knot per neuron (the first layer has none)
-    fused = _fused_kernels(xp, (prev.t.shape[0] + w.shape[0]) * w.shape[0])
+    fused = _fused_kernels(xp)
     t, prev_left, prev_right = prev.t, prev.left, prev.right
     n_knots, width = t.shape[0], w.shape[0]
     wt = w.T
