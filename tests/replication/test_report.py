@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from relu1d.replication.numbers import claim_macro, macros, verdict_numbers
-from relu1d.replication.plotting import save_table
+from relu1d.replication.plotting import save_table, significant
 from relu1d.replication.provenance import (
     config_digest,
     config_seeds,
@@ -137,3 +137,12 @@ def test_figures_must_print_as_drawn(tmp_path):
     assert len(axes) == 5 and grid.get_size_inches()[0] == pytest.approx(TEXT_WIDTH_IN)
     assert sum(a.get_visible() for a in grid.axes) == 5
     plt.close("all")
+
+
+def test_significant_prints_large_counts_whole_and_small_values_to_four_digits():
+    # 1.233e+04 in a 9-column longtable pushed the large study's cell table 30 pt past the page
+    assert significant(12326.65) == "12327"
+    assert significant(8192.4) == "8192"
+    assert significant(0.0006503) == "0.0006503"
+    assert significant(3.2e7) == "3.2e+07"
+    assert significant(float("nan")) == "nan"

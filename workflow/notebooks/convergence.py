@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from relu1d.replication.plotting import TEXT_WIDTH_IN, legend_beside, panel_grid, report_style, save_figure, save_table
+from relu1d.replication.plotting import (
+    TEXT_WIDTH_IN,
+    legend_beside,
+    panel_grid,
+    report_style,
+    save_figure,
+    save_table,
+    significant,
+)
 
 report_style()
 cell_table = pd.read_csv(cells)
@@ -246,7 +254,8 @@ def architecture(widths: str) -> str:
 
 cell_table["architecture"] = cell_table["widths"].map(architecture)
 cell_table["ci"] = [
-    f"[{lo:.4g}, {hi:.4g}]" for lo, hi in zip(cell_table["lo_regions"], cell_table["hi_regions"], strict=True)
+    f"[{significant(lo)}, {significant(hi)}]"
+    for lo, hi in zip(cell_table["lo_regions"], cell_table["hi_regions"], strict=True)
 ]
 cell_columns = {
     "architecture": "depth × width",

@@ -191,6 +191,15 @@ def save_figure(fig: object, directory: str | os.PathLike, name: str) -> None:
 LONG_TABLE_ROWS = 40
 
 
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits as a table prints it: whole, without an exponent, from 10^digits
+    to 10⁷ (a mean of 12,326.65 regions prints 12327, not 1.233e+04, which widened the width-2048 rows of the
+    large study's cell table beyond the page), else ``{:.<digits>g}``."""
+    if 10**digits <= abs(value) < 1e7:
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}"
+
+
 def column_formatter(values: pd.Series, digits: int) -> object | None:
     """One number of decimals for a whole float column (its largest |value| gets ``digits`` significant figures),
     so the column reads at one precision; None (each value to ``digits`` significant figures) for a column whose
@@ -227,7 +236,7 @@ def save_table(
     shown = table.rename(columns=latex_text).map(lambda v: latex_text(v) if isinstance(v, str) else v)
     options = {
         "index": False,
-        "float_format": lambda v: f"{v:.{digits}g}",
+        "float_format": lambda v: significant(v, digits),
         "formatters": {
             latex_text(str(col)): fmt
             for i, col in enumerate(table.columns)
