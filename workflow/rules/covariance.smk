@@ -11,7 +11,6 @@ rule covariance:
         "results/logs/covariance/width{width}.log",
     benchmark:
         "results/benchmarks/covariance/width{width}.tsv"
-    priority: PRIORITY["covariance"]
     conda:
         ENV
     params:
@@ -54,7 +53,6 @@ rule knot_law:
         "results/logs/knot_law.log",
     benchmark:
         "results/benchmarks/knot_law.tsv"
-    priority: PRIORITY["knot_law"]
     conda:
         ENV
     shell:

@@ -8,7 +8,6 @@ rule sample:
         "results/logs/sample/{cell}.log",
     benchmark:
         "results/benchmarks/sample/{cell}.tsv"
-    priority: cell_priority
     conda:
         ENV
     params:

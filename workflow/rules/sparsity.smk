@@ -10,7 +10,6 @@ rule sparsity:
         "results/logs/sparsity/{target}.log",
     benchmark:
         "results/benchmarks/sparsity/{target}.tsv"
-    priority: PRIORITY["sparsity"]
     conda:
         ENV
     params:
@@ -53,7 +52,6 @@ rule dynamics:
         "results/logs/dynamics.log",
     benchmark:
         "results/benchmarks/dynamics.tsv"
-    priority: PRIORITY["dynamics"]
     conda:
         ENV
     params:
