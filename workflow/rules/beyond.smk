@@ -10,6 +10,7 @@ rule beyond_count:
         "results/logs/beyond/{family}.log",
     benchmark:
         "results/benchmarks/beyond/{family}.tsv"
+    priority: PRIORITY["beyond_count"]
     conda:
         ENV
     resources:
@@ -47,6 +48,7 @@ rule beyond_lines:
         "results/logs/beyond_lines/{architecture}.log",
     benchmark:
         "results/benchmarks/beyond_lines/{architecture}.tsv"
+    priority: PRIORITY["beyond_lines"]
     conda:
         ENV
     resources:

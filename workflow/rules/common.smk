@@ -13,7 +13,11 @@ from relu1d.bench.tables import MEASUREMENTS as PERFORMANCE_MEASUREMENTS
 from relu1d.bench.tables import PERFORMANCE_TABLES
 from relu1d.replication.architectures import check_config as check_beyond_lines
 from relu1d.replication.beyond import family_specs, networks_per_width
-from relu1d.replication.counting import count_processes, estimated_count_mb
+from relu1d.replication.counting import (
+    count_processes,
+    estimated_cell_seconds,
+    estimated_count_mb,
+)
 from relu1d.replication.ensemble import aligned_counts, cells_from_config
 
 validate(config, "../schemas/config.schema.yaml")
@@ -123,13 +127,39 @@ PROVE = config["certification"]["networks_per_cell"]
 
 
 def count_threads(wildcards):
-    """Processes for one cell's count job: one per ~30 s of its estimated work, at most 16."""
-    return count_processes(CELLS[wildcards.cell], 16, PROVE)
+    """Processes for one cell's count job: one per ~30 s of its estimated work, at most half the run's cores (a job
+    that needs every core starts only when all the others have ended: on 2 cores the two-process 1024-wide cells
+    ran last, one after the other, while single-process ones fill both cores from the start), at most 16.
+    """
+    return count_processes(
+        CELLS[wildcards.cell], min(16, max(1, workflow.cores // 2)), PROVE
+    )
 
 
 def count_mem_mb(wildcards, threads):
     """Memory (MB) for one cell's count job in `threads` processes, its proofs included."""
     return estimated_count_mb(CELLS[wildcards.cell], threads, PROVE)
+
+
+# Longest first: as cores free up, Snakemake starts the ready jobs of highest priority. A job's priority is its
+# expected seconds on one core, so long jobs start early and short ones fill the run's end (longest-processing-time
+# -first scheduling). Sample and count jobs: their cell's estimate (`cell_priority`); the other rules of more than
+# ~20 s: their seconds in the default run of 2026-12-06 (results/benchmarks/); `performance` before everything: it
+# takes every core, which are all idle for sure only at the start.
+PRIORITY = {
+    "performance": 10**6,
+    "covariance": 120,
+    "beyond_lines": 80,
+    "beyond_count": 30,
+    "sparsity": 30,
+    "dynamics": 30,
+    "knot_law": 30,
+}
+
+
+def cell_priority(wildcards):
+    """The priority of a cell's sample and count jobs: its estimated count seconds (`PRIORITY`)."""
+    return estimated_cell_seconds(CELLS[wildcards.cell], PROVE)
 
 
 def cli_options(section):

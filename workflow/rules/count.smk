@@ -13,6 +13,7 @@ rule count:
         "results/logs/count/{cell}.log",
     benchmark:
         "results/benchmarks/count/{cell}.tsv"
+    priority: cell_priority
     conda:
         ENV
     threads: count_threads

@@ -11,6 +11,7 @@ rule covariance:
         "results/logs/covariance/width{width}.log",
     benchmark:
         "results/benchmarks/covariance/width{width}.tsv"
+    priority: PRIORITY["covariance"]
     conda:
         ENV
     params:
@@ -53,6 +54,7 @@ rule knot_law:
         "results/logs/knot_law.log",
     benchmark:
         "results/benchmarks/knot_law.tsv"
+    priority: PRIORITY["knot_law"]
     conda:
         ENV
     shell:

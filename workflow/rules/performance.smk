@@ -13,6 +13,7 @@ rule performance:
         "results/logs/performance.log",
     benchmark:
         "results/benchmarks/performance.tsv"
+    priority: PRIORITY["performance"]
     conda:
         ENV
     # every core of a local run: a job beside it would disturb the timings (the 2-process speedup needs 2 idle

@@ -8,6 +8,7 @@ rule sample:
         "results/logs/sample/{cell}.log",
     benchmark:
         "results/benchmarks/sample/{cell}.tsv"
+    priority: cell_priority
     conda:
         ENV
     params:

@@ -10,6 +10,7 @@ rule sparsity:
         "results/logs/sparsity/{target}.log",
     benchmark:
         "results/benchmarks/sparsity/{target}.tsv"
+    priority: PRIORITY["sparsity"]
     conda:
         ENV
     params:
@@ -52,6 +53,7 @@ rule dynamics:
         "results/logs/dynamics.log",
     benchmark:
         "results/benchmarks/dynamics.tsv"
+    priority: PRIORITY["dynamics"]
     conda:
         ENV
     params:

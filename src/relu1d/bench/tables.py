@@ -50,7 +50,8 @@ def gpu_measured(path: str | os.PathLike) -> bool:
 
 def stage_costs(benchmark_files: Iterable[str | os.PathLike]) -> pd.DataFrame:
     """Per rule, from Snakemake ``benchmark:`` files (results/benchmarks/<rule>[/<wildcards>].tsv): jobs, wall
-    time summed, CPU time summed (user + system of the job's processes), largest peak RSS."""
+    time summed, CPU time summed (user + system of the job's processes as Snakemake last read them: it reads at
+    intervals, up to 30 s, so a lower bound), largest peak RSS."""
     import pandas as pd
 
     rows = []
@@ -177,7 +178,9 @@ def write_performance_tables(
     )
     caption = (
         "Cost of the pipeline's computing rules in this run, from their Snakemake benchmark files (wall and CPU"
-        " time summed over a rule's jobs; peak resident memory of its largest job)."
+        " time summed over a rule's jobs; peak resident memory of its largest job). Snakemake reads a job's CPU time"
+        " at intervals (30 s once the job has run a while), so the seconds after its last reading are missing: the"
+        " CPU column is a lower bound (wall s x threads an upper one)."
     )
     save_table(costs, out, "stage_costs", caption, digits=4)
 
