@@ -134,10 +134,15 @@ def test_peer_rows_compare_every_method_with_the_exact_count():
     rows = measurements.peer_rows(24, 2, repeats=1, grid_budget=0.2, walk_budget=0.2, walk_regions=10)
     methods = [r["method"] for r in rows]
     assert methods[0] == "ours (exact, float64), 1 thread" and methods[1].startswith("ours (exact, float64), ")
-    rows = rows[1:]  # ours on every thread, then the peers against it
+    # the product floor of the same count, on one thread and on all: each against ours on as many
+    assert methods[2] == "floor (float64 products), 1 thread" and methods[3].startswith("floor (float64 products), ")
+    for ours, floor in ((rows[0], rows[2]), (rows[1], rows[3])):
+        assert floor["regions"] is None and floor["x_ours"] == pytest.approx(floor["seconds"] / ours["seconds"])
+    rows = [rows[1], *rows[4:]]  # ours on every thread, then the peers against it
     if rows[1]["regions"] is not None:  # regioncam installed (pipeline extra): once per core count of ours
         assert [r["method"] for r in rows[1:3]] == ["regioncam (float32)"] * 2
         assert rows[1]["seconds"] == rows[2]["seconds"] and rows[1]["x_ours"] >= 0
+        assert "x the floor on 1" in rows[1]["note"]
         del rows[2]
     methods = [r["method"] for r in rows]
     assert methods[1].startswith("regioncam") and methods[2].startswith("grid") and methods[3] == "walk"
@@ -157,7 +162,7 @@ def test_peer_rows_compare_every_method_with_the_exact_count():
 
 def test_peer_rows_without_regioncam_say_so():
     rows = measurements.peer_rows(8, 2, repeats=1, grid_budget=0.1, walk_budget=0.1, regioncam=False)
-    assert rows[2]["regions"] is None and rows[2]["seconds"] is None and rows[2]["note"] == "skipped"
+    assert rows[4]["regions"] is None and rows[4]["seconds"] is None and rows[4]["note"] == "skipped"
 
 
 def test_device_row_runs_the_engine_on_a_namespace_against_its_floor():

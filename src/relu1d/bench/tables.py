@@ -120,8 +120,9 @@ TABLES = {
         "performance_peers",
         "Our exact count against the peers on one He network each, on the window [min knot - 1, max knot + 1]"
         " (it holds every knot): regioncam (float32, Rust), the dense-grid counter at the grid size reaching 99%"
-        " one-to-one knot recall, the region walk (one forward pass per region). regions: what the method counted"
-        " (the walk: on the part walked), diff: that minus the exact count there, x ours: its time / ours."
+        " one-to-one knot recall, the region walk (one forward pass per region); floor: the products alone of the"
+        f" same count ({FLOOR_DEFINITION}), which regioncam's notes compare it with. regions: what the method"
+        " counted (the walk: on the part walked), diff: that minus the exact count there, x ours: its time / ours."
         f" Goals: regioncam (one thread) against ours on all threads {goals_text('regioncam')}, against ours on one"
         f" {goals_text('regioncam_per_core')}; grid {goals_text('grid')}.",
         {"x_ours": "x ours"},
