@@ -7,7 +7,7 @@ stage uses it too); the methods are in ``relu1d.bench.peers``:
 
 * **floor** (``relu1d.bench.timing.product_floor``): the matrix products alone of the same count, one per layer, on
   one BLAS thread and on all. regioncam's notes give its time over them: below 1, regioncam takes less time than
-  the float64 products of a count (ours skips only those of rows with one nonzero), whatever else the count does.
+  one float64 product per layer, the arithmetic our count is built on (it skips only the rows with one nonzero).
 * **regioncam** (PyPI ``regioncam``, Rust, float32; ``regioncam_count``): the window via a first 1 × 1 layer,
   then every layer and ``relu``; its ``num_edges`` are the activation regions on the window. Weights are
   converted to float32 outside the timer.

@@ -177,7 +177,7 @@ def peer_rows(
     (it holds every knot, so the exact activation-region count there is the count over ℝ).
 
     Rows: ours on one and on all BLAS threads (best of ``repeats``), the product floor of the same count on one and
-    on all (``FLOOR_DEFINITION``: what no exact float64 count of this network can undercut by much), regioncam
+    on all (``FLOOR_DEFINITION``: the arithmetic a count is built on), regioncam
     (float32, best of ``repeats``; skipped with a note when not installed or ``regioncam`` is False; its notes give
     its time over the floor), the grid counter at 99% recall (:func:`grid_search`) and the walk
     (:func:`walk_measure`). ``regions``: what the method counted on the window (the walk: on the part walked);
