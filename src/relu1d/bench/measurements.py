@@ -177,22 +177,22 @@ def peer_rows(
     (it holds every knot, so the exact activation-region count there is the count over ℝ).
 
     Rows: ours on one and on all BLAS threads (best of ``repeats``), the product floor of the same count on one and
-    on all (``FLOOR_DEFINITION``: the arithmetic a count is built on), regioncam
-    (float32, best of ``repeats``; skipped with a note when not installed or ``regioncam`` is False; its notes give
-    its time over the floor), the grid counter at 99% recall (:func:`grid_search`) and the walk
-    (:func:`walk_measure`). ``regions``: what the method counted on the window (the walk: on the part walked);
-    ``diff``: that minus the exact count on the same part; ``x_ours``: its time / our time (ours on all BLAS
-    threads; the one-thread rows and regioncam also against ours on one); ``met``: the goal
-    (``relu1d.bench.goals``), None where none is stated.
+    on all (``FLOOR_DEFINITION``: the arithmetic a count is built on), regioncam (float32, best of ``repeats``;
+    skipped with a note when not installed or ``regioncam`` is False; its notes give its time over the floor), the
+    grid counter at 99% recall (:func:`grid_search`) and the walk (:func:`walk_measure`). ``regions``: what the
+    method counted on the window (the walk: on the part walked); ``diff``: that minus the exact count on the same
+    part; ``x_ours``: its time / our time (ours on all BLAS threads; the one-thread rows and regioncam also against
+    ours on one); ``met``: the goal (``relu1d.bench.goals``), None where none is stated.
     """
     from threadpoolctl import threadpool_limits
 
     net = benchmark_network(width, depth, sigma_b)
     with threadpool_limits(1, user_api="blas"):
         result, ours_one = timed_count(net, repeats, budget)
-        floor_one = best_of(product_floor(net, knots_entering_layers(result)), repeats, budget)
+        products = product_floor(net, knots_entering_layers(result))
+        floor_one = best_of(products, repeats, budget)
     result, ours = timed_count(net, repeats, budget)
-    floor = best_of(product_floor(net, knots_entering_layers(result)), repeats, budget)
+    floor = best_of(products, repeats, budget)
     cores = blas_threads()
     knots = result.knots
     lo, hi = float(knots.min()) - 1.0, float(knots.max()) + 1.0
