@@ -29,11 +29,13 @@ from relu1d.engine import _fused, _fused_graph
 from relu1d.engine.breakpoints import (
     DEFAULT_RTOL,
     WEAK_MARGIN,
+    FloatRangeError,
     RegionCount,
     _gates_at_knots,
     _segment_slopes,
 )
 from relu1d.engine.graph import Activation, Affine, Graph, MaxPool
+from relu1d.engine.scaling import normalised_graph
 
 _XP = array_api_compat.array_namespace(np.zeros(1))
 
@@ -96,13 +98,21 @@ def count_graph(
         raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
     if window is not None and not (np.all(np.isfinite(window)) and window[0] < window[1]):
         raise ValueError(f"window: need finite a < b, got {tuple(window)}")
-    result = _propagate(graph, origin, direction, rtol, classes, window)
-    if exact_fallback and not result.certified:
-        from relu1d.engine.walk import forward_work, walk_regions
+    from relu1d.engine.walk import forward_work, walk_regions
 
+    scaled, exponent = normalised_graph(graph)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
+            result = _propagate(scaled, origin, direction, rtol, classes, window)
+    except FloatRangeError:
+        if not exact_fallback or (sum(graph.unit_sizes) + 1) * forward_work(graph) > WALK_FALLBACK_BUDGET:
+            raise
+        result = walk_regions(scaled, origin, direction, exact=True, classes=classes, window=window)
+    if exact_fallback and not result.certified:
         if (result.knots.shape[0] + 1) * forward_work(graph) <= WALK_FALLBACK_BUDGET:
-            exact = walk_regions(graph, origin, direction, exact=True, classes=classes, window=window)
+            exact = walk_regions(scaled, origin, direction, exact=True, classes=classes, window=window)
             result = replace(exact, near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
+    result = result.in_units_of_f(exponent)
     return result if window is None else result.restrict(*window)
 
 
@@ -173,6 +183,11 @@ def _affine(op: Affine, ins: list[_Track], in_shapes: list, shape: tuple, n: int
         cb = np.broadcast_to(c, shape).reshape(-1)
         y[:n] += cb
         scale[:n] += np.abs(cb)
+    if op.mixing and not np.all(np.isfinite(scale)):  # scales bound the values: both are in range
+        raise FloatRangeError(
+            f"the count leaves float64's range at {op.describe()}: values beyond 1e154 even after exact "
+            "power-of-two rescaling (a point far out on a tail, or weights spanning more than float64 holds)"
+        )
     return _Track(rows=y, scale=scale)
 
 

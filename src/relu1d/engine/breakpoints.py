@@ -43,6 +43,7 @@ import array_api_compat
 import numpy as np
 
 from relu1d.engine.network import Network
+from relu1d.engine.scaling import exact_power_of_two, float_or_inf, normalised_network
 
 #: Relative tolerance of the zero / coincidence decisions. float64 dot products of length n carry relative
 #: errors ≲ n·2⁻⁵³ ≈ 2.3e-13 at n = 2048 (worst case; typically √n·2⁻⁵³); 1e-11 leaves a wide margin while
@@ -53,6 +54,11 @@ DEFAULT_RTOL = 1e-11
 #: after an upstream cancellation of ~1/WEAK_MARGIN·u, so a network with weak decisions is not certified and,
 #: when small, is recounted in rational arithmetic.
 WEAK_MARGIN = 1e5
+
+
+class FloatRangeError(ValueError):
+    """A count whose numbers float64 cannot hold even after exact power-of-two rescaling (raised, never a wrong
+    count; the CLI prints it as one line and exits with code 2)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +76,10 @@ class RegionCount:
     For a model counted along a line (``relu1d.engine.along``) positions are the line parameter t, "layers" are the
     unit nodes named in ``layer_names``, a vector output gives ``values`` (B, outputs) and ``slopes`` (B + 1, outputs),
     and ``class_changes`` (when asked for) are the points where the arg-max of the output changes.
+
+    ``output_exponent``: ``values``, ``slopes`` and ``f_at_zero`` hold f·2^−output_exponent. It is 0 unless f's own
+    values lie beyond float64's range (weights scaled far up): the count is exact all the same, and ``evaluate``
+    gives ±inf where f cannot be held.
     """
 
     widths: tuple[int, ...]
@@ -86,6 +96,7 @@ class RegionCount:
     window: tuple[float, float] | None = None
     layer_names: tuple[str, ...] = ()
     class_changes: np.ndarray | None = None
+    output_exponent: int = 0
 
     @property
     def certified(self) -> bool:
@@ -137,11 +148,13 @@ class RegionCount:
         x = np.asarray(x, dtype=np.float64)
         vector = self.slopes.ndim == 2
         if self.knots.shape[0] == 0:
-            return self.f_at_zero + self.slopes[0] * (x[..., None] if vector else x)
-        seg = np.searchsorted(self.knots, x, side="right")
-        anchor = np.clip(seg - 1, 0, self.knots.shape[0] - 1)
-        dx = x - self.knots[anchor]
-        return self.values[anchor] + self.slopes[seg] * (dx[..., None] if vector else dx)
+            out = self.f_at_zero + self.slopes[0] * (x[..., None] if vector else x)
+        else:
+            seg = np.searchsorted(self.knots, x, side="right")
+            anchor = np.clip(seg - 1, 0, self.knots.shape[0] - 1)
+            dx = x - self.knots[anchor]
+            out = self.values[anchor] + self.slopes[seg] * (dx[..., None] if vector else dx)
+        return out if self.output_exponent == 0 else np.ldexp(out, self.output_exponent)
 
     def restrict(self, a: float, b: float) -> RegionCount:
         """The same structure on the open window (a, b): only knots with a < t < b are kept."""
@@ -166,6 +179,19 @@ class RegionCount:
             class_changes=changes,
         )
 
+    def in_units_of_f(self, exponent: int) -> RegionCount:
+        """This count, taken on a model that computes 2^−exponent·f (``relu1d.engine.scaling``), with ``values``,
+        ``slopes`` and ``f_at_zero`` in f's own units where float64 holds them exactly, else kept with
+        ``output_exponent`` = exponent."""
+        if exponent == 0:
+            return self
+        arrays = (self.values, self.slopes, np.asarray(self.f_at_zero))
+        held = [exact_power_of_two(x, exponent) for x in arrays]
+        if any(x is None for x in held):
+            return replace(self, output_exponent=exponent)
+        values, slopes, f0 = held
+        return replace(self, values=values, slopes=slopes, f_at_zero=f0 if f0.ndim else float(f0))
+
     def summary(self) -> dict[str, Any]:
         """Plain-Python summary (what ``relu1d count --json`` prints)."""
         return {
@@ -181,6 +207,7 @@ class RegionCount:
             "weak_decisions": self.weak_decisions,
             "breakpoints": self.breakpoints.tolist(),
             **({"layer_names": list(self.layer_names)} if self.layer_names else {}),
+            **({"output_exponent": self.output_exponent} if self.output_exponent else {}),
             **({"class_changes": self.class_changes.tolist()} if self.class_changes is not None else {}),
         }
 
@@ -228,6 +255,11 @@ def count_regions(
     near-degenerate network) and the network is small enough (``EXACT_FALLBACK_BUDGET``), settle the count:
     by the a-posteriori proof of the float answer when it succeeds (``method == "proven"``; milliseconds at
     that size), else by a rational recount (``method == "rational"``; ~0.1–1 s).
+
+    The count runs on ``relu1d.engine.scaling.normalised_network(net)``, the same network with every layer
+    rescaled exactly by a power of two (bit-identical knots, values 2^−E times f's), so weights of any magnitude
+    float64 holds count as well as unit ones. A count that still leaves float64's range is recounted in rational
+    arithmetic when small enough, else raises ``FloatRangeError`` (a ``ValueError``).
     """
     if not isinstance(net, Network):
         raise TypeError(f"count_regions: expected a relu1d.Network, got {type(net).__name__}")
@@ -237,10 +269,26 @@ def count_regions(
         )
     if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
         raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
-    result = _count_float(net, rtol, _namespace(xp))
-    if exact_fallback and not result.certified and count_work(net, result) <= EXACT_FALLBACK_BUDGET:
-        result = _proven_or_exact(net, result)
+    scaled, exponent = normalised_network(net)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
+            result = _count_float(scaled, rtol, _namespace(xp))
+    except FloatRangeError:
+        if not exact_fallback or (net.n_neurons + 1) * sum(w.size for w in net.weights) > EXACT_FALLBACK_BUDGET:
+            raise
+        result = _from_exact(scaled)
+    if exact_fallback and not result.certified and count_work(scaled, result) <= EXACT_FALLBACK_BUDGET:
+        result = _proven_or_exact(scaled, result)
+    result = result.in_units_of_f(exponent)
     return result if window is None else result.restrict(*window)
+
+
+def finite_knots(knots: list[float]) -> np.ndarray:
+    """Knot positions (rounded from rationals) as float64, or ``FloatRangeError`` where one lies beyond its range."""
+    out = np.array(knots, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise FloatRangeError("a knot of the model lies beyond float64's range (|t| > 1.8e308)")
+    return out
 
 
 def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
@@ -260,12 +308,13 @@ def _from_exact(net: Network) -> RegionCount:
     ex = count_regions_exact(net)
     index = {t: k for k, t in enumerate(ex.knots)}
     bps = set(ex.breakpoints)
+    knots = finite_knots([float_or_inf(t) for t in ex.knots])
     return RegionCount(
         widths=net.widths,
-        knots=np.array([float(t) for t in ex.knots], dtype=np.float64),
+        knots=knots,
         is_breakpoint=np.array([t in bps for t in ex.knots], dtype=bool),
-        values=np.array([float(v) for v in ex.values], dtype=np.float64),
-        slopes=np.array([float(v) for v in ex.slopes], dtype=np.float64),
+        values=np.array([float_or_inf(v) for v in ex.values], dtype=np.float64),
+        slopes=np.array([float_or_inf(v) for v in ex.slopes], dtype=np.float64),
         knot_index=tuple(np.array([index[t] for t in p], dtype=np.int64) for p in ex.knot_positions),
         knot_neurons=tuple(np.array(n, dtype=np.int64) for n in ex.knot_neurons),
         f_at_zero=float(net(0.0)[0]),
@@ -338,6 +387,8 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
         knot_index.append(point)
         neurons.append(neuron)
 
+    if not bool(xp.all(xp.isfinite(state.t))):
+        raise FloatRangeError("the count leaves float64's range: a knot lies beyond 1.8e308 on a tail")
     w_out = xp.asarray(net.weights[-1], dtype=f64)[0, :]
     values = state.h @ w_out + float(net.biases[-1][0])
     jump = state.jump @ w_out
@@ -393,6 +444,11 @@ def _scatter(x: Any, rows: Any, cols: Any, values: Any, xp: Any) -> Any:
 def _clip(x: Any, lo: Any, hi: Any, xp: Any) -> Any:
     """``xp.clip``; numpy's own on numpy arrays (array_api_compat's wrapper costs ~70 µs a call)."""
     return np.clip(x, lo, hi) if isinstance(x, np.ndarray) else xp.clip(x, lo, hi)
+
+
+def _total(x: Any, xp: Any) -> float:
+    """Σ x as a Python float (numpy's own sum on numpy arrays: the array-API wrapper costs ~10 µs a call)."""
+    return float(x.sum()) if isinstance(x, np.ndarray) else float(xp.sum(x))
 
 
 def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
@@ -570,6 +626,11 @@ def _screen(
     wt = w.T
     w_norm = _row_norms(w, xp)
     h_norm, j_norm = _row_norms(prev.h, xp), _row_norms(prev.jump, xp)
+    if not math.isfinite(_total(h_norm, xp) + _total(j_norm, xp)):  # a sum is finite iff every term is
+        raise FloatRangeError(
+            "the count leaves float64's range: a layer's values exceed 1e154 at some knot even after exact "
+            "power-of-two rescaling (a knot far out on a tail, or weights spanning more than float64 holds)"
+        )
     n_rows, width = prev.h.shape[0], w.shape[0]
     anchors = _value_rows(prev.h, _anchor_rows(n_rows, xp), wt, b, xp)
     if fused is not None:

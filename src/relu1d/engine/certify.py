@@ -53,6 +53,7 @@ from relu1d.engine import _fused_proof
 from relu1d.engine.breakpoints import EXACT_FALLBACK_BUDGET, RegionCount, count_work
 from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.network import Network
+from relu1d.engine.scaling import normalised_network
 
 _U = 2.0**-53
 #: Operands outside [2⁻⁴⁰⁰, 2⁴⁰⁰] (nonzero) could make a bound underflow or overflow: not certifiable.
@@ -129,6 +130,7 @@ def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Cer
     """
     if net.n_in != 1:
         raise ValueError(f"certify_count: the network has {net.n_in} inputs; certify the 1-D network that was counted")
+    net = normalised_network(net)[0]  # the same knots and decisions at unit scale (relu1d.engine.scaling)
     if not any(np.any(b) for b in net.biases[:-1]):
         return _certify_homogeneous(net, result)
     knots = np.asarray(result.knots, dtype=np.float64)

@@ -279,9 +279,11 @@ class Scale(Affine):
 
 @dataclass(frozen=True, eq=False)
 class Sum(Affine):
-    """y = Σ_k sign_k·x_k (residual additions, differences of tensors); shapes equal."""
+    """y = Σ_k sign_k·2^{power_k}·x_k (residual additions, differences of tensors); shapes equal. ``powers`` (exact
+    powers of two, none by default) align inputs that ``relu1d.engine.scaling`` rescaled by different factors."""
 
     signs: tuple[int, ...] = (1, 1)
+    powers: tuple[int, ...] | None = None
 
     @property
     def n_inputs(self) -> int:  # type: ignore[override]
@@ -293,16 +295,26 @@ class Sum(Affine):
         return shapes[0]
 
     def linear(self, xs: Sequence[np.ndarray]) -> np.ndarray:
+        xs = self._aligned(xs)
         out = xs[0] if self.signs[0] > 0 else -xs[0]
         for s, x in zip(self.signs[1:], xs[1:], strict=True):
             out = out + x if s > 0 else out - x
         return out
 
     def positive(self, scales: Sequence[np.ndarray]) -> np.ndarray:
+        scales = self._aligned(scales)
         out = scales[0]
         for s in scales[1:]:
             out = out + s
         return out
+
+    def _aligned(self, xs: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
+        """x_k·2^{power_k} (exact: a power of two)."""
+        if self.powers is None:
+            return xs
+        return [
+            x if p == 0 else x * _param(np.array(math.ldexp(1.0, p)), x) for p, x in zip(self.powers, xs, strict=True)
+        ]
 
 
 @dataclass(frozen=True, eq=False)

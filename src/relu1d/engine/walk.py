@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount
+from relu1d.engine.breakpoints import RegionCount, finite_knots
 from relu1d.engine.graph import Activation, Affine, Conv, Dense, Graph, MaxPool, _param, exact_array
+from relu1d.engine.scaling import float_or_inf
 
 
 def forward_work(graph: Graph) -> int:
@@ -96,17 +97,18 @@ def walk_regions(
         forms, pattern, t0 = new_forms, new_pattern, tn
 
     scalar = math.prod(graph.output_shape) == 1
-    to_float = np.vectorize(float, otypes=[np.float64])
+    to_float = np.vectorize(float_or_inf, otypes=[np.float64])
     vals = to_float(np.array(values, dtype=object)).reshape(len(knots), -1) if knots else np.zeros((0, len(slopes[0])))
     slps = to_float(np.array(slopes, dtype=object)).reshape(len(slopes), -1)
-    f0 = graph.evaluate(np.asarray(origin, dtype=np.float64)[None])[0].reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # f beyond float64's range: ±inf (or nan), the count exact
+        f0 = graph.evaluate(np.asarray(origin, dtype=np.float64)[None])[0].reshape(-1)
     knot_index = tuple(np.array([k for k, m in lst for _ in range(m.shape[0])], dtype=np.int64) for lst in per_unit)
     knot_units = tuple(
         np.concatenate([m for _, m in lst]).astype(np.int64) if lst else np.zeros(0, np.int64) for lst in per_unit
     )
     result = RegionCount(
         widths=graph.unit_sizes,
-        knots=np.array([float(k) for k in knots], dtype=np.float64),
+        knots=finite_knots([float_or_inf(k) for k in knots]),
         is_breakpoint=np.array(is_bp, dtype=bool),
         values=vals[:, 0] if scalar else vals,
         slopes=slps[:, 0] if scalar else slps,
