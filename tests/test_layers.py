@@ -50,7 +50,7 @@ def test_every_module_belongs_to_a_layer():
 
 @pytest.mark.parametrize("layer", sorted(MAY_IMPORT))
 def test_no_layer_imports_a_higher_one(layer):
-    for path in sorted((PACKAGE / layer).glob("*.py")):
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
         above = _imported_layers(path) - MAY_IMPORT[layer] - {layer}
         assert not above, f"{path.relative_to(PACKAGE)} imports {sorted(above)}"
 
@@ -77,3 +77,60 @@ def test_imports_are_found_wherever_they_sit(tmp_path):
         "def f():\n    from relu1d.replication import stats\n    import relu1d.bench.timing\n"
     )
     assert _imported_layers(module) == {"engine", "replication", "bench"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _relu1d_imports(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of every ``from relu1d.… import name`` and (module, "") of every ``import relu1d.…``."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("relu1d"):
+            out += [(node.module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            out += [(alias.name, "") for alias in node.names if alias.name.startswith("relu1d")]
+    return out
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module → the relu1d modules it imports (wherever the import sits), packages' __init__ included."""
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        targets = set()
+        for module, imported in _relu1d_imports(path):
+            sub = f"{module}.{imported}"
+            targets.add(sub if sub in paths else module)
+        graph[name] = targets - {name}
+    return graph
+
+
+def test_no_import_cycles():
+    graph = _import_graph()
+    done: set[str] = set()
+
+    def visit(stack: list[str]) -> None:
+        for nxt in sorted(graph[stack[-1]]):
+            if nxt == "relu1d" or nxt not in graph:  # the package root re-exports the public API
+                continue
+            assert nxt not in stack, "import cycle: " + " → ".join([*stack[stack.index(nxt) :], nxt])
+            if nxt not in done:
+                visit([*stack, nxt])
+        done.add(stack[-1])
+
+    for node in sorted(graph):
+        if node not in done:
+            visit([node])
+
+
+def test_no_private_name_is_imported_across_modules():
+    leaks = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for module, name in _relu1d_imports(path):
+            private = [part for part in [*module.split("."), name] if part.startswith("_") and part != "__init__"]
+            if private:
+                leaks.append(f"{path.relative_to(PACKAGE)} imports {module}{'.' + name if name else ''}")
+    assert leaks == []

@@ -4,9 +4,11 @@ Replication instrument for Kogan, Jananthan & Kepner, *Complexity of One-Dimensi
 (arXiv 2512.08091), with Hanin & Rolnick (2019) and Arora et al. (2018).
 """
 
-from relu1d.engine.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
+from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.certify import Certificate, certify_count, prove_count
+from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
+from relu1d.engine.result import RegionCount
 from relu1d.models import count_along_line, to_graph
 
 __all__ = [

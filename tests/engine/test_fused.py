@@ -1,4 +1,4 @@
-"""The fused numba kernels (relu1d.engine._fused) against the array-API passes they replace.
+"""The fused numba kernels (relu1d.engine.kernels) against the array-API passes they replace.
 
 The two paths do the same float operations in the same order on the same matrix products, so every field
 of the result must be bit-identical, on random and on adversarial networks (coincident knots, zero biases,
@@ -12,6 +12,8 @@ import pytest
 
 from relu1d import count_regions, sample_network
 from relu1d.engine import breakpoints
+from relu1d.engine.arrays import namespace
+from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.theory.constructions import zigzag_pieces_on_line, zigzag_power
 from tests.networks import (
     dead_layer,
@@ -30,7 +32,7 @@ def _count(net, fused: bool, monkeypatch) -> breakpoints.RegionCount:
     with monkeypatch.context() as m:
         m.setenv("RELU1D_FUSED", "1" if fused else "0")
         assert (breakpoints._fused_kernels(np) is not None) == fused
-        return breakpoints._count_float(net, breakpoints.DEFAULT_RTOL, breakpoints._namespace(None))
+        return breakpoints._count_float(net, DEFAULT_RTOL, namespace(None))
 
 
 def assert_identical(a: breakpoints.RegionCount, b: breakpoints.RegionCount) -> None:

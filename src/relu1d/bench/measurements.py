@@ -28,8 +28,9 @@ from relu1d.bench.timing import (
     product_floor,
     timed_count,
 )
-from relu1d.engine.breakpoints import RegionCount, count_regions, free_workspace
+from relu1d.engine.breakpoints import count_regions, free_workspace
 from relu1d.engine.network import Network
+from relu1d.engine.result import RegionCount
 
 
 def blas_threads() -> int:

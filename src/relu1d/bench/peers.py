@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from relu1d.engine.breakpoints import DEFAULT_RTOL
+from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import Network
 
 #: Default bound on the elements of one chunk's (grid points × neurons) pre-activation block (32 MiB in float64).

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount, count_regions
+from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.network import Network, sample_network
+from relu1d.engine.result import RegionCount
 
 #: The networks every benchmark uses for (width, depth): seed (SEED, width, depth), He init.
 SEED = 2025

@@ -2,7 +2,7 @@
 pipeline's rules call, one module per group of commands.
 
 Each group module has a ``register(sub)`` that adds its sub-commands; they share the value types and the error
-path of ``relu1d.cli._common`` (bad input: one line on stderr, exit code 2, no partial output). Only the
+path of ``relu1d.cli.common`` (bad input: one line on stderr, exit code 2, no partial output). Only the
 ``network`` group runs on the base install: the pipeline groups import pandas, scipy and the replication inside
 their commands, since every Snakemake job starts a fresh ``relu1d`` process and ``relu1d count`` needs none of it.
 """
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from relu1d.cli import beyond, constructions, convergence, covariance, ensemble, network, performance, report, training
-from relu1d.cli._common import EXIT_BAD_INPUT, run
+from relu1d.cli.common import EXIT_BAD_INPUT, run
 
 DESCRIPTION = "Exact linear regions of ReLU networks over the real line, and the commands of the replication pipeline."
 

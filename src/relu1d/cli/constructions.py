@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from relu1d.cli._common import positive_int
+from relu1d.cli.common import positive_int
 
 
 def _cmd_arora(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from relu1d.cli._common import positive_int, read_csvs
+from relu1d.cli.common import positive_int, read_csvs
 
 
 def _cmd_covariance(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from relu1d.cli._common import nonnegative_int, positive_int
+from relu1d.cli.common import nonnegative_int, positive_int
 
 
 def _cmd_ensemble(args: argparse.Namespace) -> int:

@@ -8,9 +8,10 @@ import time
 
 import numpy as np
 
-from relu1d.cli._common import positive_int
-from relu1d.engine.breakpoints import DEFAULT_RTOL, count_regions
+from relu1d.cli.common import positive_int
+from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.certify import prove_count
+from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import load_network, sample_network
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from relu1d.cli._common import positive_float, positive_int
+from relu1d.cli.common import positive_float, positive_int
 
 
 def _cmd_performance(args: argparse.Namespace) -> int:

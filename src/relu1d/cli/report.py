@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from relu1d.cli._common import read_csvs
+from relu1d.cli.common import read_csvs
 
 
 def named_paths(items: Sequence[str]) -> dict[str, list[str]]:

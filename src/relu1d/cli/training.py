@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from relu1d.cli._common import read_csvs
+from relu1d.cli.common import read_csvs
 from relu1d.engine.network import parse_architecture
 
 

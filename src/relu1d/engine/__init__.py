@@ -6,11 +6,13 @@ Needs only numpy, numba and array-api-compat; never imports ``relu1d.theory``, `
 docstring of ``relu1d.engine.breakpoints`` and the README.
 """
 
-from relu1d.engine.breakpoints import DEFAULT_RTOL, RegionCount, count_regions
+from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.certify import Certificate, certify_count, prove_count
+from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.exact import ExactCount, count_regions_exact
 from relu1d.engine.lines import count_on_line, count_on_segment, restrict_to_line
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
+from relu1d.engine.result import RegionCount
 
 __all__ = [
     "DEFAULT_RTOL",

@@ -25,23 +25,24 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from relu1d.engine import _fused, _fused_graph
-from relu1d.engine.breakpoints import (
+from relu1d.engine.decisions import (
     DEFAULT_RTOL,
     WEAK_MARGIN,
-    FloatRangeError,
-    RegionCount,
-    _gates_at_knots,
-    _segment_slopes,
+    checked_rtol,
+    checked_window,
+    gates_at_knots,
+    place_roots,
+    segment_slopes,
 )
+from relu1d.engine.fallback import WALK_FALLBACK_BUDGET, forward_work
 from relu1d.engine.graph import Activation, Affine, Graph, MaxPool
+from relu1d.engine.kernels import chain as chain_kernels
+from relu1d.engine.kernels import graph as graph_kernels
+from relu1d.engine.result import FloatRangeError, RegionCount
 from relu1d.engine.scaling import normalised_graph
+from relu1d.engine.walk import walk_regions
 
 _XP = array_api_compat.array_namespace(np.zeros(1))
-
-#: Largest rational workload (regions × multiply-adds of one forward pass) the automatic recount takes on: ~1.5 s
-#: (measured 7 µs per unit of work on a small residual CNN).
-WALK_FALLBACK_BUDGET = 200_000
 
 
 @dataclass
@@ -65,7 +66,7 @@ class _Counter:
 
     def zeros(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> None:
         """Set entries within rtol·scale of 0 to exactly 0 (in place); count the decisions."""
-        near, weak = _fused_graph.zero_small(x, scale, rtol, WEAK_MARGIN)
+        near, weak = graph_kernels.zero_small(x, scale, rtol, WEAK_MARGIN)
         self.near += near
         self.weak += weak
 
@@ -94,12 +95,7 @@ def count_graph(
             raise ValueError(f"line: {name} has shape {v.shape}, the model takes {graph.input_shape}")
         if not np.all(np.isfinite(v)):
             raise ValueError(f"line: {name} must be finite")
-    if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
-        raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
-    if window is not None and not (np.all(np.isfinite(window)) and window[0] < window[1]):
-        raise ValueError(f"window: need finite a < b, got {tuple(window)}")
-    from relu1d.engine.walk import forward_work, walk_regions
-
+    rtol, window = checked_rtol(rtol), checked_window(window)
     scaled, exponent = normalised_graph(graph)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
@@ -260,7 +256,7 @@ class _Insertion:
         if new.shape[0] == 0:
             return old
         out = np.empty((old.shape[0] + new.shape[0], old.shape[1]), dtype=old.dtype)
-        _fused_graph.merge_rows(old, new, self.seg, out)
+        graph_kernels.merge_rows(old, new, self.seg, out)
         return out
 
     def track(self, tr: _Track) -> _Track:
@@ -288,36 +284,13 @@ class _Roots:
 
 
 def _place(roots: _Roots, t: np.ndarray, count: _Counter) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
-    """Snap roots within their uncertainty onto existing points; cluster the rest into new points.
-
-    Returns ``(snap_l, snap_r, free, cluster, insertion)`` (``cluster``: the new point of each free root).
-    """
-    n = t.shape[0]
-    seg, root, err = roots.seg, roots.root, roots.err
-    k_l, k_r = np.clip(seg - 1, 0, n - 1), np.clip(seg, 0, n - 1)
-    has_l, has_r = seg >= 1, seg <= n - 1
-    d_l, d_r = root - t[k_l], t[k_r] - root
-    snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
-    snap_r = has_r & (d_r <= err) & ~snap_l
-    free = ~snap_l & ~snap_r
-    count.near += int(np.count_nonzero(~free))
-    count.weak += int(
-        np.count_nonzero(free & ((has_l & (d_l <= WEAK_MARGIN * err)) | (has_r & (d_r <= WEAK_MARGIN * err))))
-    )
-    f_root, f_err, f_seg = root[free], err[free], seg[free]
-    order = np.argsort(f_root, kind="stable")
-    r_sorted, e_sorted = f_root[order], f_err[order]
-    if r_sorted.shape[0]:
-        gap, reach = np.diff(r_sorted), e_sorted[1:] + e_sorted[:-1]
-        starts = np.concatenate([[True], gap > reach])
-        count.weak += int(np.count_nonzero((gap > reach) & (gap <= WEAK_MARGIN * reach)))
-    else:
-        starts = np.zeros(0, dtype=bool)
-    cluster = np.empty(order.shape[0], dtype=np.int64)
-    cluster[order] = np.cumsum(starts) - 1
-    count.near += int(r_sorted.shape[0] - np.count_nonzero(starts))
-    insertion = _Insertion(t=t, new_t=r_sorted[starts], seg=f_seg[order][starts])
-    return snap_l, snap_r, free, cluster, insertion
+    """``relu1d.engine.decisions.place_roots`` of the candidate roots; returns ``(snap_l, snap_r, free, cluster,
+    insertion)`` (``cluster``: the new point of each free root)."""
+    placed = place_roots(roots.seg, roots.root, roots.err, t, _XP)
+    count.near += placed.near
+    count.weak += placed.weak
+    insertion = _Insertion(t=t, new_t=placed.new_t, seg=placed.new_seg)
+    return placed.snap_l, placed.snap_r, placed.free, placed.cluster, insertion
 
 
 def _inner_and_tail_roots(
@@ -372,7 +345,7 @@ def _slopes_at(j: np.ndarray, left: np.ndarray, seg: np.ndarray, col: np.ndarray
     """Slope on segment seg[q] (0 = left tail) of column col[q]: left + Σ_{k<seg} jumps, only where asked."""
     if seg.shape[0] == 0:
         return np.zeros(0)
-    return _segment_slopes(j, left, seg, col, _XP, _fused)
+    return segment_slopes(j, left, seg, col, _XP, chain_kernels)
 
 
 def _insert_all(ins: _Insertion, others: list[_Track]) -> None:
@@ -407,7 +380,7 @@ def _activation(
     # Virtual gates: column q·m + i is u = z_i − c_q (h set exactly to c_q where it lies within tolerance).
     z_sign = np.empty((n, r * m), dtype=np.int8)
     crossing = np.empty((n - 1, r * m), dtype=np.bool_)
-    near, weak, n_zero = _fused_graph.kink_signs(h, sh, c, rtol, WEAK_MARGIN, z_sign, crossing)
+    near, weak, n_zero = graph_kernels.kink_signs(h, sh, c, rtol, WEAK_MARGIN, z_sign, crossing)
     count.near += near
     count.weak += weak
     vl, vr = np.tile(left, r), np.tile(right, r)
@@ -434,7 +407,7 @@ def _activation(
     snapped = np.where(snap_l, seg - 1, seg)[~free] * (r * m) + col[~free]
     keys = np.unique(np.concatenate([zero_k * (r * m) + zero_c, snapped]))
     sp_k, sp_c = keys // (r * m), keys % (r * m)
-    gl, gr = _gates_at_knots(sp_k, sp_c, z_sign, far_left, far_right, seg, col, snap_l, snap_r, r * m, _XP)
+    gl, gr = gates_at_knots(sp_k, sp_c, z_sign, far_left, far_right, seg, col, snap_l, snap_r, r * m, _XP)
 
     # Unit-level pieces at the special points: the other kinks keep their (nonzero) sign there.
     pair_keys = np.unique(sp_k * m + sp_c % m)
@@ -460,12 +433,12 @@ def _activation(
 
     # y on the merged points.
     h_y, j_y = np.empty_like(h), np.empty_like(j)
-    _fused_graph.apply_pieces(h, j, c, alpha, beta, h_y, j_y)
+    graph_kernels.apply_pieces(h, j, c, alpha, beta, h_y, j_y)
     j_y[pk, pi] = sp_jump
     z_new = ins.values(h, left, right)
     z_new[cluster, f_i] = c[f_q, f_i]
     hy_new, jy_new = np.empty_like(z_new), np.zeros_like(z_new)
-    _fused_graph.apply_pieces(z_new, jy_new, c, alpha, beta, hy_new, np.empty_like(z_new))
+    graph_kernels.apply_pieces(z_new, jy_new, c, alpha, beta, hy_new, np.empty_like(z_new))
     np.add.at(jy_new, (cluster, f_i), f_jump)
     p_far_l = (far_left.reshape(r, m) > 0).sum(axis=0)
     p_far_r = (far_right.reshape(r, m) > 0).sum(axis=0)
@@ -528,7 +501,7 @@ def _max_unit(
     # Arg-max at each point (value), and the points where a tie within tolerance needs the slopes.
     best, h_y = np.empty((n, n_out), dtype=np.int64), np.empty((n, n_out))
     sv_max, sj_y, n_tied = np.empty((n, n_out)), np.empty((n, n_out)), np.empty((n, n_out), dtype=np.int64)
-    near, weak = _fused_graph.max_points(h, sh, sj, cand, valid, rtol, WEAK_MARGIN, best, h_y, sv_max, sj_y, n_tied)
+    near, weak = graph_kernels.max_points(h, sh, sj, cand, valid, rtol, WEAK_MARGIN, best, h_y, sv_max, sj_y, n_tied)
     count.near += near
     count.weak += weak
     arg_l, arg_r = best, best.copy()  # window slot, just left and just right of each point

@@ -26,9 +26,10 @@ or a clear margin: zero for a certified-generic network, positive where coincide
 
 The code is written against the array API (``array_api_compat``), so the same function runs on numpy,
 cupy or ``array_api_strict``. On numpy the dense passes of a layer (tolerance tests, signs, crossings, the
-merge of old and new knots) run as fused numba kernels (``relu1d.engine._fused``) that do the same float operations
-in the same order, bit-identical to the array-API passes (tests/engine/test_fused.py), in buffers reused from layer
-to layer and from count to count (``free_workspace``); ``RELU1D_FUSED=0`` selects the array-API passes on numpy too.
+merge of old and new knots) run as fused numba kernels (``relu1d.engine.kernels.chain``) that do the same float
+operations in the same order, bit-identical to the array-API passes (tests/engine/test_fused.py), in buffers reused
+from layer to layer and from count to count (``free_workspace``); ``RELU1D_FUSED=0`` selects the array-API passes on
+numpy too.
 """
 
 from __future__ import annotations
@@ -42,201 +43,32 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from relu1d.engine.arrays import (
+    c_contiguous,
+    clip,
+    gather2,
+    namespace,
+    replace_rows,
+    row_norms,
+    scatter,
+    to_numpy,
+    total,
+)
+from relu1d.engine.certify import certify_count
+from relu1d.engine.decisions import (
+    DEFAULT_RTOL,
+    WEAK_MARGIN,
+    checked_rtol,
+    checked_window,
+    gates_at_knots,
+    place_roots,
+    segment_slopes,
+)
+from relu1d.engine.exact import count_regions_exact
+from relu1d.engine.fallback import EXACT_FALLBACK_BUDGET, count_work
 from relu1d.engine.network import Network
-from relu1d.engine.scaling import exact_power_of_two, float_or_inf, normalised_network
-
-#: Relative tolerance of the zero / coincidence decisions. float64 dot products of length n carry relative
-#: errors ≲ n·2⁻⁵³ ≈ 2.3e-13 at n = 2048 (worst case; typically √n·2⁻⁵³); 1e-11 leaves a wide margin while
-#: the chance that two *distinct* features of a random network fall this close is negligible.
-DEFAULT_RTOL = 1e-11
-
-#: A decision taken with less than this factor above its tolerance is "weak": float error could only flip it
-#: after an upstream cancellation of ~1/WEAK_MARGIN·u, so a network with weak decisions is not certified and,
-#: when small, is recounted in rational arithmetic.
-WEAK_MARGIN = 1e5
-
-
-class FloatRangeError(ValueError):
-    """A count whose numbers float64 cannot hold even after exact power-of-two rescaling (raised, never a wrong
-    count; the CLI prints it as one line and exits with code 2)."""
-
-
-@dataclass(frozen=True, eq=False)
-class RegionCount:
-    """Exact region structure of a network f: ℝ → ℝ (or of its restriction to a window).
-
-    Arrays are numpy. ``knots``: the distinct activation-pattern changes, sorted (when the exact fallback
-    was used, two knots closer than float64 resolution may round to the same float). ``is_breakpoint``
-    marks those where f′ jumps; ``values`` = f(knots); ``slopes`` = f′ on the len(knots) + 1 segments.
-    ``knot_index[ℓ]`` / ``knot_neurons[ℓ]``: every gate change of a layer-(ℓ+1) neuron, as (index into
-    ``knots``, neuron). ``certified``: every decision had a clear margin, or the float answer was proven by its
-    rounding bounds (``method == "proven"``, ``relu1d.engine.certify``), or the answer is the rational one
-    (``method == "rational"``); ``near_decisions``: float decisions resolved by the tolerance.
-
-    For a model counted along a line (``relu1d.engine.along``) positions are the line parameter t, "layers" are the
-    unit nodes named in ``layer_names``, a vector output gives ``values`` (B, outputs) and ``slopes`` (B + 1, outputs),
-    and ``class_changes`` (when asked for) are the points where the arg-max of the output changes.
-
-    ``output_exponent``: ``values``, ``slopes`` and ``f_at_zero`` hold f·2^−output_exponent. It is 0 unless f's own
-    values lie beyond float64's range (weights scaled far up): the count is exact all the same, and ``evaluate``
-    gives ±inf where f cannot be held.
-    """
-
-    widths: tuple[int, ...]
-    knots: np.ndarray
-    is_breakpoint: np.ndarray
-    values: np.ndarray
-    slopes: np.ndarray
-    knot_index: tuple[np.ndarray, ...]
-    knot_neurons: tuple[np.ndarray, ...]
-    f_at_zero: float
-    near_decisions: int = 0
-    weak_decisions: int = 0
-    method: str = "float64"
-    window: tuple[float, float] | None = None
-    layer_names: tuple[str, ...] = ()
-    class_changes: np.ndarray | None = None
-    output_exponent: int = 0
-
-    @property
-    def certified(self) -> bool:
-        """True when the counts are certified exact (clear float margins, a proof, or rational arithmetic)."""
-        return self.method in PROVEN_METHODS or (self.near_decisions == 0 and self.weak_decisions == 0)
-
-    @property
-    def linear_regions(self) -> int:
-        """Maximal intervals on which f is affine: #breakpoints + 1."""
-        return int(np.count_nonzero(self.is_breakpoint)) + 1
-
-    @property
-    def activation_regions(self) -> int:
-        """Maximal intervals of constant activation pattern: #knots + 1."""
-        return int(self.knots.shape[0]) + 1
-
-    @property
-    def breakpoints(self) -> np.ndarray:
-        """Sorted points where f′ is discontinuous."""
-        return self.knots[self.is_breakpoint]
-
-    @property
-    def knot_positions(self) -> tuple[np.ndarray, ...]:
-        """Per layer, the position of every gate change (a point repeats once per neuron changing there)."""
-        return tuple(self.knots[idx] for idx in self.knot_index)
-
-    @property
-    def knots_per_layer(self) -> np.ndarray:
-        """Σᵢ X_{ℓ,i}: gate changes of layer-ℓ neurons (docs/mathematics.md §2), one entry per hidden layer."""
-        return np.array([idx.shape[0] for idx in self.knot_index], dtype=np.int64)
-
-    @property
-    def knots_per_neuron(self) -> tuple[np.ndarray, ...]:
-        """X_{ℓ,i} for every neuron: a tuple of int arrays of length n_ℓ."""
-        return tuple(
-            np.bincount(nrn, minlength=n).astype(np.int64)
-            for nrn, n in zip(self.knot_neurons, self.widths, strict=True)
-        )
-
-    @property
-    def breakpoints_per_layer(self) -> np.ndarray:
-        """Breakpoints of f located at a knot created by layer ℓ (a knot shared by two layers counts in both)."""
-        return np.array(
-            [np.count_nonzero(self.is_breakpoint[np.unique(idx)]) for idx in self.knot_index], dtype=np.int64
-        )
-
-    def evaluate(self, x: np.ndarray | float) -> np.ndarray:
-        """f(x) from the piecewise-linear representation (for checks against a forward pass)."""
-        x = np.asarray(x, dtype=np.float64)
-        vector = self.slopes.ndim == 2
-        if self.knots.shape[0] == 0:
-            out = self.f_at_zero + self.slopes[0] * (x[..., None] if vector else x)
-        else:
-            seg = np.searchsorted(self.knots, x, side="right")
-            anchor = np.clip(seg - 1, 0, self.knots.shape[0] - 1)
-            dx = x - self.knots[anchor]
-            out = self.values[anchor] + self.slopes[seg] * (dx[..., None] if vector else dx)
-        return out if self.output_exponent == 0 else np.ldexp(out, self.output_exponent)
-
-    def restrict(self, a: float, b: float) -> RegionCount:
-        """The same structure on the open window (a, b): only knots with a < t < b are kept."""
-        a, b = float(a), float(b)
-        if not (np.isfinite(a) and np.isfinite(b) and a < b):
-            raise ValueError(f"window: need finite a < b, got ({a}, {b})")
-        lo = int(np.searchsorted(self.knots, a, side="right"))
-        hi = int(np.searchsorted(self.knots, b, side="left"))
-        inside = [(idx >= lo) & (idx < hi) for idx in self.knot_index]
-        changes = self.class_changes
-        if changes is not None:
-            changes = changes[(changes > a) & (changes < b)]
-        return replace(
-            self,
-            knots=self.knots[lo:hi],
-            is_breakpoint=self.is_breakpoint[lo:hi],
-            values=self.values[lo:hi],
-            slopes=self.slopes[lo : hi + 1],
-            knot_index=tuple(idx[m] - lo for idx, m in zip(self.knot_index, inside, strict=True)),
-            knot_neurons=tuple(n[m] for n, m in zip(self.knot_neurons, inside, strict=True)),
-            window=(a, b),
-            class_changes=changes,
-        )
-
-    def in_units_of_f(self, exponent: int) -> RegionCount:
-        """This count, taken on a model that computes 2^−exponent·f (``relu1d.engine.scaling``), with ``values``,
-        ``slopes`` and ``f_at_zero`` in f's own units where float64 holds them exactly, else kept with
-        ``output_exponent`` = exponent."""
-        if exponent == 0:
-            return self
-        arrays = (self.values, self.slopes, np.asarray(self.f_at_zero))
-        held = [exact_power_of_two(x, exponent) for x in arrays]
-        if any(x is None for x in held):
-            return replace(self, output_exponent=exponent)
-        values, slopes, f0 = held
-        return replace(self, values=values, slopes=slopes, f_at_zero=f0 if f0.ndim else float(f0))
-
-    def summary(self) -> dict[str, Any]:
-        """Plain-Python summary (what ``relu1d count --json`` prints)."""
-        return {
-            "widths": list(self.widths),
-            "window": list(self.window) if self.window is not None else None,
-            "linear_regions": self.linear_regions,
-            "activation_regions": self.activation_regions,
-            "knots_per_layer": self.knots_per_layer.tolist(),
-            "breakpoints_per_layer": self.breakpoints_per_layer.tolist(),
-            "certified": self.certified,
-            "method": self.method,
-            "near_decisions": self.near_decisions,
-            "weak_decisions": self.weak_decisions,
-            "breakpoints": self.breakpoints.tolist(),
-            **({"layer_names": list(self.layer_names)} if self.layer_names else {}),
-            **({"output_exponent": self.output_exponent} if self.output_exponent else {}),
-            **({"class_changes": self.class_changes.tolist()} if self.class_changes is not None else {}),
-        }
-
-
-def _namespace(xp: Any) -> Any:
-    """The array-API namespace for a module (numpy, cupy, array_api_strict) or None (numpy)."""
-    return array_api_compat.array_namespace((np if xp is None else xp).asarray(0.0))
-
-
-def _to_numpy(x: Any) -> np.ndarray:
-    if isinstance(x, np.ndarray):
-        return x
-    if array_api_compat.is_cupy_array(x):
-        return x.get()
-    return np.asarray(np.from_dlpack(x))
-
-
-#: ``RegionCount.method`` values whose counts are exact whatever the float margins.
-PROVEN_METHODS = ("proven", "rational")
-
-#: Largest rational workload (float knots × Σ n_ℓ n_{ℓ−1}) the automatic exact fallback takes on: ~1 s
-#: (measured 0.25–0.6 s per 10⁶, e.g. 32×8 at 1.6·10⁶ in 0.5 s).
-EXACT_FALLBACK_BUDGET = 2_000_000
-
-
-def count_work(net: Network, result: RegionCount) -> int:
-    """The work of recounting or proving ``result``: (knots + 1) × Σ n_ℓ n_{ℓ−1} (every segment through every
-    weight), the unit of ``EXACT_FALLBACK_BUDGET`` and of the pipeline's proof budget."""
-    return (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
+from relu1d.engine.result import FloatRangeError, RegionCount, finite_knots
+from relu1d.engine.scaling import float_or_inf, normalised_network
 
 
 def count_regions(
@@ -267,12 +99,11 @@ def count_regions(
         raise ValueError(
             f"count_regions: the network has {net.n_in} inputs; restrict it to a line first (relu1d.engine.lines)"
         )
-    if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
-        raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
+    rtol, window = checked_rtol(rtol), checked_window(window)
     scaled, exponent = normalised_network(net)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
-            result = _count_float(scaled, rtol, _namespace(xp))
+            result = _count_float(scaled, rtol, namespace(xp))
     except FloatRangeError:
         if not exact_fallback or (net.n_neurons + 1) * sum(w.size for w in net.weights) > EXACT_FALLBACK_BUDGET:
             raise
@@ -283,19 +114,9 @@ def count_regions(
     return result if window is None else result.restrict(*window)
 
 
-def finite_knots(knots: list[float]) -> np.ndarray:
-    """Knot positions (rounded from rationals) as float64, or ``FloatRangeError`` where one lies beyond its range."""
-    out = np.array(knots, dtype=np.float64)
-    if not np.all(np.isfinite(out)):
-        raise FloatRangeError("a knot of the model lies beyond float64's range (|t| > 1.8e308)")
-    return out
-
-
 def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
     """``result`` marked proven when ``relu1d.engine.certify.certify_count`` proves its knots, per-layer gate changes
     and breakpoints (docs/mathematics.md §2.3), else the rational recount (with the float decision counts)."""
-    from relu1d.engine.certify import certify_count
-
     if certify_count(net, result).certified:
         return replace(result, method="proven")
     return replace(_from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
@@ -303,8 +124,6 @@ def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
 
 def _from_exact(net: Network) -> RegionCount:
     """A ``RegionCount`` built from the rational engine (positions rounded to float64 at the very end)."""
-    from relu1d.engine.exact import count_regions_exact
-
     ex = count_regions_exact(net)
     index = {t: k for k, t in enumerate(ex.knots)}
     bps = set(ex.breakpoints)
@@ -392,7 +211,7 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
     w_out = xp.asarray(net.weights[-1], dtype=f64)[0, :]
     values = state.h @ w_out + float(net.biases[-1][0])
     jump = state.jump @ w_out
-    tol = rtol * _row_norms(state.jump, xp) * float(xp.linalg.vector_norm(w_out))
+    tol = rtol * row_norms(state.jump, xp) * float(xp.linalg.vector_norm(w_out))
     is_bp = xp.abs(jump) > tol
     near += int(xp.count_nonzero((jump != 0) & ~is_bp))
     weak += int(xp.count_nonzero(is_bp & (xp.abs(jump) <= WEAK_MARGIN * tol)))
@@ -401,12 +220,12 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
 
     return RegionCount(
         widths=net.widths,
-        knots=_to_numpy(state.t),
-        is_breakpoint=_to_numpy(is_bp),
-        values=_to_numpy(values),
-        slopes=_to_numpy(slopes),
-        knot_index=tuple(_to_numpy(p).astype(np.int64) for p in knot_index),
-        knot_neurons=tuple(_to_numpy(n).astype(np.int64) for n in neurons),
+        knots=to_numpy(state.t),
+        is_breakpoint=to_numpy(is_bp),
+        values=to_numpy(values),
+        slopes=to_numpy(slopes),
+        knot_index=tuple(to_numpy(p).astype(np.int64) for p in knot_index),
+        knot_neurons=tuple(to_numpy(n).astype(np.int64) for n in neurons),
         f_at_zero=float(net(0.0)[0]),
         near_decisions=near,
         weak_decisions=weak,
@@ -422,42 +241,8 @@ def _keep_rows(x: Any, kept: Any, xp: Any) -> Any:
     return x[: kept.shape[0]]
 
 
-def _scatter(x: Any, rows: Any, cols: Any, values: Any, xp: Any) -> Any:
-    """x with x[rows[j], cols[j]] = values[j] (distinct positions); a copy where the namespace needs one."""
-    if rows.shape[0] == 0:
-        return x
-    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
-        x[rows, cols] = values
-        return x
-    # Generic array API has no integer scatter: a sorted-key lookup over the flat array (tests only).
-    width = x.shape[1]
-    keys = rows * width + cols
-    order = xp.argsort(keys)
-    keys, values = xp.take(keys, order), xp.take(values, order)
-    flat = xp.reshape(x, (-1,))
-    pos = xp.arange(flat.shape[0], dtype=keys.dtype)
-    at = _clip(xp.searchsorted(keys, pos), 0, keys.shape[0] - 1, xp)
-    hit = xp.take(keys, at) == pos
-    return xp.reshape(xp.where(hit, xp.astype(xp.take(values, at), x.dtype), flat), x.shape)
-
-
-def _clip(x: Any, lo: Any, hi: Any, xp: Any) -> Any:
-    """``xp.clip``; numpy's own on numpy arrays (array_api_compat's wrapper costs ~70 µs a call)."""
-    return np.clip(x, lo, hi) if isinstance(x, np.ndarray) else xp.clip(x, lo, hi)
-
-
-def _total(x: Any, xp: Any) -> float:
-    """Σ x as a Python float (numpy's own sum on numpy arrays: the array-API wrapper costs ~10 µs a call)."""
-    return float(x.sum()) if isinstance(x, np.ndarray) else float(xp.sum(x))
-
-
-def _gather2(x: Any, rows: Any, cols: Any, xp: Any) -> Any:
-    """x[rows[j], cols[j]] for index vectors rows, cols."""
-    return xp.take(xp.reshape(x, (-1,)), rows * x.shape[1] + cols)
-
-
 def _fused_kernels(xp: Any) -> Any:
-    """The numba kernels (``relu1d.engine._fused``), or None for the array-API passes: those are used off numpy,
+    """The numba kernels (``relu1d.engine.kernels.chain``), or None for the array-API passes: those are used off numpy,
     without numba, and when ``RELU1D_FUSED=0``; both give bit-identical results. The kernels serve every size:
     loading them costs ~0.3 s once per process and they save ~0.3 ms per small layer (a 16 × 8 network: 3.6 ms
     against 6.0, measured 2026-12-06), and the count stage's workers fork with them loaded
@@ -465,15 +250,10 @@ def _fused_kernels(xp: Any) -> Any:
     if not array_api_compat.is_numpy_namespace(xp) or os.environ.get("RELU1D_FUSED") == "0":
         return None
     try:
-        from relu1d.engine import _fused
+        from relu1d.engine.kernels import chain
     except ImportError:  # numba missing or incompatible with this numpy: the array-API passes still work
         return None
-    return _fused
-
-
-def _row_norms(x: Any, xp: Any) -> Any:
-    """‖x_k‖₂ of every row (one pass: ``vecdot``, not a squared temporary)."""
-    return xp.sqrt(xp.vecdot(x, x))
+    return chain
 
 
 class _Workspace(threading.local):
@@ -557,7 +337,7 @@ def _value_rows(h: Any, rows: Any, wt: Any, b: Any, xp: Any, out: Any = None) ->
 def _prefix_values(
     dz: Any, t: Any, slope_l: Any, anchors: Any, b: Any, h_norm: Any, j_norm: Any, w_norm: Any, rtol: float, xp: Any
 ) -> tuple:
-    """The array-API twin of ``_fused.prefix_values`` (same operations, same order): dz screened, z from the
+    """The array-API twin of ``kernels.chain.prefix_values`` (same operations, same order): dz screened, z from the
     anchors and the cumulative slopes, the rows in the product band, the blocks whose drift is too large, and
     the jumps' (near, weak)."""
     n_rows, width = dz.shape
@@ -624,9 +404,9 @@ def _screen(
     """
     i8 = xp.int8
     wt = w.T
-    w_norm = _row_norms(w, xp)
-    h_norm, j_norm = _row_norms(prev.h, xp), _row_norms(prev.jump, xp)
-    if not math.isfinite(_total(h_norm, xp) + _total(j_norm, xp)):  # a sum is finite iff every term is
+    w_norm = row_norms(w, xp)
+    h_norm, j_norm = row_norms(prev.h, xp), row_norms(prev.jump, xp)
+    if not math.isfinite(total(h_norm, xp) + total(j_norm, xp)):  # a sum is finite iff every term is
         raise FloatRangeError(
             "the count leaves float64's range: a layer's values exceed 1e154 at some knot even after exact "
             "power-of-two rescaling (a knot far out on a tail, or weights spanning more than float64 holds)"
@@ -673,7 +453,7 @@ def _screen(
     )
     redo = _product_rows(row_flag, block_flag, n_rows, xp)
     if redo.shape[0] > 0:
-        z = _replace_rows(z, redo, _value_rows(prev.h, redo, wt, b, xp), xp)
+        z = replace_rows(z, redo, _value_rows(prev.h, redo, wt, b, xp), xp)
     prev.h = None
     # Zero decisions against the natural scale of a dot product (Cauchy–Schwarz): |z| ≤ ‖H_k‖‖W_i‖ + |b_i|.
     tol_z = rtol * (h_norm[:, None] * w_norm + xp.abs(b))
@@ -685,16 +465,6 @@ def _screen(
     cross_k, cross_i = xp.nonzero(z_sign[:-1, :] * z_sign[1:, :] < 0)
     zeros = xp.nonzero(z_sign == 0)
     return z, dz, z_sign, (h_norm, w_norm), (cross_k + 1, cross_i), zeros, near, weak
-
-
-def _replace_rows(x: Any, rows: Any, new: Any, xp: Any) -> Any:
-    """x with x[rows[j]] = new[j] (rows increasing); in place where the namespace allows it."""
-    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
-        x[rows] = new
-        return x
-    at = _clip(xp.searchsorted(rows, xp.arange(x.shape[0], dtype=rows.dtype)), 0, rows.shape[0] - 1, xp)
-    hit = xp.take(rows, at) == xp.arange(x.shape[0], dtype=rows.dtype)
-    return xp.where(hit[:, None], xp.take(new, at, axis=0), x)
 
 
 #: Rows per product call, at least: enough to run at the product's full speed (``_chunk_rows``).
@@ -733,7 +503,7 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any =
         return out
     rows, cols, values = single
     index = xp.arange(n_rows, dtype=rows.dtype)
-    at = _clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
+    at = clip(xp.searchsorted(rows, index), 0, rows.shape[0] - 1, xp)
     dense = index[xp.take(rows, at) != index]
     chunks = [dense[lo:hi] for lo, hi in _chunk_rows(dense.shape[0], n_rows)]
     if fused is not None:
@@ -742,16 +512,9 @@ def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any =
         fused.single_rows(wt.T, rows, cols, values, out)
         return out
     dense_products = [xp.matmul(xp.take(prev.jump, chunk, axis=0), wt) for chunk in chunks]
-    single_products = values[:, None] * xp.take(_c_contiguous(wt, xp), cols, axis=0)  # W's columns as rows
+    single_products = values[:, None] * xp.take(c_contiguous(wt, xp), cols, axis=0)  # W's columns as rows
     merged = xp.argsort(xp.concat([dense, rows]))
     return xp.take(xp.concat([*dense_products, single_products], axis=0), merged, axis=0)
-
-
-def _c_contiguous(x: Any, xp: Any) -> Any:
-    """x as a C-contiguous array (numpy and cupy; a plain copy elsewhere)."""
-    if hasattr(xp, "ascontiguousarray"):
-        return xp.ascontiguousarray(x)
-    return xp.asarray(x, copy=True)
 
 
 def _jump_buffer(jump: np.ndarray, rows: int, width: int) -> np.ndarray:
@@ -790,19 +553,6 @@ def _merge_fused(
         h_out, jump_out = np.empty((rows, width), dtype=np.float64), np.empty((rows, width), dtype=np.float64)
     fused.merge_rows(z, dz, z_sign, dest[0], h_new, dest[1], h_out, jump_out)
     return h_out, jump_out
-
-
-def _segment_slopes(dz: Any, slope_l: Any, seg: Any, nrn: Any, xp: Any, fused: Any) -> Any:
-    """Slope of z on segment seg[j] (0 = left tail) for neuron nrn[j]: slope_l + Σ_{k<seg} dz[k] (cumulative)."""
-    if fused is None:
-        seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)
-        return _gather2(seg_slope, seg, nrn, xp)
-    order = np.argsort(seg, kind="stable")
-    by_segment = np.empty(seg.shape[0], dtype=np.float64)
-    fused.segment_slopes(dz, slope_l, seg[order], nrn[order], by_segment)
-    out = np.empty_like(by_segment)
-    out[order] = by_segment
-    return out
 
 
 def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0, last: bool = False) -> tuple:
@@ -845,14 +595,14 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     is_inner = (seg >= 1) & (seg <= n_knots - 1)
 
     # Root positions and their uncertainty.
-    k_l, k_r = _clip(seg - 1, 0, n_knots - 1, xp), _clip(seg, 0, n_knots - 1, xp)  # knots at the segment ends
+    k_l, k_r = clip(seg - 1, 0, n_knots - 1, xp), clip(seg, 0, n_knots - 1, xp)  # knots at the segment ends
     t_l, t_r = xp.take(t, k_l), xp.take(t, k_r)
-    z_l, z_r = _gather2(z, k_l, nrn, xp), _gather2(z, k_r, nrn, xp)
+    z_l, z_r = gather2(z, k_l, nrn, xp), gather2(z, k_r, nrn, xp)
     w_nrn, b_nrn = xp.take(w_norm, nrn), xp.abs(xp.take(b, nrn))
     tz_l = rtol * (xp.take(h_norm, k_l) * w_nrn + b_nrn)  # the tolerance of z there (as in _screen)
     tz_r = rtol * (xp.take(h_norm, k_r) * w_nrn + b_nrn)
     dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
-    inner_root = _clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r, xp)
+    inner_root = clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r, xp)
     inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
     # Tails: z = z_end + s·(x − t_end), root t_end − z_end/s, first-order error from z_end and s.
     on_left_tail = seg == 0
@@ -866,31 +616,13 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     root = xp.where(is_inner, inner_root, t_end - ratio)
     err = xp.where(is_inner, inner_err, tail_err)
 
-    # A root within its uncertainty of an existing knot is that knot (the nearer end wins).
-    has_l, has_r = seg >= 1, seg <= n_knots - 1
-    d_l, d_r = root - t_l, t_r - root
-    snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
-    snap_r = has_r & (d_r <= err) & ~snap_l
-    free = ~snap_l & ~snap_r
-    near += int(xp.count_nonzero(~free))
-    weak += int(xp.count_nonzero(free & ((has_l & (d_l <= WEAK_MARGIN * err)) | (has_r & (d_r <= WEAK_MARGIN * err)))))
-
-    # Cluster the free roots: consecutive roots closer than their summed uncertainties coincide. (Roots in
-    # different segments cannot merge: each is farther than its uncertainty from the knot between them.)
-    f_seg, f_nrn, f_root, f_err = seg[free], nrn[free], root[free], err[free]
-    order = xp.argsort(f_root, stable=True)
-    r_sorted, e_sorted = xp.take(f_root, order), xp.take(f_err, order)
-    if r_sorted.shape[0] > 0:
-        gap, reach = r_sorted[1:] - r_sorted[:-1], e_sorted[1:] + e_sorted[:-1]
-        starts = xp.concat([xp.asarray([True]), gap > reach])
-        weak += int(xp.count_nonzero((gap > reach) & (gap <= WEAK_MARGIN * reach)))
-    else:
-        starts = xp.zeros(0, dtype=xp.bool)
-    cluster = xp.take(xp.cumulative_sum(xp.astype(starts, i64)) - 1, xp.argsort(order))  # per free root
-    new_t = r_sorted[starts]  # one new knot per cluster (its leftmost member)
-    new_seg = xp.take(f_seg, order)[starts]  # segment holding each new knot (nondecreasing)
+    # A root within its uncertainty of an existing knot is that knot; the others cluster into new knots.
+    placed = place_roots(seg, root, err, t, xp)
+    snap_l, snap_r, free, order, starts = placed.snap_l, placed.snap_r, placed.free, placed.order, placed.starts
+    cluster, new_t, new_seg = placed.cluster, placed.new_t, placed.new_seg  # new knot of each free root; new knots
+    near, weak = near + placed.near, weak + placed.weak
+    f_seg, f_nrn = seg[free], nrn[free]
     n_new = new_t.shape[0]
-    near += int(r_sorted.shape[0]) - n_new
 
     # Merge old and new knots: old knot k moves right by the number of new knots in segments ≤ k.
     old_idx = xp.arange(n_knots, dtype=i64)
@@ -905,19 +637,19 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     spec_key = xp.concat([zero_k * width + zero_i, snapped_key])
     spec_key = xp.unique_values(spec_key) if spec_key.shape[0] > 0 else spec_key  # usually empty: skip the call
     sp_k, sp_i = spec_key // width, spec_key % width
-    gl, gr = _gates_at_knots(sp_k, sp_i, z_sign, far_left, far_right, seg, nrn, snap_l, snap_r, width, xp)
+    gl, gr = gates_at_knots(sp_k, sp_i, z_sign, far_left, far_right, seg, nrn, snap_l, snap_r, width, xp)
     # Slopes of z on the segments either side of the special pairs and on the segments of the free roots
     # (the jump of h at a gate change is ± the slope on the side where the neuron is on).
     n_sp = sp_k.shape[0]
-    slopes = _segment_slopes(dz, slope_l, xp.concat([sp_k + 1, sp_k, f_seg]), xp.concat([sp_i, sp_i, f_nrn]), xp, fused)
+    slopes = segment_slopes(dz, slope_l, xp.concat([sp_k + 1, sp_k, f_seg]), xp.concat([sp_i, sp_i, f_nrn]), xp, fused)
     # Jumps of h at old knots: gate·(jump of z) where the gate is the same on both sides, else as above.
     sp_jump = xp.where(
         gl & gr,
-        _gather2(dz, sp_k, sp_i, xp),
+        gather2(dz, sp_k, sp_i, xp),
         xp.astype(gr, f64) * slopes[:n_sp] - xp.astype(gl, f64) * slopes[n_sp : 2 * n_sp],
     )
     # At a new knot only the neurons whose root it is change slope: by (gate right − gate left)·slope.
-    sign_left_end = xp.where(seg == 0, xp.take(far_left, nrn), _gather2(z_sign, k_l, nrn, xp))
+    sign_left_end = xp.where(seg == 0, xp.take(far_left, nrn), gather2(z_sign, k_l, nrn, xp))
     f_sign_l = sign_left_end[free]
     f_jump = (1.0 - 2.0 * xp.astype(f_sign_l > 0, f64)) * slopes[2 * n_sp :]
 
@@ -928,7 +660,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
         jump_out[dest_new[cluster], f_nrn] = f_jump
     else:
         # Values at the new knots, by interpolation inside their segment (tails: along the tail slope).
-        nk_l, nk_r = _clip(new_seg - 1, 0, n_knots - 1, xp), _clip(new_seg, 0, n_knots - 1, xp)
+        nk_l, nk_r = clip(new_seg - 1, 0, n_knots - 1, xp), clip(new_seg, 0, n_knots - 1, xp)
         zn_l, zn_r = xp.take(z, nk_l, axis=0), xp.take(z, nk_r, axis=0)
         tn_l, tn_r = xp.take(t, nk_l), xp.take(t, nk_r)
         frac = (new_t - tn_l) / xp.where(tn_r > tn_l, tn_r - tn_l, 1.0)
@@ -939,8 +671,8 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
         )
         z_new = xp.where(new_inner, zn_l + frac[:, None] * (zn_r - zn_l), z_tail)
         h_out = xp.take(xp.concat([xp.maximum(z, 0.0), xp.maximum(z_new, 0.0)], axis=0), merged, axis=0)
-        jump_old = _scatter(xp.where(z_sign > 0, dz, 0.0), sp_k, sp_i, sp_jump, xp)
-        jump_new = _scatter(xp.zeros((n_new, width), dtype=f64), cluster, f_nrn, f_jump, xp)
+        jump_old = scatter(xp.where(z_sign > 0, dz, 0.0), sp_k, sp_i, sp_jump, xp)
+        jump_new = scatter(xp.zeros((n_new, width), dtype=f64), cluster, f_nrn, f_jump, xp)
         jump_out = xp.take(xp.concat([jump_old, jump_new], axis=0), merged, axis=0)
 
     # Tail gates: the leftmost new segment lies left of any root in the left tail (so it has the −∞ sign);
@@ -950,7 +682,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     # New knots with one root: their jump row has one nonzero (the next layer skips its product).
     if n_new > 0:
         start_at = xp.nonzero(starts)[0]
-        alone = xp.concat([start_at[1:], xp.asarray([r_sorted.shape[0]], dtype=start_at.dtype)]) - start_at == 1
+        alone = xp.concat([start_at[1:], xp.asarray([order.shape[0]], dtype=start_at.dtype)]) - start_at == 1
         root = xp.take(order, start_at[alone])  # index into the free roots
         single = (dest_new[alone], xp.take(f_nrn, root), xp.take(f_jump, root))
     else:
@@ -964,42 +696,3 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     neurons = xp.concat([f_nrn, sp_i[flips]])
     by_point = xp.argsort(points * width + neurons)
     return layer, (xp.take(points, by_point), xp.take(neurons, by_point)), dest_old, near, weak
-
-
-def _gates_at_knots(
-    k: Any, i: Any, z_sign: Any, far_left: Any, far_right: Any, seg: Any, nrn: Any, snap_l: Any, snap_r: Any,
-    width: int, xp: Any,
-) -> tuple[Any, Any]:  # fmt: skip
-    """Gates of neurons ``i`` just left and just right of old knots ``k``.
-
-    Just left of knot k lies the right end of segment k: its sign is the left-end sign of segment k if a root
-    of that segment snapped onto knot k, else z's sign at k when the segment has a root strictly inside,
-    else the segment's one sign sign(left end + z_sign[k]). Just right: the mirror image on segment k + 1.
-    """
-    if k.shape[0] == 0:  # the usual case for a generic network: no exact zero, no snapped root
-        return xp.zeros(0, dtype=xp.bool), xp.zeros(0, dtype=xp.bool)
-    n_knots = z_sign.shape[0]
-    at_k = _gather2(z_sign, k, i, xp)
-    before = xp.where(k >= 1, _gather2(z_sign, _clip(k - 1, 0, n_knots - 1, xp), i, xp), xp.take(far_left, i))
-    after = xp.where(k <= n_knots - 2, _gather2(z_sign, _clip(k + 1, 0, n_knots - 1, xp), i, xp), xp.take(far_right, i))
-    key = seg * width + nrn  # sorted: the crossing list is ordered by (segment, neuron)
-
-    def member(flags: Any, s: Any) -> Any:
-        probe = s * width + i
-        at = _clip(xp.searchsorted(key, probe), 0, max(key.shape[0] - 1, 0), xp)
-        if key.shape[0] == 0:
-            return xp.zeros(k.shape, dtype=xp.bool)
-        return (xp.take(key, at) == probe) & xp.take(flags, at)
-
-    crossing = xp.ones(seg.shape, dtype=xp.bool)
-    left_side = xp.where(
-        member(snap_r, k),
-        before > 0,
-        xp.where(member(crossing, k), at_k > 0, (before + at_k) > 0),
-    )
-    right_side = xp.where(
-        member(snap_l, k + 1),
-        after > 0,
-        xp.where(member(crossing, k + 1), at_k > 0, (at_k + after) > 0),
-    )
-    return left_side, right_side

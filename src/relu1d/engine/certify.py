@@ -49,10 +49,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from relu1d.engine import _fused_proof
-from relu1d.engine.breakpoints import EXACT_FALLBACK_BUDGET, RegionCount, count_work
 from relu1d.engine.exact import count_regions_exact
+from relu1d.engine.fallback import EXACT_FALLBACK_BUDGET, count_work
+from relu1d.engine.kernels import proof as proof_kernels
 from relu1d.engine.network import Network
+from relu1d.engine.result import RegionCount
 from relu1d.engine.scaling import normalised_network
 
 _U = 2.0**-53
@@ -548,7 +549,7 @@ class _Forms:
 
     def in_safe_range(self) -> bool:
         """Every finite nonzero value and bound lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (module docstring)."""
-        return all(_fused_proof.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (self.z, self.s, self.e_z, self.e_s))
+        return all(proof_kernels.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (self.z, self.s, self.e_z, self.e_s))
 
     def at(self, rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The forms of segments ``rows`` at t (one point per row) and a rigorous bound of their error:
@@ -603,7 +604,7 @@ def _sign_checks(
         widen = reach is not None
         reach = np.zeros(segs.shape) if reach is None else reach
         rows, t, flip, reach = held(segs, t, flip, reach)
-        return _fused_proof.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, t, widen, reach,
+        return proof_kernels.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, t, widen, reach,
                                           flip, _U, _gamma(3), _gamma(6), _gamma(4), failed)  # fmt: skip
 
     finite_start, finite_end = np.isfinite(points.start), np.isfinite(points.end)

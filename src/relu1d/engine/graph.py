@@ -37,7 +37,7 @@ def exact_array(x: np.ndarray) -> np.ndarray:
     return out.reshape(np.shape(x))
 
 
-def _param(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+def param_like(x: np.ndarray, like: np.ndarray) -> np.ndarray:
     """A parameter in the number type of ``like`` (float64, or Fractions for object arrays)."""
     return exact_array(x) if like.dtype == object else x
 
@@ -111,7 +111,7 @@ class Dense(Affine):
 
     def linear(self, xs: Sequence[np.ndarray]) -> np.ndarray:
         x = xs[0]
-        return x @ _param(self.weight, x).T
+        return x @ param_like(self.weight, x).T
 
     def bias(self, shape: Shape) -> np.ndarray | None:
         return self.bias_
@@ -236,7 +236,7 @@ def _conv_numpy(op: Conv, x: np.ndarray) -> np.ndarray:
     win = _windows(xp_, op.weight.shape[2:], op.stride, op.dilation)  # (R, C, *out, *k)
     rows, out_sp = x.shape[0], win.shape[2 : 2 + nd]
     g, cin_g, cout_g = op.groups, op.weight.shape[1], op.weight.shape[0] // op.groups
-    w = _param(op.weight, x)
+    w = param_like(op.weight, x)
     parts = []
     for gi in range(g):
         wg = win[:, gi * cin_g : (gi + 1) * cin_g]  # (R, cin_g, *out, *k)
@@ -268,7 +268,7 @@ class Scale(Affine):
         return shape
 
     def linear(self, xs: Sequence[np.ndarray]) -> np.ndarray:
-        return xs[0] * _param(self.scale, xs[0])
+        return xs[0] * param_like(self.scale, xs[0])
 
     def bias(self, shape: Shape) -> np.ndarray | None:
         return self.shift
@@ -312,9 +312,8 @@ class Sum(Affine):
         """x_k·2^{power_k} (exact: a power of two)."""
         if self.powers is None:
             return xs
-        return [
-            x if p == 0 else x * _param(np.array(math.ldexp(1.0, p)), x) for p, x in zip(self.powers, xs, strict=True)
-        ]
+        one = np.array(1.0)
+        return [x if p == 0 else x * param_like(np.ldexp(one, p), x) for p, x in zip(self.powers, xs, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -509,7 +508,7 @@ class Activation(Op):
 
     def piece(self, z: np.ndarray) -> np.ndarray:
         """Piece index of every entry: the number of kinks strictly below z."""
-        c = _param(self.kinks, z)
+        c = param_like(self.kinks, z)
         p = np.zeros(z.shape, dtype=np.int64)
         for q in range(c.shape[0]):
             p += z > c[q]
@@ -517,7 +516,7 @@ class Activation(Op):
 
     def apply(self, z: np.ndarray, piece: np.ndarray | None = None) -> np.ndarray:
         p = self.piece(z) if piece is None else piece
-        a, b = _param(self.slopes, z), _param(self.intercepts, z)
+        a, b = param_like(self.slopes, z), param_like(self.intercepts, z)
         return z * _pick(a, p) + _pick(b, p)
 
     def describe(self) -> str:
@@ -634,7 +633,7 @@ class Graph:
                 y = op.linear(xs)
                 c = op.bias(shape)
                 if c is not None:
-                    y = y + _param(c, y)
+                    y = y + param_like(c, y)
             elif isinstance(op, Activation):
                 y = op.apply(xs[0])
             elif isinstance(op, MaxPool):

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount, count_regions
+from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.network import Network
+from relu1d.engine.result import RegionCount
 
 
 def restrict_to_line(net: Network, origin: np.ndarray, direction: np.ndarray) -> Network:

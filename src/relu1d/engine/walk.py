@@ -21,24 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount, finite_knots
-from relu1d.engine.graph import Activation, Affine, Conv, Dense, Graph, MaxPool, _param, exact_array
+from relu1d.engine.graph import Activation, Affine, Graph, MaxPool, exact_array, param_like
+from relu1d.engine.result import RegionCount, finite_knots
 from relu1d.engine.scaling import float_or_inf
-
-
-def forward_work(graph: Graph) -> int:
-    """Multiply-adds of one forward pass (mixing operations) plus one per element of every other node."""
-    work = 0
-    for i, node in enumerate(graph.nodes):
-        size = math.prod(graph.shapes[i])
-        op = node.op
-        if isinstance(op, Dense):
-            work += size * op.weight.shape[1]
-        elif isinstance(op, Conv):
-            work += size * math.prod(op.weight.shape[1:])
-        else:
-            work += size
-    return work
 
 
 def walk_regions(
@@ -148,11 +133,11 @@ def _forward(graph: Graph, a: np.ndarray, d: np.ndarray, at: Any, classes: bool)
             v, s = y[:1], y[1:]
             c = op.bias(shape)
             if c is not None:
-                v = v + _param(np.broadcast_to(c, shape), v)
+                v = v + param_like(np.broadcast_to(c, shape), v)
             forms.append((v, s))
         elif isinstance(op, Activation):
             v, s = ins[0]
-            c, alpha, beta = (_param(p, v) for p in op.params(shape))
+            c, alpha, beta = (param_like(p, v) for p in op.params(shape))
             v, s = v.reshape(1, -1), s.reshape(1, -1)
             piece = np.zeros(v.shape, dtype=np.int64)
             for q in range(c.shape[0]):
@@ -223,7 +208,7 @@ def _next_event(graph: Graph, forms: list, pattern: list, t0: Any, classes: bool
         op, shape = node.op, graph.shapes[i]
         if isinstance(op, Activation):
             v, s = forms[node.inputs[0]]
-            c = _param(op.params(shape)[0], v)
+            c = param_like(op.params(shape)[0], v)
             v, s = v.reshape(1, -1), s.reshape(1, -1)
             nz = np.asarray(s != 0, dtype=bool)
             safe = np.where(nz, s, 1)

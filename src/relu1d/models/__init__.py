@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.network import Network, load_network
+from relu1d.engine.result import RegionCount
 
 
 def to_graph(model: Any, input_shape: tuple[int, ...] | None = None) -> Graph:

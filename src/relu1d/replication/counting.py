@@ -31,8 +31,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from relu1d.engine.breakpoints import count_regions, count_work
+from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.certify import REFINE_BLOCK_ROWS, prove_count
+from relu1d.engine.fallback import count_work
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network

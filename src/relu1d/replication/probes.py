@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from relu1d.engine.breakpoints import RegionCount
+from relu1d.engine.result import RegionCount
 from relu1d.replication.ensemble import Cell
 from relu1d.theory.gaussian_process import line_knot_fraction, line_knot_scale, survival_model
 

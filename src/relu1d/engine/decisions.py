@@ -1,0 +1,146 @@
+"""The decision rule of the float64 engine, written once for every unit (docs/mathematics.md §2, §7).
+
+Every float decision (is a value at a kink, does a new root coincide with a point or with another root, does a
+slope jump) compares a quantity with ``rtol`` × its natural scale. Where it lies within that tolerance it is
+resolved by the tolerance (a *near* decision); where it lies within ``WEAK_MARGIN`` tolerances it is decided but
+*weak*. A count with either is not certified by its margins and is settled by a proof or a rational recount
+(``relu1d.engine.fallback``). Here: the constants, the validation of ``rtol``, root placement (snapping onto
+points, clustering into new points), the gates either side of a point, and the slopes of a segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from relu1d.engine.arrays import clip, gather2
+
+#: Relative tolerance of the zero / coincidence decisions. float64 dot products of length n carry relative
+#: errors ≲ n·2⁻⁵³ ≈ 2.3e-13 at n = 2048 (worst case; typically √n·2⁻⁵³); 1e-11 leaves a wide margin while
+#: the chance that two *distinct* features of a random network fall this close is negligible.
+DEFAULT_RTOL = 1e-11
+
+#: A decision taken with less than this factor above its tolerance is "weak": float error could only flip it
+#: after an upstream cancellation of ~1/WEAK_MARGIN·u, so a network with weak decisions is not certified and,
+#: when small, is recounted in rational arithmetic.
+WEAK_MARGIN = 1e5
+
+
+def checked_rtol(rtol: float) -> float:
+    """``rtol`` if it is a valid relative tolerance (finite, in [0, 1e-3)), else ``ValueError`` naming it."""
+    if not (np.isfinite(rtol) and 0 <= rtol < 1e-3):
+        raise ValueError(f"rtol: must be in [0, 1e-3), got {rtol}")
+    return float(rtol)
+
+
+def checked_window(window: Any) -> tuple[float, float] | None:
+    """``window`` as (a, b) if it is None or finite with a < b, else ``ValueError`` naming it."""
+    if window is None:
+        return None
+    a, b = (float(v) for v in window)
+    if not (np.isfinite(a) and np.isfinite(b) and a < b):
+        raise ValueError(f"window: need finite a < b, got ({a}, {b})")
+    return a, b
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where candidate roots go. ``snap_l``/``snap_r``: the root lies within its uncertainty of the left/right end
+    of its segment and is that point; ``free`` the others, sorted by position (``order``) and clustered: ``starts``
+    marks the first root of each cluster, ``cluster`` (per free root, in input order) its new point, ``new_t`` and
+    ``new_seg`` each new point's position (its leftmost root) and segment (nondecreasing)."""
+
+    snap_l: Any
+    snap_r: Any
+    free: Any
+    order: Any
+    starts: Any
+    cluster: Any
+    new_t: Any
+    new_seg: Any
+    near: int
+    weak: int
+
+
+def place_roots(seg: Any, root: Any, err: Any, t: Any, xp: Any) -> Placement:
+    """Snap roots within their uncertainty onto the points t (the nearer end wins); cluster the rest: consecutive
+    roots closer than their summed uncertainties coincide. (Roots in different segments cannot merge: each is
+    farther than its uncertainty from the point between them.) ``seg[q]``: root q's segment (0 = left tail,
+    B = right tail), ``err[q]`` its uncertainty."""
+    n = t.shape[0]
+    k_l, k_r = clip(seg - 1, 0, n - 1, xp), clip(seg, 0, n - 1, xp)
+    has_l, has_r = seg >= 1, seg <= n - 1
+    d_l, d_r = root - xp.take(t, k_l), xp.take(t, k_r) - root
+    snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
+    snap_r = has_r & (d_r <= err) & ~snap_l
+    free = ~snap_l & ~snap_r
+    near = int(xp.count_nonzero(~free))
+    weak = int(xp.count_nonzero(free & ((has_l & (d_l <= WEAK_MARGIN * err)) | (has_r & (d_r <= WEAK_MARGIN * err)))))
+    f_seg, f_root, f_err = seg[free], root[free], err[free]
+    order = xp.argsort(f_root, stable=True)
+    r_sorted, e_sorted = xp.take(f_root, order), xp.take(f_err, order)
+    if r_sorted.shape[0] > 0:
+        gap, reach = r_sorted[1:] - r_sorted[:-1], e_sorted[1:] + e_sorted[:-1]
+        starts = xp.concat([xp.asarray([True]), gap > reach])
+        weak += int(xp.count_nonzero((gap > reach) & (gap <= WEAK_MARGIN * reach)))
+    else:
+        starts = xp.zeros(0, dtype=xp.bool)
+    cluster = xp.take(xp.cumulative_sum(xp.astype(starts, xp.int64)) - 1, xp.argsort(order))
+    new_t = r_sorted[starts]
+    new_seg = xp.take(f_seg, order)[starts]
+    near += int(r_sorted.shape[0]) - int(new_t.shape[0])
+    return Placement(snap_l, snap_r, free, order, starts, cluster, new_t, new_seg, near, weak)
+
+
+def segment_slopes(dz: Any, slope_l: Any, seg: Any, nrn: Any, xp: Any, fused: Any) -> Any:
+    """Slope of z on segment seg[j] (0 = left tail) for neuron nrn[j]: slope_l + Σ_{k<seg} dz[k] (cumulative)."""
+    if fused is None:
+        seg_slope = xp.concat([slope_l[None, :], slope_l + xp.cumulative_sum(dz, axis=0)], axis=0)
+        return gather2(seg_slope, seg, nrn, xp)
+    order = np.argsort(seg, kind="stable")
+    by_segment = np.empty(seg.shape[0], dtype=np.float64)
+    fused.segment_slopes(dz, slope_l, seg[order], nrn[order], by_segment)
+    out = np.empty_like(by_segment)
+    out[order] = by_segment
+    return out
+
+
+def gates_at_knots(
+    k: Any, i: Any, z_sign: Any, far_left: Any, far_right: Any, seg: Any, nrn: Any, snap_l: Any, snap_r: Any,
+    width: int, xp: Any,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Gates of neurons ``i`` just left and just right of old knots ``k``.
+
+    Just left of knot k lies the right end of segment k: its sign is the left-end sign of segment k if a root
+    of that segment snapped onto knot k, else z's sign at k when the segment has a root strictly inside,
+    else the segment's one sign sign(left end + z_sign[k]). Just right: the mirror image on segment k + 1.
+    """
+    if k.shape[0] == 0:  # the usual case for a generic network: no exact zero, no snapped root
+        return xp.zeros(0, dtype=xp.bool), xp.zeros(0, dtype=xp.bool)
+    n_knots = z_sign.shape[0]
+    at_k = gather2(z_sign, k, i, xp)
+    before = xp.where(k >= 1, gather2(z_sign, clip(k - 1, 0, n_knots - 1, xp), i, xp), xp.take(far_left, i))
+    after = xp.where(k <= n_knots - 2, gather2(z_sign, clip(k + 1, 0, n_knots - 1, xp), i, xp), xp.take(far_right, i))
+    key = seg * width + nrn  # sorted: the crossing list is ordered by (segment, neuron)
+
+    def member(flags: Any, s: Any) -> Any:
+        probe = s * width + i
+        at = clip(xp.searchsorted(key, probe), 0, max(key.shape[0] - 1, 0), xp)
+        if key.shape[0] == 0:
+            return xp.zeros(k.shape, dtype=xp.bool)
+        return (xp.take(key, at) == probe) & xp.take(flags, at)
+
+    crossing = xp.ones(seg.shape, dtype=xp.bool)
+    left_side = xp.where(
+        member(snap_r, k),
+        before > 0,
+        xp.where(member(crossing, k), at_k > 0, (before + at_k) > 0),
+    )
+    right_side = xp.where(
+        member(snap_l, k + 1),
+        after > 0,
+        xp.where(member(crossing, k + 1), at_k > 0, (at_k + after) > 0),
+    )
+    return left_side, right_side
