@@ -23,8 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from relu1d import RegionCount, count_along_line, count_regions, sample_network  # noqa: I001
-from relu1d.engine.lines import count_on_line, count_on_segment
+from relu1d import RegionCount, count_regions, sample_network  # noqa: I001
+from relu1d.engine.breakpoints import count_network
+from relu1d.engine.lines import restrict_to_line
 from tests import graphs, networks
 
 SEEDS = range(12)
@@ -63,23 +64,23 @@ def panel() -> Iterator[tuple[str, Callable[[], RegionCount]]]:
         rng = np.random.default_rng([3, seed])
         net = sample_network([8, 6], 1.0, seed=[3, seed], n_in=4)
         a, d = rng.normal(size=4), rng.normal(size=4)
-        yield f"line/{seed}", lambda n=net, a=a, d=d: count_on_line(n, a, d)
-        yield f"segment/{seed}", lambda n=net, a=a, d=d: count_on_segment(n, a, a + d)
-        yield f"along-network/{seed}", lambda n=net, a=a, d=d: count_along_line(n, a, a + d)
-        yield f"along-network/{seed}/window", lambda n=net, a=a, d=d: count_along_line(n, a, a + d, window=(0, 1))
+        yield f"line/{seed}", lambda n=net, a=a, d=d: count_network(restrict_to_line(n, a, d))
+        yield f"segment/{seed}", lambda n=net, a=a, d=d: count_regions(n, a, a + d, window=(0, 1))
+        yield f"along-network/{seed}", lambda n=net, a=a, d=d: count_regions(n, a, a + d)
+        yield f"along-network/{seed}/window", lambda n=net, a=a, d=d: count_regions(n, a, a + d, window=(0, 1))
     for family, make in graphs.FAMILIES.items():
         for seed in range(6):
             graph = make(seed)
             rng = np.random.default_rng([9, seed])
             a, d = graphs.random_line(rng, graph.input_shape, through_origin=seed % 3 == 0)
-            yield f"{family}/{seed}", lambda g=graph, a=a, d=d: count_along_line(g, a, a + d, classes=True)
+            yield f"{family}/{seed}", lambda g=graph, a=a, d=d: count_regions(g, a, a + d, classes=True)
             yield (
                 f"{family}/{seed}/window",
-                lambda g=graph, a=a, d=d: count_along_line(g, a, a + d, window=(-0.25, 1.5)),
+                lambda g=graph, a=a, d=d: count_regions(g, a, a + d, window=(-0.25, 1.5)),
             )
             yield (
                 f"{family}/{seed}/no-fallback",
-                lambda g=graph, a=a, d=d: count_along_line(g, a, a + d, exact_fallback=False),
+                lambda g=graph, a=a, d=d: count_regions(g, a, a + d, exact_fallback=False),
             )
 
 

@@ -62,7 +62,7 @@ def test_counting_library_and_its_command_load_no_pipeline_dependency():
         "import relu1d, relu1d.engine, relu1d.theory.gaussian_process, relu1d.theory.complexity,"
         " relu1d.theory.constructions, relu1d.cli\n"
         "relu1d.count_regions(relu1d.sample_network([8, 8], 1.0, seed=0))\n"
-        "relu1d.count_along_line(relu1d.sample_network([4], 1.0, seed=0, n_in=3), [0, 0, 0], [1, 2, 3])\n"
+        "relu1d.count_regions(relu1d.sample_network([4], 1.0, seed=0, n_in=3), [0, 0, 0], [1, 2, 3])\n"
         "relu1d.cli.parser()\n"
         f"print(sorted(m for m in {HEAVY!r} if m in set(sys.modules) - before))"
     )

@@ -2,14 +2,16 @@
 
 Replication instrument for Kogan, Jananthan & Kepner, *Complexity of One-Dimensional ReLU DNNs*
 (arXiv 2512.08091), with Hanin & Rolnick (2019) and Arora et al. (2018).
+
+One door: ``relu1d.count_regions(model, a=None, b=None, *, window, classes, rtol, prove)`` counts any supported model
+over ℝ or along a line and returns a ``RegionCount``. ``count_along_line`` is its deprecated alias.
 """
 
-from relu1d.engine.breakpoints import count_regions
 from relu1d.engine.certify import Certificate, certify_count, prove_count
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
 from relu1d.engine.result import RegionCount
-from relu1d.models import count_along_line, to_graph
+from relu1d.models import count_along_line, count_regions, to_graph
 
 __all__ = [
     "DEFAULT_RTOL",

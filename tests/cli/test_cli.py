@@ -31,7 +31,7 @@ def test_sample_then_count_json(tmp_path):
     assert window["linear_regions"] == result.restrict(-1, 1).linear_regions
     assert "linear regions" in _run("count", str(path)).stdout
     proof = json.loads(_run("count", str(path), "--json", "--prove").stdout)
-    assert proof["proven"] is True and proof["uncertified_decisions"] == 0
+    assert proof["proven"] is True and proof["method"] == "proven"
     assert proof["linear_regions"] == result.linear_regions
     assert "proven             True" in _run("count", str(path), "--prove", "--window", "-1", "1").stdout
 
@@ -236,7 +236,7 @@ def test_pipeline_command_without_the_pipeline_extra_says_so_in_one_line(tmp_pat
 def test_count_a_model_along_a_line(tmp_path):
     """``count MODEL --line A.npy B.npy`` for .npz and .onnx files; bad models and points: one line, exit 2."""
     pytest.importorskip("onnx")
-    from relu1d.models import count_along_line
+    from relu1d.models import count_regions
     from tests.models.test_onnx import handmade
 
     rng = np.random.default_rng(5)
@@ -248,7 +248,7 @@ def test_count_a_model_along_a_line(tmp_path):
     out = _run("count", str(model), "--line", str(a), str(b), "--window", "0", "1", "--json", "--classes")
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
-    expected = count_along_line(str(model), np.load(a), np.load(b), window=(0.0, 1.0), classes=True)
+    expected = count_regions(str(model), np.load(a), np.load(b), window=(0.0, 1.0), classes=True)
     assert summary["linear_regions"] == expected.linear_regions
     assert summary["knots_per_node"] == dict(zip(expected.layer_names, expected.knots_per_layer.tolist(), strict=True))
     assert summary["class_changes"] == expected.class_changes.tolist()

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from relu1d import Network, count_along_line, count_regions, sample_network
+from relu1d import Network, count_regions, sample_network
 from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.graph import Activation, Conv, Dense, Graph, Node, Scale, graph_from_network
 from relu1d.engine.scaling import exact_power_of_two, normalised_graph, normalised_network
@@ -89,7 +89,7 @@ def test_rescaled_graphs_count_as_the_unscaled_ones(family, seed):
     ks = [int(b - a) for a, b in itertools.pairwise(totals)]
     big = scale_chain_graph(graph, ks)
     a, d = graphs.random_line(rng, graph.input_shape)
-    before, after = count_along_line(graph, a, a + d), count_along_line(big, a, a + d)
+    before, after = count_regions(graph, a, a + d), count_regions(big, a, a + d)
     np.testing.assert_array_equal(after.knots, before.knots)
     np.testing.assert_array_equal(after.is_breakpoint, before.is_breakpoint)
     np.testing.assert_array_equal(after.knots_per_layer, before.knots_per_layer)

@@ -17,7 +17,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
 from relu1d.engine.walk import walk_regions  # noqa: E402
-from relu1d.models import count_along_line, to_graph  # noqa: E402
+from relu1d.models import count_regions, to_graph  # noqa: E402
 from tests.graphs import assert_matches_forward, assert_same_regions  # noqa: E402
 from tests.models.test_torch import MODELS, _randomised  # noqa: E402
 
@@ -50,9 +50,9 @@ def test_exported_torch_models_count_as_in_torch(name: str, tmp_path) -> None:
     a, b = rng.normal(size=shape), rng.normal(size=shape)
     path = tmp_path / "model.onnx"
     path.write_bytes(export(model, shape))
-    result = count_along_line(str(path), a, b)
+    result = count_regions(str(path), a, b)
     # ONNX stores a LeakyRelu's slope as a float32 attribute: the same knots, positions within float32 of torch's
-    assert_same_regions(result, count_along_line(model, a, b), position_rtol=1e-6)
+    assert_same_regions(result, count_regions(model, a, b), position_rtol=1e-6)
     assert_same_regions(result, walk_regions(to_graph(str(path)), a, b - a))
     evaluator = ReferenceEvaluator(onnx.load(str(path)))
     assert_matches_forward(result, _run(evaluator, np.float64), a, b - a)
@@ -67,7 +67,7 @@ def test_float32_models_against_onnxruntime(name: str) -> None:
     session = ort.InferenceSession(proto.SerializeToString())
     rng = np.random.default_rng(32)
     a, b = (rng.normal(size=shape).astype(np.float32).astype(np.float64) for _ in range(2))
-    result = count_along_line(proto, a, b, window=(0.0, 1.0))
+    result = count_regions(proto, a, b, window=(0.0, 1.0))
     assert_same_regions(result, walk_regions(to_graph(proto), a, b - a, window=(0.0, 1.0)))
     assert_matches_forward(result, _run(session, np.float32), a, b - a, rtol=1e-5, slope_rtol=1e-5, window=(0.0, 1.0))
 
@@ -127,7 +127,7 @@ def test_handmade_operators_against_the_reference_evaluator() -> None:
     rng = np.random.default_rng(8)
     for _ in range(4):
         a, b = rng.normal(size=6), rng.normal(size=6)
-        result = count_along_line(model, a, b)
+        result = count_regions(model, a, b)
         assert_same_regions(result, walk_regions(to_graph(model), a, b - a))
         assert_matches_forward(result, _run(evaluator, np.float64), a, b - a)
         assert result.knots_per_layer.tolist()[0] > 0

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 
 from relu1d.engine.walk import walk_regions  # noqa: E402
-from relu1d.models import count_along_line, to_graph  # noqa: E402
+from relu1d.models import count_regions, to_graph  # noqa: E402
 from tests.graphs import assert_matches_forward, assert_same_regions  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def test_class_changes_are_where_sklearn_changes_its_prediction(digits, classes:
     y = y if classes == 10 else (y >= 5).astype(int)
     model = _fit(MLPClassifier(hidden_layer_sizes=(12, 8), max_iter=60, random_state=0), x, y)
     for i, j in ((0, 1), (2, 3), (4, 9)):
-        result = count_along_line(model, x[i], x[j], window=(0.0, 1.0), classes=True)
+        result = count_regions(model, x[i], x[j], window=(0.0, 1.0), classes=True)
         assert_same_regions(result, walk_regions(to_graph(model), x[i], x[j] - x[i], window=(0.0, 1.0)))
         edges = np.concatenate([[0.0], result.class_changes, [1.0]])
         mids = (edges[:-1] + edges[1:]) / 2
@@ -52,7 +52,7 @@ def test_class_changes_are_where_sklearn_changes_its_prediction(digits, classes:
 def test_regressor_against_predict(digits) -> None:
     x, y = digits
     model = _fit(MLPRegressor(hidden_layer_sizes=(10, 10), max_iter=40, random_state=1), x, y.astype(float))
-    result = count_along_line(model, x[5], x[6])
+    result = count_regions(model, x[5], x[6])
     assert_same_regions(result, walk_regions(to_graph(model), x[5], x[6] - x[5]))
     assert_matches_forward(result, model.predict, x[5], x[6] - x[5])
 

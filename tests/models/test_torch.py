@@ -10,7 +10,7 @@ nn = torch.nn
 F = torch.nn.functional
 
 from relu1d.engine.walk import walk_regions  # noqa: E402
-from relu1d.models import count_along_line, to_graph  # noqa: E402
+from relu1d.models import count_regions, to_graph  # noqa: E402
 from tests.graphs import assert_matches_forward, assert_same_regions  # noqa: E402
 
 
@@ -107,18 +107,18 @@ def test_counts_equal_the_rational_walk_and_torch(name: str) -> None:
         model = _randomised(build(), seed)
         rng = np.random.default_rng([21, seed])
         a, b = rng.normal(size=shape), rng.normal(size=shape)
-        result = count_along_line(model, a, b)
+        result = count_regions(model, a, b)
         exact = walk_regions(to_graph(model, shape), a, b - a)
         assert_same_regions(result, exact)
         checked += assert_matches_forward(result, _forward(model), a, b - a)
-        segment = count_along_line(model, a, b, window=(0.0, 1.0))
+        segment = count_regions(model, a, b, window=(0.0, 1.0))
         assert_same_regions(segment, exact.restrict(0.0, 1.0))
     assert checked > 0
 
 
 def test_the_original_module_is_left_as_it_was() -> None:
     model = lenet().train()
-    count_along_line(model, np.zeros((1, 9, 9)), np.ones((1, 9, 9)))
+    count_regions(model, np.zeros((1, 9, 9)), np.ones((1, 9, 9)))
     assert model.training and next(model.parameters()).dtype == torch.float32
 
 
@@ -138,7 +138,7 @@ def test_duplicate_channels_dead_units_and_pooling_ties() -> None:
     rng = np.random.default_rng(4)
     for a in (rng.normal(size=(1, 9, 9)), np.zeros((1, 9, 9))):
         b = rng.normal(size=(1, 9, 9))
-        result = count_along_line(model.eval(), a, b)
+        result = count_regions(model.eval(), a, b)
         assert_same_regions(result, walk_regions(to_graph(model, a.shape), a, b - a))
         assert_matches_forward(result, _forward(model), a, b - a)
 
@@ -152,7 +152,7 @@ def test_duplicate_channels_dead_units_and_pooling_ties() -> None:
 )
 def test_unsupported_operations_are_named(module: nn.Module, what: str) -> None:
     with pytest.raises(ValueError, match=rf"unsupported operation {what} at node '1'"):
-        count_along_line(module, np.zeros(3), np.ones(3))
+        count_regions(module, np.zeros(3), np.ones(3))
 
 
 def test_products_of_tensors_and_nan_weights_are_refused() -> None:
@@ -161,9 +161,9 @@ def test_products_of_tensors_and_nan_weights_are_refused() -> None:
             return x * x
 
     with pytest.raises(ValueError, match="product of two network tensors"):
-        count_along_line(Square(), np.zeros(3), np.ones(3))
+        count_regions(Square(), np.zeros(3), np.ones(3))
     broken = nn.Linear(3, 1)
     with torch.no_grad():
         broken.weight[0, 0] = float("nan")
     with pytest.raises(ValueError, match="finite"):
-        count_along_line(broken, np.zeros(3), np.ones(3))
+        count_regions(broken, np.zeros(3), np.ones(3))

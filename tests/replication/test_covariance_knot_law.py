@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.network import sample_network
 from relu1d.replication import knot_law
 from relu1d.replication.claims import k5_verdict, k6_verdict
@@ -72,7 +72,7 @@ def test_first_layer_knots_follow_the_cauchy_law_exactly_and_histograms_integrat
     cell = Cell("k6", (6, 6), 1.0, 400, 11)
     rows = []
     for i in range(cell.networks):
-        result = count_regions(cell.network(i))
+        result = count_network(cell.network(i))
         for layer, (pos, idx) in enumerate(zip(result.knot_positions, result.knot_index, strict=True), start=1):
             rows.append(pd.DataFrame({"index": i, "layer": layer, "position": pos, "knot": idx}))
     knots = pd.concat(rows, ignore_index=True)

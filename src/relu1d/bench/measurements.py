@@ -28,7 +28,7 @@ from relu1d.bench.timing import (
     product_floor,
     timed_count,
 )
-from relu1d.engine.breakpoints import count_regions, free_workspace
+from relu1d.engine.breakpoints import count_network, free_workspace
 from relu1d.engine.network import Network
 from relu1d.engine.result import RegionCount
 
@@ -55,9 +55,9 @@ def count_time_row(
     net = benchmark_network(width, depth, sigma_b)
     with threadpool_limits(threads, user_api="blas"):
         used = blas_threads()
-        result = count_regions(net)
+        result = count_network(net)
         floor = product_floor(net, knots_entering_layers(result))
-        counts, floors = paired_times(lambda: count_regions(net), floor, repeats, budget)
+        counts, floors = paired_times(lambda: count_network(net), floor, repeats, budget)
     pair_ratios = [c / f for c, f in zip(counts, floors, strict=True)]
     goal = goal_for("count_time_one_thread" if used == 1 else "count_time_all_cores", width)
     ratio = min(counts) / min(floors)
@@ -81,13 +81,13 @@ def memory_row(width: int, depth: int, sigma_b: float = 1.0) -> dict:
     """Peak memory traced by tracemalloc during one count (reusable buffers released first, so the count
     allocates everything it uses) against one B × n float64 array, B = distinct knots of f, n = width."""
     net = benchmark_network(width, depth, sigma_b)
-    count_regions(benchmark_network(128, 2))  # loads numba and its kernels: not the count's memory
+    count_network(benchmark_network(128, 2))  # loads numba and its kernels: not the count's memory
     free_workspace()
     tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
     start = time.perf_counter()
-    result = count_regions(net)
+    result = count_network(net)
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
@@ -244,7 +244,7 @@ def _busy_counts(net: Network, counts: int) -> float:
     """Wall time of ``counts`` counts of ``net`` in this process (a unit of CPU-bound work, no IPC)."""
     start = time.perf_counter()
     for _ in range(counts):
-        count_regions(net)
+        count_network(net)
     return time.perf_counter() - start
 
 
@@ -329,7 +329,7 @@ def device_row(net: Network, xp: Any, synchronize: Callable[[], object], repeats
     """
 
     def device_count() -> RegionCount:
-        result = count_regions(net, xp=xp)
+        result = count_network(net, xp=xp)
         synchronize()
         return result
 
@@ -357,7 +357,7 @@ def device_row(net: Network, xp: Any, synchronize: Callable[[], object], repeats
     }
     if cpu:
         start = time.perf_counter()
-        on_cpu = count_regions(net)
+        on_cpu = count_network(net)
         row["cpu_s"] = time.perf_counter() - start
         row["cpu_over_device"] = row["cpu_s"] / t_device
         row["counts_identical"] = bool(

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.network import Network, sample_network
 from relu1d.engine.result import RegionCount
 
@@ -122,8 +122,8 @@ def paired_times(
 def timed_count(net: Network, repeats: int, budget: float) -> tuple[RegionCount, float]:
     """Count ``net`` once untimed (keeping the result; numba's kernels and the reusable buffers are then warm),
     then time up to ``repeats`` counts within ``budget`` seconds; returns the result and the best wall time."""
-    result = count_regions(net)
-    return result, best_of(lambda: count_regions(net), repeats, budget)
+    result = count_network(net)
+    return result, best_of(lambda: count_network(net), repeats, budget)
 
 
 def benchmark_network(width: int, depth: int, sigma_b: float = 1.0) -> Network:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 
 import numpy as np
 
 from relu1d.cli.common import positive_int
-from relu1d.engine.breakpoints import count_regions
-from relu1d.engine.certify import prove_count
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import load_network, sample_network
+from relu1d.engine.result import PROVEN_METHODS
 
 
 def _read_point(path: str) -> np.ndarray:
@@ -27,34 +28,42 @@ def _read_point(path: str) -> np.ndarray:
     return point
 
 
-def _cmd_count_along_line(args: argparse.Namespace) -> int:
-    """``count MODEL --line A.npy B.npy``: a model (.onnx or .npz) along x(t) = A + t·(B − A)."""
-    from relu1d.models import count_along_line, to_graph
+def _cmd_count(args: argparse.Namespace) -> int:
+    """``count MODEL [--line A.npy B.npy]``: one path for every model file (``relu1d.count_regions``), one format."""
+    from relu1d.models import count_regions, to_graph
 
-    a, b = (_read_point(p) for p in args.line)
-    try:
-        graph = to_graph(args.network, a.shape)
-    except ImportError as err:
-        raise ValueError(
-            f"{args.network}: reading ONNX needs the onnx extra (pip install 'relu1d[onnx]'): {err}"
-        ) from None
+    path = str(args.network)
+    if path.endswith(".onnx"):
+        if args.line is None:
+            raise ValueError(f"{path}: an ONNX model is counted along a line: give --line A.npy B.npy")
+        try:
+            model = to_graph(path)
+        except ImportError as err:
+            raise ValueError(f"{path}: reading ONNX needs the onnx extra (pip install 'relu1d[onnx]'): {err}") from None
+    else:
+        model = load_network(path)
+    if args.classes and args.line is None:
+        raise ValueError("--classes needs --line")
+    a, b = (_read_point(p) for p in args.line) if args.line is not None else (None, None)
     window = tuple(args.window) if args.window is not None else None
-    result = count_along_line(graph, a, b, window=window, classes=args.classes, rtol=args.rtol,
-                              exact_fallback=not args.no_exact_fallback)  # fmt: skip
-    summary = result.summary()
-    summary["model"] = str(args.network)
-    summary["knots_per_node"] = dict(zip(result.layer_names, result.knots_per_layer.tolist(), strict=True))
+    result = count_regions(model, a, b, window=window, classes=args.classes, rtol=args.rtol, prove=args.prove,
+                           exact_fallback=not args.no_exact_fallback)  # fmt: skip
+    names = result.layer_names or tuple(f"layer{i}" for i in range(1, len(result.widths) + 1))
+    summary = {"model": path, **result.summary()}
+    summary["knots_per_node"] = dict(zip(names, result.knots_per_layer.tolist(), strict=True))
+    if args.prove:  # the proof is of the count over all t (a window's count follows from its knots)
+        summary["proven"] = result.method in PROVEN_METHODS
     if args.json:
         print(json.dumps(summary))
         return 0
-    where = "t in R" if window is None else f"t in ({window[0]:g}, {window[1]:g})"
-    print(
-        f"model              {args.network}  input shape {list(graph.input_shape)}  {len(graph.nodes) - 1} operations"
-    )
-    print(f"along              x(t) = A + t (B - A), {where}")
+    what = f"{len(model.nodes) - 1} operations" if hasattr(model, "nodes") else f"sum n = {model.n_neurons}"
+    print(f"model              {path}  input shape [{math.prod(_input_shape(model))}]  {what}")
+    line = "t" if args.line is None else "x(t) = A + t (B - A),"
+    print(f"over               {line} t in " + ("R" if window is None else f"({window[0]:g}, {window[1]:g})"))
     print(f"linear regions     {result.linear_regions}")
     print(f"activation regions {result.activation_regions}")
-    width = max((len(name) for name in summary["knots_per_node"]), default=0)
+    print(f"breakpoints/layer  {summary['breakpoints_per_layer']}")
+    width = max(len(name) for name in names)
     for name, k in summary["knots_per_node"].items():
         print(f"  knots at {name:<{width}}  {k}")
     if result.class_changes is not None:
@@ -65,49 +74,13 @@ def _cmd_count_along_line(args: argparse.Namespace) -> int:
         f"method             {result.method}  certified={result.certified}  "
         f"near={result.near_decisions}  weak={result.weak_decisions}"
     )
-    return 0
-
-
-def _cmd_count(args: argparse.Namespace) -> int:
-    if args.line is not None:
-        if args.prove:
-            raise ValueError("--prove covers fully connected networks over R; it does not combine with --line")
-        return _cmd_count_along_line(args)
-    if args.classes:
-        raise ValueError("--classes needs --line")
-    if str(args.network).endswith(".onnx"):
-        raise ValueError(f"{args.network}: an ONNX model is counted along a line: give --line A.npy B.npy")
-    net = load_network(args.network)
-    window = tuple(args.window) if args.window is not None else None
-    result = count_regions(net, rtol=args.rtol, exact_fallback=not args.no_exact_fallback)
-    shown = result if window is None else result.restrict(*window)
-    summary = shown.summary()
-    summary["network"] = str(args.network)
-    if args.prove:  # the proof is of the count over ℝ (a window's count follows from its knots)
-        cert = prove_count(net, result)
-        summary["proven"] = cert.certified
-        summary["proof"] = "rational arithmetic" if cert.method == "rational" else f"rounding bounds, {cert.method}"
-        summary["uncertified_decisions"] = cert.uncertified_decisions
-    if args.json:
-        print(json.dumps(summary))
-        return 0
-    where = "R" if window is None else f"({window[0]:g}, {window[1]:g})"
-    print(f"network            {args.network}  widths={list(net.widths)}  sum n = {net.n_neurons}")
-    print(f"over               {where}")
-    print(f"linear regions     {shown.linear_regions}")
-    print(f"activation regions {shown.activation_regions}")
-    print(f"knots per layer    {summary['knots_per_layer']}")
-    print(f"breakpoints/layer  {summary['breakpoints_per_layer']}")
-    print(
-        f"method             {result.method}  certified={result.certified}  "
-        f"near={result.near_decisions}  weak={result.weak_decisions}"
-    )
     if args.prove:
-        print(
-            f"proven             {summary['proven']}  ({summary['proof']}; "
-            f"{summary['uncertified_decisions']} decisions left open)"
-        )
+        print(f"proven             {summary['proven']}")
     return 0
+
+
+def _input_shape(model: object) -> tuple[int, ...]:
+    return model.input_shape if hasattr(model, "input_shape") else (model.n_in,)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -127,7 +100,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         counts = np.array(
             [
-                count_regions(sample_network(widths, args.sigma_b, seed=(args.seed, depth, i))).linear_regions
+                count_network(sample_network(widths, args.sigma_b, seed=(args.seed, depth, i))).linear_regions
                 for i in range(args.networks)
             ],
             dtype=np.float64,

@@ -6,7 +6,7 @@ Needs only numpy, numba and array-api-compat; never imports ``relu1d.theory``, `
 docstring of ``relu1d.engine.breakpoints`` and the README.
 """
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.certify import Certificate, certify_count, prove_count
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.exact import ExactCount, count_regions_exact
@@ -21,9 +21,9 @@ __all__ = [
     "Network",
     "RegionCount",
     "certify_count",
+    "count_network",
     "count_on_line",
     "count_on_segment",
-    "count_regions",
     "count_regions_exact",
     "load_network",
     "network_from_arrays",

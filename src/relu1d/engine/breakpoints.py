@@ -71,7 +71,7 @@ from relu1d.engine.result import FloatRangeError, RegionCount, finite_knots
 from relu1d.engine.scaling import float_or_inf, normalised_network
 
 
-def count_regions(
+def count_network(
     net: Network,
     *,
     rtol: float = DEFAULT_RTOL,
@@ -94,10 +94,10 @@ def count_regions(
     arithmetic when small enough, else raises ``FloatRangeError`` (a ``ValueError``).
     """
     if not isinstance(net, Network):
-        raise TypeError(f"count_regions: expected a relu1d.Network, got {type(net).__name__}")
+        raise TypeError(f"count_network: expected a relu1d.Network, got {type(net).__name__}")
     if net.n_in != 1:
         raise ValueError(
-            f"count_regions: the network has {net.n_in} inputs; restrict it to a line first (relu1d.engine.lines)"
+            f"count_network: the network has {net.n_in} inputs; restrict it to a line first (relu1d.engine.lines)"
         )
     rtol, window = checked_rtol(rtol), checked_window(window)
     scaled, exponent = normalised_network(net)

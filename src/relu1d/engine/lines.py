@@ -1,4 +1,4 @@
-"""Restricting an n_in-dimensional network to a line, and counting regions along lines and segments.
+"""Restricting an n_in-dimensional network to a line (``relu1d.count_regions(net, a, b)`` counts along it).
 
 Hanin & Rolnick (2019) count regions along 1-D lines x(t) = a + t·v through input space. Composing the line
 into the first layer gives a 1-D network: W¹x(t) + b¹ = (W¹v)·t + (W¹a + b¹). The composition is rounded to
@@ -8,11 +8,12 @@ origin, direction)`` composes in rational arithmetic for checks.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.network import Network
 from relu1d.engine.result import RegionCount
 
@@ -40,11 +41,16 @@ def count_on_line(
     window: tuple[float, float] | None = None,
     **kwargs: Any,
 ) -> RegionCount:
-    """Regions of net along origin + t·direction, over all t ∈ ℝ or on the open window of t."""
-    return count_regions(restrict_to_line(net, origin, direction), window=window, **kwargs)
+    """Deprecated (one release): ``relu1d.count_regions(net, a, b, window=...)`` counts along a + t·(b − a)."""
+    warnings.warn("count_on_line is deprecated: use relu1d.count_regions(net, a, b)", DeprecationWarning, 2)
+    return count_network(restrict_to_line(net, origin, direction), window=window, **kwargs)
 
 
 def count_on_segment(net: Network, start: np.ndarray, end: np.ndarray, **kwargs: Any) -> RegionCount:
-    """Regions of net along the segment from ``start`` (t = 0) to ``end`` (t = 1)."""
+    """Deprecated (one release): ``relu1d.count_regions(net, start, end, window=(0, 1))``."""
+    warnings.warn(
+        "count_on_segment is deprecated: use relu1d.count_regions(net, a, b, window=(0, 1))", DeprecationWarning, 2
+    )
     start = np.asarray(start, dtype=np.float64)
-    return count_on_line(net, start, np.asarray(end, dtype=np.float64) - start, window=(0.0, 1.0), **kwargs)
+    direction = np.asarray(end, dtype=np.float64) - start
+    return count_network(restrict_to_line(net, start, direction), window=(0.0, 1.0), **kwargs)

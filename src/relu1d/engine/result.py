@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from relu1d.engine.decisions import checked_window
 from relu1d.engine.scaling import exact_power_of_two
 
 #: ``RegionCount.method`` values whose counts are exact whatever the float margins.
@@ -121,9 +122,7 @@ class RegionCount:
 
     def restrict(self, a: float, b: float) -> RegionCount:
         """The same structure on the open window (a, b): only knots with a < t < b are kept."""
-        a, b = float(a), float(b)
-        if not (np.isfinite(a) and np.isfinite(b) and a < b):
-            raise ValueError(f"window: need finite a < b, got ({a}, {b})")
+        a, b = checked_window((a, b))
         lo = int(np.searchsorted(self.knots, a, side="right"))
         hi = int(np.searchsorted(self.knots, b, side="left"))
         inside = [(idx >= lo) & (idx < hi) for idx in self.knot_index]
@@ -140,6 +139,21 @@ class RegionCount:
             knot_neurons=tuple(n[m] for n, m in zip(self.knot_neurons, inside, strict=True)),
             window=(a, b),
             class_changes=changes,
+        )
+
+    def __repr__(self) -> str:
+        """A few lines: the counts, where, and how they were decided (the arrays are fields; ``summary()`` has all)."""
+        where = "ℝ" if self.window is None else f"({self.window[0]:g}, {self.window[1]:g})"
+        layers = self.layer_names or tuple(f"layer{i}" for i in range(1, len(self.widths) + 1))
+        per_layer = ", ".join(f"{name} {k}" for name, k in zip(layers, self.knots_per_layer.tolist(), strict=True))
+        return (
+            f"RegionCount({self.linear_regions} linear regions, {self.activation_regions} activation regions "
+            f"over {where}\n"
+            f"  knots per layer: {per_layer}\n"
+            f"  method {self.method}, certified={self.certified} (near {self.near_decisions}, weak "
+            f"{self.weak_decisions})"
+            + (f", {self.class_changes.shape[0]} class changes" if self.class_changes is not None else "")
+            + ")"
         )
 
     def in_units_of_f(self, exponent: int) -> RegionCount:

@@ -8,12 +8,19 @@ given (extras ``torch`` and ``onnx``); the base install counts graphs and networ
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from relu1d.engine.breakpoints import count_network
+from relu1d.engine.certify import prove_count
+from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.graph import Graph, graph_from_network
+from relu1d.engine.lines import restrict_to_line
 from relu1d.engine.network import Network, load_network
 from relu1d.engine.result import RegionCount
 
@@ -55,29 +62,92 @@ def _is_torch_module(model: Any) -> bool:
     return any(c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(model).__mro__)
 
 
-def count_along_line(
+def count_regions(
     model: Any,
-    a: np.ndarray,
-    b: np.ndarray,
+    a: Any = None,
+    b: Any = None,
     *,
     window: tuple[float, float] | None = None,
     classes: bool = False,
-    **kwargs: Any,
+    rtol: float = DEFAULT_RTOL,
+    prove: bool = False,
+    exact_fallback: bool = True,
+    xp: Any = None,
 ) -> RegionCount:
-    """Regions of ``model`` along x(t) = a + t·(b − a): over all t ∈ ℝ, or on the open ``window`` of t ((0, 1) is
-    the segment from a to b). Positions in the result are values of t. ``classes``: also the points where the
-    arg-max of the output (the predicted class) changes. Other keywords go to ``relu1d.engine.along.count_graph``.
+    """The exact regions of ``model``: over ℝ for a one-input model, or along the line x(t) = a + t·(b − a).
+
+    ``model``: a ``relu1d.Network``, a ``relu1d.engine.graph.Graph``, a ``torch.nn.Module`` (its input shape is
+    read from ``a``), an ONNX ``ModelProto`` or ``.onnx`` file, a fitted scikit-learn ``MLPRegressor`` or
+    ``MLPClassifier``, or a ``.npz`` network file. Without ``a`` and ``b`` the model must take one number, and
+    t = x. ``window=(lo, hi)``: only the open interval lo < t < hi ((0, 1) is the segment from a to b).
+    ``classes``: also the points where the arg-max of a vector output (the predicted class) changes.
+
+    A ``Network`` is counted by the chain engine (``relu1d.engine.breakpoints``; along a line, its restriction
+    ``restrict_to_line(net, a, b − a)``, a 1-D network), every other model by the graph engine
+    (``relu1d.engine.along``). Both decide against ``rtol`` × each quantity's scale and settle a count with a
+    tolerance-resolved decision by a proof or a rational recount when it is small (``exact_fallback``;
+    ``relu1d.engine.fallback``). ``prove``: also run the a-posteriori proof of a ``Network``'s count
+    (``relu1d.engine.certify``; ``method == "proven"`` when it succeeds). ``xp``: the array module of a
+    ``Network``'s count (cupy for the GPU).
+
+    The result's fields say what was decided how: ``method`` ("float64": every decision by its float margin,
+    ``certified`` when none was near its tolerance; "proven": the float answer proven by rounding bounds;
+    "rational": recounted in exact arithmetic), ``near_decisions`` and ``weak_decisions``.
     """
-    from relu1d.engine.along import count_graph  # loads numba (~1 s a process): only when a model is counted
+    if (a is None) != (b is None):
+        raise ValueError("line: give both points a and b, or neither")
+    if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".npz"):
+        model = load_network(model)
+    if isinstance(model, Network):
+        if classes:
+            raise ValueError("classes: a relu1d.Network has one output")
+        net = model
+        if a is not None:
+            start, end = _points(a, b)
+            net = restrict_to_line(model, start.reshape(-1), (end - start).reshape(-1))
+        elif model.n_in != 1:
+            raise ValueError(f"the network has {model.n_in} inputs: give a line through its input space (a and b)")
+        result = count_network(net, rtol=rtol, xp=xp, exact_fallback=exact_fallback)
+        if prove and result.method == "float64" and prove_count(net, result).certified:
+            result = replace(result, method="proven")
+        return result if window is None else result.restrict(*window)
+    if xp is not None:
+        raise ValueError("xp: only a relu1d.Network is counted on another array module (other models run on numpy)")
+    if prove:
+        raise ValueError("prove: proofs cover relu1d.Network models (dense ReLU layers) so far")
+    if a is None:
+        graph = to_graph(model, (1,))
+        if math.prod(graph.input_shape) != 1:
+            raise ValueError(f"the model takes inputs of shape {graph.input_shape}: give a line (a and b)")
+        start, end = np.zeros(graph.input_shape), np.ones(graph.input_shape)
+    else:
+        start, end = _points(a, b)
+        graph = to_graph(model, start.shape)
+        if graph.input_shape != start.shape and graph.input_shape == (start.size,):
+            start, end = start.reshape(-1), end.reshape(-1)
+    from relu1d.engine.along import count_graph  # loads the graph kernels: only when a graph is counted
 
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"line: the points have different shapes {a.shape} and {b.shape}")
-    graph = to_graph(model, a.shape)
-    if graph.input_shape != a.shape and graph.input_shape == (a.size,):
-        a, b = a.reshape(-1), b.reshape(-1)
-    return count_graph(graph, a, b - a, window=window, classes=classes, **kwargs)
+    return count_graph(
+        graph, start, end - start, window=window, classes=classes, rtol=rtol, exact_fallback=exact_fallback
+    )
 
 
-__all__ = ["count_along_line", "to_graph"]
+def _points(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The line's two points as float64 arrays of one shape (the one validation of a line's points)."""
+    start, end = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if start.shape != end.shape:
+        raise ValueError(f"line: the points have different shapes {start.shape} and {end.shape}")
+    if not (np.all(np.isfinite(start)) and np.all(np.isfinite(end))):
+        raise ValueError("line: the points must be finite")
+    return start, end
+
+
+def count_along_line(model: Any, a: Any, b: Any, **kwargs: Any) -> RegionCount:
+    """Deprecated alias of ``relu1d.count_regions(model, a, b, ...)`` (kept for one release)."""
+    warnings.warn(
+        "relu1d.count_along_line is deprecated: use relu1d.count_regions(model, a, b, ...)", DeprecationWarning, 2
+    )
+    return count_regions(model, a, b, **kwargs)
+
+
+__all__ = ["count_along_line", "count_regions", "to_graph"]

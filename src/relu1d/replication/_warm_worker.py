@@ -2,10 +2,10 @@
 kernels once, by counting and proving a tiny network, so that every worker forked from the server starts with
 them (~0.85 CPU-s per spawned worker otherwise, measured 2026-12-06)."""
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.certify import prove_count
 from relu1d.engine.network import sample_network
 from relu1d.replication import counting  # noqa: F401  (the workers' module: imported once, here)
 
 _NET = sample_network([4, 4], 1.0, seed=0)
-prove_count(_NET, count_regions(_NET))
+prove_count(_NET, count_network(_NET))

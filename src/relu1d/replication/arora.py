@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.exact import count_rational_parameters, count_regions_exact
 from relu1d.engine.network import architecture_name
 from relu1d.theory.constructions import (
@@ -83,7 +83,7 @@ def a1_table(pieces: list[int], functions: int, seed: int) -> pd.DataFrame:
         for i in range(functions):
             t, s, value = random_dyadic_pwl(rng, p, ("", "left", "right")[i % 3])
             net = pwl_network(t, s, value)
-            result = count_regions(net)
+            result = count_network(net)
             flat = bool(s[0] == 0 or s[-1] == 0)
             rows.append(
                 {
@@ -108,7 +108,7 @@ def a2_table(max_k: dict[int, int], rational_a: list[tuple[int, ...]], rational_
     rows = []
     for p, kmax in max_k.items():
         for k in range(1, kmax + 1):
-            result = count_regions(zigzag_power(p, k))
+            result = count_network(zigzag_power(p, k))
             a, b = zigzag_interval(p)
             rows.append(
                 {
@@ -153,7 +153,7 @@ def tradeoff_table(ks: list[int], count_up_to: int) -> pd.DataFrame:
         counted = np.nan
         if k <= count_up_to:
             net = zigzag_power(k - 1, k * k)
-            counted = count_regions(net).restrict(*zigzag_interval(k - 1)).linear_regions
+            counted = count_network(net).restrict(*zigzag_interval(k - 1)).linear_regions
         rows.append(
             {
                 "k": k,

@@ -1,6 +1,6 @@
 """Exact counts of a whole ensemble, in parallel, to Parquet (pipeline stage 2).
 
-Networks are regenerated from their manifest (hash-checked), counted with :func:`relu1d.count_regions` and
+Networks are regenerated from their manifest (hash-checked), counted with :func:`relu1d.count_network` and
 reduced to two tables:
 
 * **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints, how the
@@ -31,7 +31,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.certify import REFINE_BLOCK_ROWS, prove_count
 from relu1d.engine.fallback import count_work
 from relu1d.engine.io import atomic_output
@@ -161,7 +161,7 @@ def count_network_tables(
         length = float(np.linalg.norm(a_prime - a))
         net = restrict_to_line(net, a, (a_prime - a) / length)
         start, end = 0.0, length
-    result = count_regions(net, xp=xp)
+    result = count_network(net, xp=xp)
     proof, proven, uncertified = _proof(net, result, index, prove)
     probe_regions, probe_distance = probe_statistics(result, start, end)
     row = {

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from relu1d.engine.lines import count_on_segment
 from relu1d.engine.network import architecture_name
+from relu1d.models import count_regions
 from relu1d.replication.bootstrap import CONFIDENCE, N_BOOTSTRAP, bootstrap_mean, percentile_interval, rng_for
 from relu1d.replication.train import HeMLPClassifier, he_mlp, mlp_logits, network_from_mlp, training_snapshots
 
@@ -52,7 +52,7 @@ def dynamics_runs(
                 accuracy = float(np.mean(np.argmax(mlp_logits(coefs, intercepts, x_test), axis=1) == y_test))
                 net = network_from_mlp(coefs, intercepts)
                 for line, (i, j) in enumerate(pairs):
-                    result = count_on_segment(net, x_test[i], x_test[j])
+                    result = count_regions(net, x_test[i], x_test[j], window=(0.0, 1.0))
                     rows.append(
                         {
                             "hidden": architecture_name(layers),

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from relu1d.engine.breakpoints import count_regions
+from relu1d.engine.breakpoints import count_network
 from relu1d.engine.network import architecture_name
 from relu1d.replication.bootstrap import CONFIDENCE, N_BOOTSTRAP, bootstrap_mean, percentile_interval, rng_for
 from relu1d.replication.train import (
@@ -88,7 +88,7 @@ def sparsity_runs(
                 model = he_mlp(HeMLPRegressor, layers, learning_rate, BATCH_SIZE, sigma_b, key)
                 for epoch, coefs, intercepts in training_snapshots(model, x_train, y_train, epochs):
                     net = network_from_mlp(coefs, intercepts)
-                    on_d = count_regions(net).restrict(lo, hi)
+                    on_d = count_network(net).restrict(lo, hi)
                     gx = np.concatenate([[lo], on_d.knots, [hi]])
                     gy = net(gx).reshape(-1)
                     rows.append(
