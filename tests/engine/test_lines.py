@@ -88,7 +88,7 @@ def test_the_door_proves_a_network_on_a_line_and_says_what_it_cannot():
     assert proven.method in ("proven", "rational") and proven.certified
     assert proven.linear_regions == count_regions(net, a, b).linear_regions
     graph = graph_from_network(net)
-    with pytest.raises(ValueError, match="proofs cover relu1d.Network"):
+    with pytest.raises(ValueError, match=r"proofs cover relu1d\.Network"):
         count_regions(graph, a, b, prove=True)
     with pytest.raises(ValueError, match="one output"):
         count_regions(net, a, b, classes=True)
