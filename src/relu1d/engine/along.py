@@ -30,6 +30,7 @@ from relu1d.engine.decisions import (
     WEAK_MARGIN,
     checked_rtol,
     checked_window,
+    first_overtake,
     gates_at_knots,
     place_roots,
     segment_slopes,
@@ -639,18 +640,14 @@ def _envelope(
             if c == c_end:
                 break
             dl, dr = vl[c] - vl[slots], vr[c] - vr[slots]
-            rate = dl - dr
-            ok = rate > 0
-            lam_j = np.where(ok, dl / np.where(ok, rate, 1.0), np.inf)
-            ok &= (lam_j > lam) & (lam_j < 1.0)
-            if not np.any(ok):
+            found = first_overtake(0.0, dl, dl - dr, lam, 1.0)
+            if found is None:
                 break
-            best = np.min(lam_j[ok])
-            pick = np.nonzero(ok & (lam_j == best))[0]
-            nxt = int(slots[pick[np.argmax(rate[pick])]])
+            best, j, rate = found
+            nxt = int(slots[j])
             root = float(np.clip(t_l + best * (t_r - t_l), t_l, t_r))
             tz = rtol * (svl[c] + svl[nxt] + svr[c] + svr[nxt])
-            err = (t_r - t_l) * tz / float(np.max(rate[pick])) + rtol * (abs(t_l) + abs(t_r))
+            err = (t_r - t_l) * tz / rate + rtol * (abs(t_l) + abs(t_r))
             out.append((root, err, c, nxt))
             c, lam = nxt, best
     else:  # a tail: lines through the end point's values with the tail slopes
@@ -662,19 +659,13 @@ def _envelope(
         for _ in range(slots.shape[0]):
             if on_left and c == c_end:
                 break
-            rate = slope[slots] - slope[c]
-            ok = rate > 0
-            tj = np.where(ok, t[k] + (vk[c] - vk[slots]) / np.where(ok, rate, 1.0), np.inf)
-            ok &= tj > pos
-            if on_left:
-                ok &= tj < t[k]
-            if not np.any(ok):
+            found = first_overtake(t[k], vk[c] - vk[slots], slope[slots] - slope[c], pos, t[k] if on_left else np.inf)
+            if found is None:
                 break
-            best = float(np.min(tj[ok]))
-            pick = np.nonzero(ok & (tj == best))[0]
-            nxt = int(slots[pick[np.argmax(rate[pick])]])
+            best, j, rate = found
+            nxt = int(slots[j])
             tz = rtol * (svk[c] + svk[nxt])
-            err = tz / float(np.max(rate[pick])) + rtol * abs(float(t[k])) + rtol * abs(best)
+            err = tz / rate + rtol * abs(float(t[k])) + rtol * abs(best)
             out.append((best, err, c, nxt))
             c, pos = nxt, best
     if c != c_end:
@@ -754,15 +745,10 @@ def _class_changes(knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, f0
                 points.append(float(lo))
         x0 = lo
         for _ in range(s.shape[0]):
-            rate = s - s[c]
-            ok = rate > 0
-            cross = np.where(ok, at + (base[c] - base) / np.where(ok, rate, 1.0), np.inf)
-            ok &= (cross > x0) & (cross < hi)
-            if not np.any(ok):
+            found = first_overtake(at, base[c] - base, s - s[c], x0, hi)
+            if found is None:
                 break
-            x0 = float(np.min(cross[ok]))
-            pick = np.nonzero(ok & (cross == x0))[0]
-            c = int(pick[np.argmax(rate[pick])])
+            x0, c, _ = found
             points.append(x0)
         if p < k:  # the leader just left of the next knot
             end = base + s * (hi - at)

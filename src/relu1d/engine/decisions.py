@@ -144,3 +144,21 @@ def gates_at_knots(
         xp.where(member(crossing, k + 1), at_k > 0, (at_k + after) > 0),
     )
     return left_side, right_side
+
+
+def first_overtake(origin: float, gain: Any, rate: Any, lo: float, hi: float) -> tuple[float, int, float] | None:
+    """The first line to overtake the leader (the one envelope step of max pooling and of class changes).
+
+    Line j meets the leader at x_j = origin + gain_j / rate_j, where rate_j > 0 is how much faster it rises
+    (gain_j: how far below the leader it starts). Returns the smallest x_j in (lo, hi), the index j of the line
+    that leads after it (among lines meeting there the fastest, then the lowest index) and its rate; None if no
+    line overtakes in (lo, hi)."""
+    ok = rate > 0
+    x = np.where(ok, origin + gain / np.where(ok, rate, 1.0), np.inf)
+    ok &= (x > lo) & (x < hi)
+    if not np.any(ok):
+        return None
+    best = float(np.min(x[ok]))
+    pick = np.nonzero(ok & (x == best))[0]
+    j = int(pick[np.argmax(rate[pick])])
+    return best, j, float(rate[j])
