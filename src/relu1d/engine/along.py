@@ -65,6 +65,13 @@ class _Counter:
     near: int = 0
     weak: int = 0
 
+    def decided(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> np.ndarray:
+        """x (1-D, new slope jumps made of slopes) with the entries within rtol·scale of 0 set to 0; counted."""
+        small = np.abs(x) <= rtol * scale
+        self.near += int(np.count_nonzero(small & (x != 0)))
+        self.weak += int(np.count_nonzero(~small & (np.abs(x) <= WEAK_MARGIN * rtol * scale)))
+        return np.where(small, 0.0, x)
+
     def zeros(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> None:
         """Set entries within rtol·scale of 0 to exactly 0 (in place); count the decisions."""
         near, weak = graph_kernels.zero_small(x, scale, rtol, WEAK_MARGIN)
@@ -287,7 +294,9 @@ class _Roots:
 def _place(roots: _Roots, t: np.ndarray, count: _Counter) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
     """``relu1d.engine.decisions.place_roots`` of the candidate roots; returns ``(snap_l, snap_r, free, cluster,
     insertion)`` (``cluster``: the new point of each free root)."""
-    placed = place_roots(roots.seg, roots.root, roots.err, t, _XP)
+    n = t.shape[0]
+    ends = (t[np.clip(roots.seg - 1, 0, n - 1)], t[np.clip(roots.seg, 0, n - 1)])
+    placed = place_roots(roots.seg, roots.root, roots.err, ends, n, _XP)
     count.near += placed.near
     count.weak += placed.weak
     insertion = _Insertion(t=t, new_t=placed.new_t, seg=placed.new_seg)
@@ -422,15 +431,23 @@ def _activation(
     n_sp = pk.shape[0]
     f_seg, f_col = seg[free], col[free]
     f_q, f_i = f_col // m, f_col % m
-    slopes = _slopes_at(j, left, np.concatenate([pk + 1, pk, f_seg]), np.concatenate([pi, pi, f_i]))
+    where_seg, where_col = np.concatenate([pk + 1, pk, f_seg]), np.concatenate([pi, pi, f_i])
+    slopes = _slopes_at(j, left, where_seg, where_col)
     s_r, s_l, f_slope = slopes[:n_sp], slopes[n_sp : 2 * n_sp], slopes[2 * n_sp :]
-    sp_jump = alpha[p_r, pi] * s_r - alpha[p_l, pi] * s_l
+    # the scales of those slopes (left tail's scale + the jumps' scales before the segment): a jump of y made of
+    # slopes is decided against them, not against its own size (a slope left by rounding must not make a breakpoint)
+    scales = _slopes_at(sj, s_left, where_seg, where_col)
+    sc_r, sc_l, f_scale = scales[:n_sp], scales[n_sp : 2 * n_sp], scales[2 * n_sp :]
+    amax, bmax = np.abs(alpha).max(axis=0), np.abs(beta).max(axis=0)
+    sp_scale = np.maximum(sj[pk, pi] * amax[pi], amax[pi] * (sc_r + sc_l))
+    sp_jump = count.decided(alpha[p_r, pi] * s_r - alpha[p_l, pi] * s_l, sp_scale, rtol)
 
     # Free roots: unit i crosses kink q inside its segment; y's slope changes by (α_{p_r} − α_{p_l})·slope of z.
     k_l = np.clip(f_seg - 1, 0, n - 1)
     left_sign = np.where(f_seg == 0, far_left[f_col], z_sign[k_l, f_col])
     fp_l, fp_r = f_q + (left_sign > 0), f_q + (left_sign < 0)
-    f_jump = (alpha[fp_r, f_i] - alpha[fp_l, f_i]) * f_slope
+    f_jump_scale = np.abs(alpha[fp_r, f_i] - alpha[fp_l, f_i]) * f_scale
+    f_jump = count.decided((alpha[fp_r, f_i] - alpha[fp_l, f_i]) * f_slope, f_jump_scale, rtol)
 
     # y on the merged points.
     h_y, j_y = np.empty_like(h), np.empty_like(j)
@@ -441,18 +458,21 @@ def _activation(
     hy_new, jy_new = np.empty_like(z_new), np.zeros_like(z_new)
     graph_kernels.apply_pieces(z_new, jy_new, c, alpha, beta, hy_new, np.empty_like(z_new))
     np.add.at(jy_new, (cluster, f_i), f_jump)
+    sj_y = sj * amax
+    sj_y[pk, pi] = sp_scale
+    sjy_new = np.zeros_like(z_new)
+    np.add.at(sjy_new, (cluster, f_i), f_jump_scale)
     p_far_l = (far_left.reshape(r, m) > 0).sum(axis=0)
     p_far_r = (far_right.reshape(r, m) > 0).sum(axis=0)
     cols = np.arange(m)
     tail_y = np.stack([alpha[p_far_l, cols] * left, alpha[p_far_r, cols] * right])
-    amax, bmax = np.abs(alpha).max(axis=0), np.abs(beta).max(axis=0)
     sh_new = ins.scales(sh, s_left, s_right)
     y = _Track(
         rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
         scale=np.concatenate(
             [
                 ins.merge(sh * amax + bmax, sh_new * amax + bmax),
-                ins.merge(sj * amax, np.abs(jy_new)),
+                ins.merge(sj_y, sjy_new),
                 np.stack([s_left, s_right]) * amax,
             ]
         ),
@@ -498,6 +518,10 @@ def _max_unit(
 
     def seg_slope(segs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         return _slopes_at(jz, left, segs, inputs)
+
+    def seg_scale(segs: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        """The scale of those slopes: a jump of y made of two slopes is decided against them (see _activation)."""
+        return _slopes_at(sj, s_tail[0], segs, inputs)
 
     # Arg-max at each point (value), and the points where a tie within tolerance needs the slopes.
     best, h_y = np.empty((n, n_out), dtype=np.int64), np.empty((n, n_out))
@@ -578,14 +602,20 @@ def _max_unit(
     flip_k, flip_o = np.nonzero(arg_l != arg_r)
     if flip_k.shape[0]:
         in_r, in_l = cand[flip_o, arg_r[flip_k, flip_o]], cand[flip_o, arg_l[flip_k, flip_o]]
-        j_y[flip_k, flip_o] = seg_slope(flip_k + 1, in_r) - seg_slope(flip_k, in_l)
+        sj_y[flip_k, flip_o] = seg_scale(flip_k + 1, in_r) + seg_scale(flip_k, in_l)
+        j_y[flip_k, flip_o] = count.decided(
+            seg_slope(flip_k + 1, in_r) - seg_slope(flip_k, in_l), sj_y[flip_k, flip_o], rtol
+        )
     f_seg, f_o = roots.seg[free], roots.col[free]
     f_from, f_to = cand[f_o, c_from[free]], cand[f_o, c_to[free]]
-    f_jump = seg_slope(f_seg, f_to) - seg_slope(f_seg, f_from)
+    f_jump_scale = seg_scale(f_seg, f_to) + seg_scale(f_seg, f_from)
+    f_jump = count.decided(seg_slope(f_seg, f_to) - seg_slope(f_seg, f_from), f_jump_scale, rtol)
     x_new = ins.values(h, left, right)
     hy_new = np.max(np.where(valid[None], x_new[:, cand], -np.inf), axis=2) if x_new.shape[0] else np.zeros((0, n_out))
     jy_new = np.zeros((ins.new_t.shape[0], n_out))
     np.add.at(jy_new, (cluster, f_o), f_jump)
+    sjy_new = np.zeros_like(jy_new)
+    np.add.at(sjy_new, (cluster, f_o), f_jump_scale)
     out_cols = np.arange(n_out)
     tail_y = np.stack([left[cand[out_cols, far_l]], right[cand[out_cols, far_r]]])
     sh_new = ins.scales(sh, s_tail[0], s_tail[1])
@@ -593,7 +623,7 @@ def _max_unit(
     st_y = np.where(valid[None], s_tail[:, cand], 0.0).max(axis=2)
     y = _Track(
         rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
-        scale=np.concatenate([ins.merge(sv_max, sh_new_y), ins.merge(sj_y, np.abs(jy_new)), st_y]),
+        scale=np.concatenate([ins.merge(sv_max, sh_new_y), ins.merge(sj_y, sjy_new), st_y]),
     )
     _insert_all(ins, others)
     points = np.concatenate([ins.dest_new[cluster], ins.dest_old[flip_k]])
@@ -709,7 +739,9 @@ def _result(
     f0 = graph.evaluate(origin[None])[0].reshape(-1)
     changes = None
     if classes and math.prod(graph.output_shape) > 1:
-        changes = _class_changes(t[used], values, seg_slopes, f0)
+        slope_scales = np.concatenate([out.scale[2 * n][None], out.scale[2 * n][None] + np.cumsum(sj, axis=0)])
+        changes = _class_changes(t[used], values, seg_slopes, slope_scales[np.concatenate([first, used + 1])], f0,
+                                 rtol, count)  # fmt: skip
     return RegionCount(
         widths=graph.unit_sizes,
         knots=t[used],
@@ -726,9 +758,14 @@ def _result(
     )
 
 
-def _class_changes(knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, f0: np.ndarray) -> np.ndarray:
+def _class_changes(
+    knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, slope_scales: np.ndarray, f0: np.ndarray, rtol: float,
+    count: _Counter,
+) -> np.ndarray:  # fmt: skip
     """Points where the arg-max of the output vector changes (lowest index among equal outputs): inside each piece,
-    where one affine output overtakes the leader; at a knot, where the leaders of the two pieces differ."""
+    where one affine output overtakes the leader; at a knot, where the leaders of the two pieces differ. Two outputs
+    whose slopes differ by at most rtol × their scales are parallel (a near decision; a weak one within
+    WEAK_MARGIN): rounding left in a slope makes no class change."""
     k = knots.shape[0]
     points: list[float] = []
     prev_end = None
@@ -745,7 +782,10 @@ def _class_changes(knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, f0
                 points.append(float(lo))
         x0 = lo
         for _ in range(s.shape[0]):
-            found = first_overtake(at, base[c] - base, s - s[c], x0, hi)
+            rate, tol = s - s[c], rtol * (slope_scales[p] + slope_scales[p][c])
+            count.near += int(np.count_nonzero((rate > 0) & (rate <= tol)))
+            count.weak += int(np.count_nonzero((rate > tol) & (rate <= WEAK_MARGIN * tol)))
+            found = first_overtake(at, base[c] - base, rate, x0, hi, rate_tol=tol)
             if found is None:
                 break
             x0, c, _ = found

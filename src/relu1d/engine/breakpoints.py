@@ -206,7 +206,7 @@ def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
         knot_index.append(point)
         neurons.append(neuron)
 
-    if not bool(xp.all(xp.isfinite(state.t))):
+    if not math.isfinite(total(state.t, xp)):
         raise FloatRangeError("the count leaves float64's range: a knot lies beyond 1.8e308 on a tail")
     w_out = xp.asarray(net.weights[-1], dtype=f64)[0, :]
     values = state.h @ w_out + float(net.biases[-1][0])
@@ -617,7 +617,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     err = xp.where(is_inner, inner_err, tail_err)
 
     # A root within its uncertainty of an existing knot is that knot; the others cluster into new knots.
-    placed = place_roots(seg, root, err, t, xp)
+    placed = place_roots(seg, root, err, (t_l, t_r), n_knots, xp)
     snap_l, snap_r, free, order, starts = placed.snap_l, placed.snap_r, placed.free, placed.order, placed.starts
     cluster, new_t, new_seg = placed.cluster, placed.new_t, placed.new_seg  # new knot of each free root; new knots
     near, weak = near + placed.near, weak + placed.weak

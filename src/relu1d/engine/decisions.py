@@ -64,15 +64,13 @@ class Placement:
     weak: int
 
 
-def place_roots(seg: Any, root: Any, err: Any, t: Any, xp: Any) -> Placement:
-    """Snap roots within their uncertainty onto the points t (the nearer end wins); cluster the rest: consecutive
-    roots closer than their summed uncertainties coincide. (Roots in different segments cannot merge: each is
-    farther than its uncertainty from the point between them.) ``seg[q]``: root q's segment (0 = left tail,
-    B = right tail), ``err[q]`` its uncertainty."""
-    n = t.shape[0]
-    k_l, k_r = clip(seg - 1, 0, n - 1, xp), clip(seg, 0, n - 1, xp)
+def place_roots(seg: Any, root: Any, err: Any, ends: tuple[Any, Any], n: int, xp: Any) -> Placement:
+    """Snap roots within their uncertainty onto the B = ``n`` points (the nearer end wins); cluster the rest:
+    consecutive roots closer than their summed uncertainties coincide. (Roots in different segments cannot merge:
+    each is farther than its uncertainty from the point between them.) ``seg[q]``: root q's segment (0 = left tail,
+    B = right tail), ``ends`` the points at its two ends (clipped on the tails), ``err[q]`` its uncertainty."""
     has_l, has_r = seg >= 1, seg <= n - 1
-    d_l, d_r = root - xp.take(t, k_l), xp.take(t, k_r) - root
+    d_l, d_r = root - ends[0], ends[1] - root
     snap_l = has_l & (d_l <= err) & (~has_r | (d_l <= d_r))
     snap_r = has_r & (d_r <= err) & ~snap_l
     free = ~snap_l & ~snap_r
@@ -146,14 +144,17 @@ def gates_at_knots(
     return left_side, right_side
 
 
-def first_overtake(origin: float, gain: Any, rate: Any, lo: float, hi: float) -> tuple[float, int, float] | None:
+def first_overtake(
+    origin: float, gain: Any, rate: Any, lo: float, hi: float, rate_tol: Any = 0.0
+) -> tuple[float, int, float] | None:
     """The first line to overtake the leader (the one envelope step of max pooling and of class changes).
 
     Line j meets the leader at x_j = origin + gain_j / rate_j, where rate_j > 0 is how much faster it rises
     (gain_j: how far below the leader it starts). Returns the smallest x_j in (lo, hi), the index j of the line
     that leads after it (among lines meeting there the fastest, then the lowest index) and its rate; None if no
-    line overtakes in (lo, hi)."""
-    ok = rate > 0
+    line overtakes in (lo, hi). Lines whose rate is at most ``rate_tol`` are parallel to the leader (the caller
+    counts those decisions)."""
+    ok = rate > rate_tol
     x = np.where(ok, origin + gain / np.where(ok, rate, 1.0), np.inf)
     ok &= (x > lo) & (x < hi)
     if not np.any(ok):
