@@ -33,6 +33,7 @@ from relu1d.engine.decisions import (
     first_overtake,
     gates_at_knots,
     place_roots,
+    root_positions,
     segment_slopes,
 )
 from relu1d.engine.fallback import WALK_FALLBACK_BUDGET, forward_work
@@ -320,20 +321,11 @@ def _inner_and_tail_roots(
     k_l, k_r = np.clip(seg - 1, 0, n - 1), np.clip(seg, 0, n - 1)
     t_l, t_r = t[k_l], t[k_r]
     (u_l, su_l), (u_r, su_r) = u.at(k_l, col), u.at(k_r, col)
-    tz_l, tz_r = rtol * su_l, rtol * su_r
-    inner = (seg >= 1) & (seg <= n - 1)
-    du = np.where(inner, u_l - u_r, 1.0)
-    inner_root = np.clip(t_l + (u_l / du) * (t_r - t_l), t_l, t_r)
-    inner_err = (t_r - t_l) * (tz_l + tz_r) / np.abs(du) + rtol * (np.abs(t_l) + np.abs(t_r))
     on_left = seg == 0
-    slope = np.where(inner, 1.0, np.where(on_left, left[col], right[col]))
-    t_end, u_end, tz_end = np.where(on_left, t_r, t_l), np.where(on_left, u_r, u_l), np.where(on_left, tz_r, tz_l)
+    slope = np.where(on_left, left[col], right[col])
     tol_s = rtol * np.where(on_left, s_left[col], s_right[col])
-    ratio = u_end / slope
-    tail_err = (tz_end + tol_s * np.abs(ratio)) / np.abs(slope) + rtol * np.abs(t_end)
-    return _Roots(
-        seg=seg, col=col, root=np.where(inner, inner_root, t_end - ratio), err=np.where(inner, inner_err, tail_err)
-    )
+    root, err = root_positions(seg, n, (t_l, t_r), (u_l, u_r), (rtol * su_l, rtol * su_r), slope, tol_s, rtol, _XP)
+    return _Roots(seg=seg, col=col, root=root, err=err)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from relu1d.engine.decisions import (
     checked_window,
     gates_at_knots,
     place_roots,
+    root_positions,
     segment_slopes,
 )
 from relu1d.engine.exact import count_regions_exact
@@ -592,7 +593,6 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     cross_right = xp.nonzero(z_sign[-1, :] * far_right < 0)[0]
     seg = xp.concat([xp.zeros_like(cross_left), cross_inner[0], xp.full_like(cross_right, n_knots)])
     nrn = xp.concat([cross_left, cross_inner[1], cross_right])
-    is_inner = (seg >= 1) & (seg <= n_knots - 1)
 
     # Root positions and their uncertainty.
     k_l, k_r = clip(seg - 1, 0, n_knots - 1, xp), clip(seg, 0, n_knots - 1, xp)  # knots at the segment ends
@@ -601,20 +601,10 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     w_nrn, b_nrn = xp.take(w_norm, nrn), xp.abs(xp.take(b, nrn))
     tz_l = rtol * (xp.take(h_norm, k_l) * w_nrn + b_nrn)  # the tolerance of z there (as in _screen)
     tz_r = rtol * (xp.take(h_norm, k_r) * w_nrn + b_nrn)
-    dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
-    inner_root = clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r, xp)
-    inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
-    # Tails: z = z_end + s·(x − t_end), root t_end − z_end/s, first-order error from z_end and s.
     on_left_tail = seg == 0
     tail_slope = xp.where(on_left_tail, xp.take(tails[0, :], nrn), xp.take(tails[1, :], nrn))
-    tail_slope = xp.where(is_inner, 1.0, tail_slope)
-    t_end, z_end = xp.where(on_left_tail, t_r, t_l), xp.where(on_left_tail, z_r, z_l)
-    tz_end = xp.where(on_left_tail, tz_r, tz_l)
     tol_s = xp.where(on_left_tail, xp.take(tol_tail[0, :], nrn), xp.take(tol_tail[1, :], nrn))
-    ratio = z_end / tail_slope
-    tail_err = (tz_end + tol_s * xp.abs(ratio)) / xp.abs(tail_slope) + rtol * xp.abs(t_end)
-    root = xp.where(is_inner, inner_root, t_end - ratio)
-    err = xp.where(is_inner, inner_err, tail_err)
+    root, err = root_positions(seg, n_knots, (t_l, t_r), (z_l, z_r), (tz_l, tz_r), tail_slope, tol_s, rtol, xp)
 
     # A root within its uncertainty of an existing knot is that knot; the others cluster into new knots.
     placed = place_roots(seg, root, err, (t_l, t_r), n_knots, xp)

@@ -45,6 +45,32 @@ def checked_window(window: Any) -> tuple[float, float] | None:
     return a, b
 
 
+def root_positions(
+    seg: Any, n: int, ends_t: tuple[Any, Any], ends_z: tuple[Any, Any], ends_tol: tuple[Any, Any], tail_slope: Any,
+    tail_tol: Any, rtol: float, xp: Any,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Roots of an affine-on-segments z at crossings listed by segment (0 = left tail, B = ``n`` = right tail), and
+    their uncertainty (docs/mathematics.md §2).
+
+    Inside segment k (ends t_l < t_r with values z_l, z_r of opposite signs): t_l + z_l/(z_l − z_r)·(t_r − t_l),
+    uncertain by (t_r − t_l)·(tol_l + tol_r)/|z_l − z_r| + rtol·(|t_l| + |t_r|) (first order in the value
+    tolerances ``ends_tol``). On a tail, z = z_end + s·(x − t_end) with s = ``tail_slope`` (that tail's, per root):
+    t_end − z_end/s, uncertain by (tol_end + tail_tol·|z_end/s|)/|s| + rtol·|t_end|.
+    """
+    (t_l, t_r), (z_l, z_r), (tz_l, tz_r) = ends_t, ends_z, ends_tol
+    is_inner = (seg >= 1) & (seg <= n - 1)
+    dz_ends = xp.where(is_inner, z_l - z_r, 1.0)
+    inner_root = clip(t_l + (z_l / dz_ends) * (t_r - t_l), t_l, t_r, xp)
+    inner_err = (t_r - t_l) * (tz_l + tz_r) / xp.abs(dz_ends) + rtol * (xp.abs(t_l) + xp.abs(t_r))
+    on_left_tail = seg == 0
+    slope = xp.where(is_inner, 1.0, tail_slope)
+    t_end, z_end = xp.where(on_left_tail, t_r, t_l), xp.where(on_left_tail, z_r, z_l)
+    tz_end = xp.where(on_left_tail, tz_r, tz_l)
+    ratio = z_end / slope
+    tail_err = (tz_end + tail_tol * xp.abs(ratio)) / xp.abs(slope) + rtol * xp.abs(t_end)
+    return xp.where(is_inner, inner_root, t_end - ratio), xp.where(is_inner, inner_err, tail_err)
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where candidate roots go. ``snap_l``/``snap_r``: the root lies within its uncertainty of the left/right end
