@@ -176,3 +176,36 @@ def test_overflowing_onnx_models_count_exactly_or_fail_in_one_line(tmp_path, c):
         return
     exact = walk_regions(graph_from_network(big), a, b - a, exact=True)
     assert json.loads(out.stdout)["linear_regions"] == exact.linear_regions > 1
+
+
+def scale_at_the_input(graph: Graph, k: int) -> Graph:
+    """The first dense layer times 2^k and every later bias, shift, kink and intercept times 2^k: every tensor is
+    2^k times the original's (residual sums and concatenations included), the knots are the same."""
+    nodes, first = [], True
+    for node in graph.nodes:
+        op = node.op
+        if isinstance(op, (Dense, Conv)):
+            weight = np.ldexp(op.weight, k) if first else op.weight
+            op = replace(op, weight=weight, bias_=None if op.bias_ is None else np.ldexp(op.bias_, k))
+            first = False
+        elif isinstance(op, Scale) and op.shift is not None:
+            op = replace(op, shift=np.ldexp(op.shift, k))
+        elif isinstance(op, Activation):
+            op = replace(op, kinks=np.ldexp(op.kinks, k), intercepts=np.ldexp(op.intercepts, k))
+        nodes.append(Node(node.name, op, node.inputs))
+    return Graph(tuple(nodes))
+
+
+@pytest.mark.parametrize("family", ["residual-concat", "residual-duplicates"])
+@pytest.mark.parametrize("k", [-900, 900])
+def test_residual_sums_and_concatenations_rescale_exactly(family, k):
+    graph = graphs.FAMILIES[family](1)
+    big = scale_at_the_input(graph, k)
+    scaled, exponent = normalised_graph(big)
+    assert exponent != 0 and any(getattr(n.op, "powers", None) for n in scaled.nodes)  # sums/concats aligned
+    rng = np.random.default_rng(5)
+    a, d = graphs.random_line(rng, graph.input_shape)
+    before, after = count_regions(graph, a, a + d), count_regions(big, a, a + d)
+    np.testing.assert_array_equal(after.knots, before.knots)
+    np.testing.assert_array_equal(after.knots_per_layer, before.knots_per_layer)
+    graphs.assert_same_regions(after, walk_regions(big, a, d, exact=True))

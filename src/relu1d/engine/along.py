@@ -176,8 +176,8 @@ def _affine(op: Affine, ins: list[_Track], in_shapes: list, shape: tuple, n: int
     if y.base is not None or not y.flags.writeable:
         y = np.array(y)
     c = op.bias(shape)
-    if op.mixing:
-        norms = np.sqrt(np.einsum("ij,ij->i", ins[0].rows, ins[0].rows))
+    if op.mixing:  # |L_i·x| ≤ ‖L_i‖·‖s‖ for |x| ≤ s: the input's scales, not its values (which may have cancelled)
+        norms = np.sqrt(np.einsum("ij,ij->i", ins[0].scale, ins[0].scale))
         scale = norms[:, None] * op.row_norms(in_shapes).reshape(1, -1)
     else:
         scale = op.positive([tr.scale.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]).reshape(
@@ -638,9 +638,9 @@ class _WindowLines:
         return np.where(self.valid, self.h[k, self.cand], -np.inf), np.where(self.valid, self.sh[k, self.cand], 0.0)
 
 
-def _lex_argmax(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Per row, the slot with the largest ``first``, then the largest ``second``, then the lowest slot."""
-    top = first == first.max(axis=1, keepdims=True)
+def _lex_argmax(first: np.ndarray, second: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """Per row, the slot with the largest ``first`` (within ``tol``), then the largest ``second``, then the lowest."""
+    top = first >= first.max(axis=1, keepdims=True) - tol
     sec = np.where(top, second, -np.inf)
     return np.argmax(sec == sec.max(axis=1, keepdims=True), axis=1)
 
@@ -732,8 +732,8 @@ def _result(
     changes = None
     if classes and math.prod(graph.output_shape) > 1:
         slope_scales = np.concatenate([out.scale[2 * n][None], out.scale[2 * n][None] + np.cumsum(sj, axis=0)])
-        changes = _class_changes(t[used], values, seg_slopes, slope_scales[np.concatenate([first, used + 1])], f0,
-                                 rtol, count)  # fmt: skip
+        scales = (out.scale[:n][used], slope_scales[np.concatenate([first, used + 1])])
+        changes = _class_changes(t[used], values, seg_slopes, scales, f0, rtol, count)
     return RegionCount(
         widths=graph.unit_sizes,
         knots=t[used],
@@ -751,13 +751,23 @@ def _result(
 
 
 def _class_changes(
-    knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, slope_scales: np.ndarray, f0: np.ndarray, rtol: float,
-    count: _Counter,
+    knots: np.ndarray, values: np.ndarray, slopes: np.ndarray, scales: tuple[np.ndarray, np.ndarray], f0: np.ndarray,
+    rtol: float, count: _Counter,
 ) -> np.ndarray:  # fmt: skip
     """Points where the arg-max of the output vector changes (lowest index among equal outputs): inside each piece,
     where one affine output overtakes the leader; at a knot, where the leaders of the two pieces differ. Two outputs
     whose slopes differ by at most rtol × their scales are parallel (a near decision; a weak one within
-    WEAK_MARGIN): rounding left in a slope makes no class change."""
+    WEAK_MARGIN): rounding left in a slope makes no class change. A crossing within its uncertainty (from the
+    values' scales at the piece's anchor) of a knot is a near decision, not a point: it belongs to that knot.
+    ``scales``: the values' scales at the knots and the slopes' scales on the pieces."""
+    value_scales, slope_scales = scales
+
+    def leader(first: np.ndarray, second: np.ndarray, tol: float) -> int:
+        """The arg-max by ``first``, ties within ``tol`` (near decisions where not exact) broken by ``second``."""
+        gap = first.max() - first
+        count.near += int(np.count_nonzero((gap > 0) & (gap <= tol)))
+        return int(_lex_argmax(first[None], second[None], tol)[0])
+
     k = knots.shape[0]
     points: list[float] = []
     prev_end = None
@@ -765,11 +775,12 @@ def _class_changes(
         lo = knots[p - 1] if p > 0 else -np.inf
         hi = knots[p] if p < k else np.inf
         at, base = (knots[p - 1], values[p - 1]) if p > 0 else ((knots[0], values[0]) if k else (0.0, f0))
+        base_scale = value_scales[max(p - 1, 0)] if k else np.zeros_like(base)
         s = slopes[p]
         if np.isinf(lo):
-            c = int(_lex_argmax((-s)[None], base[None])[0])
+            c = leader(-s, base, rtol * 2 * float(slope_scales[p].max()))
         else:
-            c = int(_lex_argmax(base[None], s[None])[0])
+            c = leader(base, s, rtol * 2 * float(base_scale.max()))
             if prev_end is not None and c != prev_end:
                 points.append(float(lo))
         x0 = lo
@@ -780,9 +791,16 @@ def _class_changes(
             found = first_overtake(at, base[c] - base, rate, x0, hi, rate_tol=tol)
             if found is None:
                 break
-            x0, c, _ = found
-            points.append(x0)
+            x_new, c_new, rate_new = found
+            reach = base_scale[c] + base_scale[c_new] + (slope_scales[p][c] + slope_scales[p][c_new]) * abs(x_new - at)
+            err = rtol * reach / rate_new + rtol * abs(float(at))
+            if x_new - lo <= err or hi - x_new <= err:
+                count.near += 1
+            else:
+                points.append(x_new)
+            x0, c = x_new, c_new
         if p < k:  # the leader just left of the next knot
             end = base + s * (hi - at)
-            prev_end = int(_lex_argmax(end[None], (-s)[None])[0])
+            end_scale = float(base_scale.max()) + float(slope_scales[p].max()) * abs(float(hi - at))
+            prev_end = leader(end, -s, rtol * 2 * end_scale)
     return np.array(points, dtype=np.float64)

@@ -277,6 +277,15 @@ class Scale(Affine):
         return scales[0] * np.abs(self.scale)
 
 
+def aligned(xs: Sequence[np.ndarray], powers: tuple[int, ...] | None) -> Sequence[np.ndarray]:
+    """x_k·2^{power_k}: inputs of a sum or concatenation that ``relu1d.engine.scaling`` rescaled by different powers
+    of two, brought to one scale (exact: a power of two)."""
+    if powers is None:
+        return xs
+    one = np.array(1.0)
+    return [x if p == 0 else x * param_like(np.ldexp(one, p), x) for p, x in zip(powers, xs, strict=True)]
+
+
 @dataclass(frozen=True, eq=False)
 class Sum(Affine):
     """y = Σ_k sign_k·2^{power_k}·x_k (residual additions, differences of tensors); shapes equal. ``powers`` (exact
@@ -295,25 +304,18 @@ class Sum(Affine):
         return shapes[0]
 
     def linear(self, xs: Sequence[np.ndarray]) -> np.ndarray:
-        xs = self._aligned(xs)
+        xs = aligned(xs, self.powers)
         out = xs[0] if self.signs[0] > 0 else -xs[0]
         for s, x in zip(self.signs[1:], xs[1:], strict=True):
             out = out + x if s > 0 else out - x
         return out
 
     def positive(self, scales: Sequence[np.ndarray]) -> np.ndarray:
-        scales = self._aligned(scales)
+        scales = aligned(scales, self.powers)
         out = scales[0]
         for s in scales[1:]:
             out = out + s
         return out
-
-    def _aligned(self, xs: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
-        """x_k·2^{power_k} (exact: a power of two)."""
-        if self.powers is None:
-            return xs
-        one = np.array(1.0)
-        return [x if p == 0 else x * param_like(np.ldexp(one, p), x) for p, x in zip(self.powers, xs, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -341,10 +343,11 @@ class Reshape(Affine):
 
 @dataclass(frozen=True, eq=False)
 class Concat(Affine):
-    """Concatenation of tensors along a per-sample ``axis``."""
+    """Concatenation of tensors along a per-sample ``axis`` (``powers``: as for ``Sum``)."""
 
     axis: int
     count: int = 2
+    powers: tuple[int, ...] | None = None
 
     @property
     def n_inputs(self) -> int:  # type: ignore[override]
@@ -361,7 +364,7 @@ class Concat(Affine):
         return (*first[:ax], sum(s[ax] for s in shapes), *first[ax + 1 :])
 
     def linear(self, xs: Sequence[np.ndarray]) -> np.ndarray:
-        return np.concatenate(list(xs), axis=self.axis + 1)
+        return np.concatenate(list(aligned(xs, self.powers)), axis=self.axis + 1)
 
 
 @dataclass(frozen=True, eq=False)

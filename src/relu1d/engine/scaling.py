@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.graph import Activation, Affine, Conv, Dense, Graph, Node, Scale, Sum
+from relu1d.engine.graph import Activation, Concat, Conv, Dense, Graph, Node, Scale, Sum
 from relu1d.engine.network import Network
 
 #: A model is rescaled when some node's cumulative binary exponent exceeds this in magnitude (its products would
@@ -87,9 +87,9 @@ def normalised_graph(graph: Graph) -> tuple[Graph, int]:
 
     Dense, convolution and per-channel scaling divide their weights by 2^e (e = ``binary_exponent``) and add e to the
     exponent of their input; biases and shifts are divided by the output's 2^E. A sum aligns inputs of different
-    exponents with exact powers of two (``Sum.powers``); kinks and intercepts of an activation are divided by its
-    input's 2^E (slopes are unchanged); pooling, reshapes and concatenation keep the exponent (a concatenation of
-    tensors with different exponents, anything inexact, and every |E| ≤ ``NEEDS_RESCALING`` give ``(graph, 0)``).
+    exponents with exact powers of two (``Sum.powers``, ``Concat.powers``); kinks and intercepts of an activation are
+    divided by its input's 2^E (slopes are unchanged); pooling and reshapes keep the exponent (anything inexact, and
+    every |E| ≤ ``NEEDS_RESCALING``, give ``(graph, 0)``).
     """
     exps: list[int] = []
     nodes: list[Node] = []
@@ -105,7 +105,7 @@ def normalised_graph(graph: Graph) -> tuple[Graph, int]:
                 e = binary_exponent(op.scale)
                 e_out = e_in + e
                 op = replace(op, scale=_scaled(op.scale, -e), shift=_scaled(op.shift, -e_out))
-            elif isinstance(op, Sum):
+            elif isinstance(op, (Sum, Concat)):
                 e_out = max(ins)
                 powers = tuple(e - e_out for e in ins)
                 if min(powers) < -1000:
@@ -114,7 +114,7 @@ def normalised_graph(graph: Graph) -> tuple[Graph, int]:
             elif isinstance(op, Activation) and e_in and (np.any(op.kinks) or np.any(op.intercepts)):
                 e_out = e_in
                 op = replace(op, kinks=_scaled(op.kinks, -e_in), intercepts=_scaled(op.intercepts, -e_in))
-            elif isinstance(op, Affine) and len(set(ins)) > 1:  # concatenation of differently scaled tensors
+            elif len(set(ins)) > 1:  # no other operation reads several tensors
                 raise _Inexact
             else:
                 e_out = e_in
