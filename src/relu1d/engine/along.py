@@ -450,10 +450,13 @@ def _activation(
     hy_new, jy_new = np.empty_like(z_new), np.zeros_like(z_new)
     graph_kernels.apply_pieces(z_new, jy_new, c, alpha, beta, hy_new, np.empty_like(z_new))
     np.add.at(jy_new, (cluster, f_i), f_jump)
-    sj_y = sj * amax
-    sj_y[pk, pi] = sp_scale
+    a_piece, b_piece = _piece_magnitudes(h, c, alpha, beta)
+    sj_y = sj * a_piece
+    # a jump made of slopes was decided against the slopes' scales; kept, it lies beyond WEAK_MARGIN tolerances
+    # (or is counted weak), so its own size bounds its rounding for what reads it next
+    sj_y[pk, pi] = np.abs(sp_jump)
     sjy_new = np.zeros_like(z_new)
-    np.add.at(sjy_new, (cluster, f_i), f_jump_scale)
+    np.add.at(sjy_new, (cluster, f_i), np.abs(f_jump))
     p_far_l = (far_left.reshape(r, m) > 0).sum(axis=0)
     p_far_r = (far_right.reshape(r, m) > 0).sum(axis=0)
     cols = np.arange(m)
@@ -463,7 +466,7 @@ def _activation(
         rows=np.concatenate([ins.merge(h_y, hy_new), ins.merge(j_y, jy_new), tail_y]),
         scale=np.concatenate(
             [
-                ins.merge(sh * amax + bmax, sh_new * amax + bmax),
+                ins.merge(sh * a_piece + b_piece, sh_new * amax + bmax),
                 ins.merge(sj_y, sjy_new),
                 np.stack([s_left, s_right]) * amax,
             ]
@@ -594,10 +597,9 @@ def _max_unit(
     flip_k, flip_o = np.nonzero(arg_l != arg_r)
     if flip_k.shape[0]:
         in_r, in_l = cand[flip_o, arg_r[flip_k, flip_o]], cand[flip_o, arg_l[flip_k, flip_o]]
-        sj_y[flip_k, flip_o] = seg_scale(flip_k + 1, in_r) + seg_scale(flip_k, in_l)
-        j_y[flip_k, flip_o] = count.decided(
-            seg_slope(flip_k + 1, in_r) - seg_slope(flip_k, in_l), sj_y[flip_k, flip_o], rtol
-        )
+        flip_scale = seg_scale(flip_k + 1, in_r) + seg_scale(flip_k, in_l)
+        j_y[flip_k, flip_o] = count.decided(seg_slope(flip_k + 1, in_r) - seg_slope(flip_k, in_l), flip_scale, rtol)
+        sj_y[flip_k, flip_o] = np.abs(j_y[flip_k, flip_o])  # as in _activation
     f_seg, f_o = roots.seg[free], roots.col[free]
     f_from, f_to = cand[f_o, c_from[free]], cand[f_o, c_to[free]]
     f_jump_scale = seg_scale(f_seg, f_to) + seg_scale(f_seg, f_from)
@@ -607,7 +609,7 @@ def _max_unit(
     jy_new = np.zeros((ins.new_t.shape[0], n_out))
     np.add.at(jy_new, (cluster, f_o), f_jump)
     sjy_new = np.zeros_like(jy_new)
-    np.add.at(sjy_new, (cluster, f_o), f_jump_scale)
+    np.add.at(sjy_new, (cluster, f_o), np.abs(f_jump))
     out_cols = np.arange(n_out)
     tail_y = np.stack([left[cand[out_cols, far_l]], right[cand[out_cols, far_r]]])
     sh_new = ins.scales(sh, s_tail[0], s_tail[1])
@@ -636,6 +638,20 @@ class _WindowLines:
 
     def at(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         return np.where(self.valid, self.h[k, self.cand], -np.inf), np.where(self.valid, self.sh[k, self.cand], 0.0)
+
+
+def _piece_magnitudes(h: np.ndarray, c: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> tuple:
+    """|α_p| and |β_p| of the piece p each value h lies on (the larger of the two pieces where h sits exactly at a
+    kink): the scales of σ(h) = α_p·h + β_p and of its jumps. A unit on a zero piece (ReLU off) then contributes
+    nothing to the next mixing node's scale, as its exact zero carries no rounding."""
+    below = (h[:, None, :] > c[None]).sum(axis=1)  # pieces: kinks strictly below h
+    at_or_below = (h[:, None, :] >= c[None]).sum(axis=1)
+    a_abs, b_abs = np.abs(alpha), np.abs(beta)
+
+    def pick(x: np.ndarray) -> np.ndarray:
+        return np.maximum(np.take_along_axis(x, below, axis=0), np.take_along_axis(x, at_or_below, axis=0))
+
+    return pick(a_abs), pick(b_abs)
 
 
 def _lex_argmax(first: np.ndarray, second: np.ndarray, tol: float = 0.0) -> np.ndarray:
