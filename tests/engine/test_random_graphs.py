@@ -114,7 +114,8 @@ def _check(graph: Graph, a: np.ndarray, d: np.ndarray) -> None:
     assert_same_regions(settled, exact)
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: derandomized: CI explores the same examples every run (bugs found by longer runs become named tests)
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

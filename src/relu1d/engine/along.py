@@ -148,7 +148,7 @@ def _propagate(
         for j in node.inputs:
             remaining[j] -= 1
         if isinstance(op, Affine):
-            tracks[i] = _affine(op, ins, [graph.shapes[j] for j in node.inputs], shape, t.shape[0])
+            tracks[i] = _affine(op, ins, [graph.shapes[j] for j in node.inputs], shape, t.shape[0], rtol, count)
         else:
             others = [tr for j, tr in tracks.items() if j not in node.inputs or remaining[j] > 0]
             source = ins[0]
@@ -168,16 +168,22 @@ def _propagate(
     return _result(graph, t, out, knots, rtol, count, origin, classes)
 
 
-def _affine(op: Affine, ins: list[_Track], in_shapes: list, shape: tuple, n: int) -> _Track:
-    """y = L(x) + c on all 2B + 2 rows at once; c only on the value rows."""
+def _affine(
+    op: Affine, ins: list[_Track], in_shapes: list, shape: tuple, n: int, rtol: float, count: _Counter
+) -> _Track:
+    """y = L(x) + c on all 2B + 2 rows at once; c only on the value rows. A mixing node first sets what its input holds
+    within rtol × scale of 0 to 0 (a rounding residue, e.g. of a residual sum that cancelled, would otherwise set the
+    scale ‖L_i‖·‖x_k‖ of its own products), as the chain engine does with every pre-activation."""
+    if op.mixing:
+        count.zeros(ins[0].rows, ins[0].scale, rtol)
     rows = len(ins[0].rows)
     xs = [tr.rows.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]
     y = op.linear(xs).reshape(rows, -1)
     if y.base is not None or not y.flags.writeable:
         y = np.array(y)
     c = op.bias(shape)
-    if op.mixing:  # |L_i·x| ≤ ‖L_i‖·‖s‖ for |x| ≤ s: the input's scales, not its values (which may have cancelled)
-        norms = np.sqrt(np.einsum("ij,ij->i", ins[0].scale, ins[0].scale))
+    if op.mixing:
+        norms = np.sqrt(np.einsum("ij,ij->i", ins[0].rows, ins[0].rows))
         scale = norms[:, None] * op.row_norms(in_shapes).reshape(1, -1)
     else:
         scale = op.positive([tr.scale.reshape(rows, *s) for tr, s in zip(ins, in_shapes, strict=True)]).reshape(
@@ -640,13 +646,15 @@ class _WindowLines:
         return np.where(self.valid, self.h[k, self.cand], -np.inf), np.where(self.valid, self.sh[k, self.cand], 0.0)
 
 
-def _piece_magnitudes(h: np.ndarray, c: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> tuple:
+def _piece_magnitudes(h: np.ndarray, c: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, Any]:
     """|α_p| and |β_p| of the piece p each value h lies on (the larger of the two pieces where h sits exactly at a
     kink): the scales of σ(h) = α_p·h + β_p and of its jumps. A unit on a zero piece (ReLU off) then contributes
     nothing to the next mixing node's scale, as its exact zero carries no rounding."""
+    a_abs, b_abs = np.abs(alpha), np.abs(beta)
+    if c.shape[0] == 1 and not np.any(beta) and np.all(a_abs[1] >= a_abs[0]):
+        return np.where(h >= c[0], a_abs[1], a_abs[0]), 0.0  # ReLU, leaky, PReLU: one pass (ties take the larger)
     below = (h[:, None, :] > c[None]).sum(axis=1)  # pieces: kinks strictly below h
     at_or_below = (h[:, None, :] >= c[None]).sum(axis=1)
-    a_abs, b_abs = np.abs(alpha), np.abs(beta)
 
     def pick(x: np.ndarray) -> np.ndarray:
         return np.maximum(np.take_along_axis(x, below, axis=0), np.take_along_axis(x, at_or_below, axis=0))
