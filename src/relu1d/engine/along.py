@@ -10,9 +10,11 @@ interpolated there.
 
 Decisions (is a value at a kink, does a root coincide with a point, does a slope jump) compare against ``rtol`` ×
 a scale carried with every row: for a mixing operation (dense, convolution) the Cauchy–Schwarz bound ‖L_i‖·‖x_k‖ + |c_i|
-of the products that made the value, as in the chain engine; structural and positive operations (sums, per-channel
-scaling, pooling, reshapes) carry their inputs' scales through |L|. ``near_decisions`` and ``weak_decisions`` mean what
-they mean there; a count with either is recounted by the rational region walk (``relu1d.engine.walk``) when small.
+of the products that made the value, as in the chain engine, after what it reads within ``rtol`` of its scale is set
+to 0; structural and positive operations (sums, per-channel scaling, pooling, reshapes) carry their inputs' scales
+through |L|; a unit's output scale follows the piece each value is on, and a slope jump made of two slopes is decided
+against those slopes' scales. ``near_decisions`` and ``weak_decisions`` mean what they mean there; a count with either
+is recounted by the rational region walk (``relu1d.engine.walk``) when small.
 """
 
 from __future__ import annotations
