@@ -69,11 +69,10 @@ class _Counter:
     weak: int = 0
 
     def decided(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> np.ndarray:
-        """x (1-D, new slope jumps made of slopes) with the entries within rtol·scale of 0 set to 0; counted."""
-        small = np.abs(x) <= rtol * scale
-        self.near += int(np.count_nonzero(small & (x != 0)))
-        self.weak += int(np.count_nonzero(~small & (np.abs(x) <= WEAK_MARGIN * rtol * scale)))
-        return np.where(small, 0.0, x)
+        """A copy of the 1-D x (new slope jumps made of slopes) decided as ``zeros`` decides."""
+        out = np.array(x, dtype=np.float64).reshape(1, -1)
+        self.zeros(out, np.asarray(scale, dtype=np.float64).reshape(1, -1), rtol)
+        return out[0]
 
     def zeros(self, x: np.ndarray, scale: np.ndarray, rtol: float) -> None:
         """Set entries within rtol·scale of 0 to exactly 0 (in place); count the decisions."""
@@ -738,10 +737,7 @@ def _result(
     h, j, left, _ = out.parts(n)
     j = j.copy()
     sj = out.scale[n : 2 * n]
-    small = np.abs(j) <= rtol * sj
-    count.near += int(np.count_nonzero(small & (j != 0)))
-    count.weak += int(np.count_nonzero(~small & (np.abs(j) <= WEAK_MARGIN * rtol * sj)))
-    j[small] = 0.0
+    count.zeros(j, sj, rtol)
     is_bp = np.any(j != 0, axis=1)
     # Keep the points where some unit changes; the anchor and coincidences of no consequence go.
     used = np.unique(np.concatenate([p for p, _ in knots] + [np.zeros(0, dtype=np.int64)]))
