@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from relu1d import RegionCount, count_regions, sample_network  # noqa: I001
-from relu1d.engine.breakpoints import count_network
+from relu1d.engine.count import count_network
 from relu1d.engine.lines import restrict_to_line
 from tests import graphs, networks
 

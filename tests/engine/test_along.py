@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from relu1d import count_regions
-from relu1d.engine.along import count_graph
+from relu1d.engine.count import count_graph
 from relu1d.engine.graph import Activation, Dense, Graph, Input, MaxPool, Node, Window, graph_from_network
 from relu1d.engine.walk import walk_regions
 from tests.graphs import (

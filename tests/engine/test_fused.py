@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.engine import breakpoints
-from relu1d.engine.arrays import namespace
 from relu1d.engine.decisions import DEFAULT_RTOL
+from relu1d.engine.graph import graph_from_network
+from relu1d.engine.propagation import dense
+from relu1d.engine.propagation.line import propagate
+from relu1d.engine.result import RegionCount
 from relu1d.theory.constructions import zigzag_pieces_on_line, zigzag_power
 from tests.networks import (
     dead_layer,
@@ -28,14 +30,14 @@ from tests.networks import (
 pytest.importorskip("numba")
 
 
-def _count(net, fused: bool, monkeypatch) -> breakpoints.RegionCount:
+def _count(net, fused: bool, monkeypatch) -> RegionCount:
     with monkeypatch.context() as m:
         m.setenv("RELU1D_FUSED", "1" if fused else "0")
-        assert (breakpoints._fused_kernels(np) is not None) == fused
-        return breakpoints._count_float(net, DEFAULT_RTOL, namespace(None))
+        assert (dense._fused_kernels(np) is not None) == fused
+        return propagate(graph_from_network(net), np.zeros(1), np.ones(1), DEFAULT_RTOL)
 
 
-def assert_identical(a: breakpoints.RegionCount, b: breakpoints.RegionCount) -> None:
+def assert_identical(a: RegionCount, b: RegionCount) -> None:
     for field in ("knots", "is_breakpoint", "values", "slopes"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field), strict=True, err_msg=field)
     for x, y in zip(a.knot_index, b.knot_index, strict=True):
@@ -71,7 +73,7 @@ def test_layer_adding_more_knots_than_the_reserved_room(monkeypatch):
     # reserves, so the merge falls back to fresh arrays; counts stay the known ones.
     p, k = 3, 6
     net = zigzag_power(p, k)
-    assert max(net.widths) + breakpoints._new_knot_room(max(net.widths)) < zigzag_pieces_on_line(p, k)
+    assert max(net.widths) + dense._new_knot_room(max(net.widths)) < zigzag_pieces_on_line(p, k)
     fused = _count(net, True, monkeypatch)
     assert_identical(fused, _count(net, False, monkeypatch))
     assert count_regions(net).linear_regions == zigzag_pieces_on_line(p, k)
@@ -80,12 +82,12 @@ def test_layer_adding_more_knots_than_the_reserved_room(monkeypatch):
 def test_results_do_not_depend_on_what_the_workspace_held(monkeypatch):
     big = sample_network([200, 200, 200], 1.0, seed=1)
     small = sample_network([30, 30], 1.0, seed=2)
-    breakpoints.free_workspace()
+    dense.free_workspace()
     first = _count(small, True, monkeypatch)
     _count(big, True, monkeypatch)  # grows every slot, leaves stale values behind
     assert_identical(first, _count(small, True, monkeypatch))
     again = _count(big, True, monkeypatch)
-    breakpoints.free_workspace()
+    dense.free_workspace()
     assert_identical(again, _count(big, True, monkeypatch))
 
 
@@ -106,16 +108,16 @@ def test_single_nonzero_jump_rows_give_the_matrix_product(fused, monkeypatch):
     # multiplies every row, field by field.
     net = sample_network([96, 96, 96, 96], 1.0, seed=5)
     split_calls = []
-    original = breakpoints._jump_products
+    original = dense._jump_products
 
     def spy(prev, wt, xp, fused=None, out=None):
         split_calls.append(prev.single is not None and prev.single[0].shape[0] > 0)
         return original(prev, wt, xp, fused, out)
 
-    monkeypatch.setattr(breakpoints, "_jump_products", spy)
+    monkeypatch.setattr(dense, "_jump_products", spy)
     split = _count(net, fused, monkeypatch)
     assert sum(split_calls) >= 3  # layers 2-4 used single rows
-    monkeypatch.setattr(breakpoints, "SINGLE_ROWS_MIN_FRACTION", 2.0)  # never split: one product for all rows
+    monkeypatch.setattr(dense, "SINGLE_ROWS_MIN_FRACTION", 2.0)  # never split: one product for all rows
     assert_identical(split, _count(net, fused, monkeypatch))
 
 
@@ -133,9 +135,9 @@ def test_prefix_sums_and_their_product_recomputes_agree_between_paths_and_with_t
     # small networks have many: both paths agree bit for bit, and every certified count is the rational one.
     from relu1d.engine.exact import count_regions_exact
 
-    monkeypatch.setattr(breakpoints, "PRODUCT_BAND", band)
-    monkeypatch.setattr(breakpoints, "DRIFT_LIMIT", drift)
-    monkeypatch.setattr(breakpoints, "ANCHOR_EVERY", every)
+    monkeypatch.setattr(dense, "PRODUCT_BAND", band)
+    monkeypatch.setattr(dense, "DRIFT_LIMIT", drift)
+    monkeypatch.setattr(dense, "ANCHOR_EVERY", every)
     for seed in range(6):
         net = make(seed)
         fused = _count(net, True, monkeypatch)

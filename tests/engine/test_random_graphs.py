@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relu1d.engine.along import count_graph
+from relu1d.engine.count import count_graph
 from relu1d.engine.graph import (
     AvgPool,
     Concat,

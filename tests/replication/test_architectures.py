@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relu1d.engine.along import count_graph
+from relu1d.engine.count import count_graph
 from relu1d.engine.walk import walk_regions
 from relu1d.replication import architectures as arch
 from relu1d.replication import plane

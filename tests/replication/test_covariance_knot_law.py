@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from relu1d.engine.breakpoints import count_network
+from relu1d.engine.count import count_network
 from relu1d.engine.network import sample_network
 from relu1d.replication import knot_law
 from relu1d.replication.claims import k5_verdict, k6_verdict

@@ -28,8 +28,9 @@ from relu1d.bench.timing import (
     product_floor,
     timed_count,
 )
-from relu1d.engine.breakpoints import count_network, free_workspace
+from relu1d.engine.count import count_network
 from relu1d.engine.network import Network
+from relu1d.engine.propagation.dense import free_workspace
 from relu1d.engine.result import RegionCount
 
 

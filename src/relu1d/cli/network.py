@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from relu1d.cli.common import positive_int
-from relu1d.engine.breakpoints import count_network
+from relu1d.engine.count import count_network
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import load_network, sample_network
 from relu1d.engine.result import PROVEN_METHODS

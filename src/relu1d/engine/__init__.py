@@ -3,11 +3,11 @@ restriction to lines and segments of an n_in-dimensional input space.
 
 Needs only numpy, numba and array-api-compat; never imports ``relu1d.theory``, ``relu1d.replication``,
 ``relu1d.bench`` or ``relu1d.cli``. Definitions: docs/mathematics.md §1–2; how the engine stays exact: the
-docstring of ``relu1d.engine.breakpoints`` and the README.
+docstrings of ``relu1d.engine.propagation`` and the README.
 """
 
-from relu1d.engine.breakpoints import count_network
 from relu1d.engine.certify import Certificate, certify_count, prove_count
+from relu1d.engine.count import count_network
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.exact import ExactCount, count_regions_exact
 from relu1d.engine.lines import count_on_line, count_on_segment, restrict_to_line

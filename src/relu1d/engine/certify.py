@@ -1,6 +1,6 @@
 """A-posteriori certification of a float64 count: a rigorous rounding bound on every decision it rests on.
 
-The engine (``relu1d.engine.breakpoints``) decides signs and coincidences against a tolerance; its
+The engine (``relu1d.engine.propagation``) decides signs and coincidences against a tolerance; its
 ``certified`` flag means "no decision was close to its tolerance" — a margin heuristic, not a proof. This
 module proves a candidate answer (the knots t̃₀ < … < t̃_{B−1} of a ``RegionCount``) correct, or says which
 decisions it cannot prove, with nothing but float64 arithmetic and the standard forward error bound of a dot
@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from relu1d.engine.exact import count_regions_exact
-from relu1d.engine.fallback import EXACT_FALLBACK_BUDGET, count_work
+from relu1d.engine.fallback import affordable
 from relu1d.engine.kernels import proof as proof_kernels
 from relu1d.engine.network import Network
 from relu1d.engine.result import RegionCount
@@ -101,13 +101,13 @@ class Certificate:
 def prove_count(net: Network, result: RegionCount) -> Certificate:
     """A proof of ``result`` by whichever route works: a rational count is exact by construction; a float one is
     checked by ``certify_count``, and where that leaves a decision open (coincident knots of degenerate networks)
-    and a rational recount is affordable (``EXACT_FALLBACK_BUDGET``), the recount decides: proven when its counts
-    (knots, knots and breakpoints per layer) equal the float ones."""
+    and a rational recount is affordable (``relu1d.engine.fallback.affordable``), the recount decides: proven when
+    its counts (knots, knots and breakpoints per layer) equal the float ones."""
     if result.method == "rational":
         return Certificate(0, 0, 0, 0, tuple(int(c) for c in result.knots_per_layer),
                            int(result.breakpoints.shape[0]), agrees=True, method="rational")  # fmt: skip
     cert = certify_count(net, result)
-    if cert.certified or count_work(net, result) > EXACT_FALLBACK_BUDGET:
+    if cert.certified or not affordable(net, result.knots.shape[0]):
         return cert
     exact = count_regions_exact(net)
     agrees = (

@@ -189,3 +189,10 @@ def first_overtake(
     pick = np.nonzero(ok & (x == best))[0]
     j = int(pick[np.argmax(rate[pick])])
     return best, j, float(rate[j])
+
+
+def lex_argmax(first: Any, second: Any, tol: float = 0.0) -> Any:
+    """Per row, the slot with the largest ``first`` (within ``tol``), then the largest ``second``, then the lowest."""
+    top = first >= first.max(axis=1, keepdims=True) - tol
+    sec = np.where(top, second, -np.inf)
+    return np.argmax(sec == sec.max(axis=1, keepdims=True), axis=1)

@@ -5,7 +5,7 @@ computes it exactly (Python integers and ``fractions.Fraction``) by an independe
 pre-activation is kept as an explicit list of affine pieces (slope, intercept), integer numerators over one
 denominator per layer, on a common partition of ℝ; ReLU splits a piece at its root when the root lies
 strictly inside, and the gate on each open interval is the sign of z at an interior sample point.
-Definitions are those of ``relu1d.engine.breakpoints`` (docs/mathematics.md §2). Cost grows like (#intervals)·Σ n_ℓ
+Definitions are those of ``relu1d.engine.propagation`` (docs/mathematics.md §2). Cost grows like (#intervals)·Σ n_ℓ
 n_{ℓ−1} big-integer operations: ~0.03 s for a 16×16×16×16 network.
 """
 

@@ -1,42 +1,36 @@
-"""When a count is settled exactly: the budgets of the automatic proof or rational recount, and their work measures.
+"""When a count is settled exactly: one cost model for the automatic proof or rational recount.
 
-A count with a tolerance-resolved or weak decision is settled, when its work is within budget, by the a-posteriori
-proof (``relu1d.engine.certify``) or a rational recount (``relu1d.engine.exact`` for networks, the region walk of
-``relu1d.engine.walk`` for graphs).
+A count with a tolerance-resolved or weak decision (or one that leaves float64's range) is settled by the a-posteriori
+proof (``relu1d.engine.certify``) or a rational recount (``relu1d.engine.exact`` for a network, the region walk of
+``relu1d.engine.walk`` for a graph) when that is expected to take at most ``SETTLE_SECONDS``. The cost model: work =
+(knots + 1) × ``forward_work`` (every segment through one forward pass), over the measured work per second of the
+oracle that would run.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from relu1d.engine.graph import Conv, Dense, Graph
+from relu1d.engine.network import Network
 
-if TYPE_CHECKING:
-    from relu1d.engine.network import Network
-    from relu1d.engine.result import RegionCount
+#: The time the automatic settling of one count may take, about.
+SETTLE_SECONDS = 1.0
 
-#: Largest rational workload (float knots × Σ n_ℓ n_{ℓ−1}) the automatic exact fallback takes on: ~1 s
-#: (measured 0.25–0.6 s per 10⁶, e.g. 32×8 at 1.6·10⁶ in 0.5 s).
-EXACT_FALLBACK_BUDGET = 2_000_000
-
-
-def count_work(net: Network, result: RegionCount) -> int:
-    """The work of recounting or proving ``result``: (knots + 1) × Σ n_ℓ n_{ℓ−1} (every segment through every
-    weight), the unit of ``EXACT_FALLBACK_BUDGET`` and of the pipeline's proof budget."""
-    return (result.knots.shape[0] + 1) * sum(w.size for w in net.weights)
+#: Units of work per second, about: the rational network count (the proof costs less) measured 0.25–0.6 s per 10⁶
+#: (e.g. 32 × 8 at 1.6·10⁶ in 0.5 s); the rational region walk of a graph 7 µs per unit on a small residual CNN and
+#: 8–23 µs on small graphs (2026-12-07).
+WORK_PER_SECOND = {"rational": 2_000_000, "walk": 200_000}
 
 
-#: Largest rational workload (regions × multiply-adds of one forward pass) the automatic recount takes on: ~1.5 s
-#: (measured 7 µs per unit of work on a small residual CNN).
-WALK_FALLBACK_BUDGET = 200_000
-
-
-def forward_work(graph: Graph) -> int:
-    """Multiply-adds of one forward pass (mixing operations) plus one per element of every other node."""
+def forward_work(model: Network | Graph) -> int:
+    """Multiply-adds of one forward pass: Σ n_ℓ n_{ℓ−1} for a network; for a graph its dense and convolution nodes'
+    multiply-adds plus one per element of every other node."""
+    if isinstance(model, Network):
+        return sum(w.size for w in model.weights)
     work = 0
-    for i, node in enumerate(graph.nodes):
-        size = math.prod(graph.shapes[i])
+    for i, node in enumerate(model.nodes):
+        size = math.prod(model.shapes[i])
         op = node.op
         if isinstance(op, Dense):
             work += size * op.weight.shape[1]
@@ -45,3 +39,18 @@ def forward_work(graph: Graph) -> int:
         else:
             work += size
     return work
+
+
+def settling_work(model: Network | Graph, knots: int) -> int:
+    """(knots + 1) × ``forward_work``: every segment of the count through one forward pass."""
+    return (knots + 1) * forward_work(model)
+
+
+def affordable(model: Network | Graph, knots: int) -> bool:
+    """Whether settling a count of ``knots`` knots exactly is expected within ``SETTLE_SECONDS`` (a network by the
+    rational count, any other graph by the rational region walk)."""
+    rate = WORK_PER_SECOND["rational" if isinstance(model, Network) else "walk"]
+    return settling_work(model, knots) <= SETTLE_SECONDS * rate
+
+
+__all__ = ["SETTLE_SECONDS", "WORK_PER_SECOND", "affordable", "forward_work", "settling_work"]

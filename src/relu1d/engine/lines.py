@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import count_network
+from relu1d.engine.count import count_network
 from relu1d.engine.network import Network
 from relu1d.engine.result import RegionCount
 

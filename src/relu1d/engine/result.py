@@ -37,9 +37,10 @@ class RegionCount:
     rounding bounds (``method == "proven"``, ``relu1d.engine.certify``), or the answer is the rational one
     (``method == "rational"``); ``near_decisions``: float decisions resolved by the tolerance.
 
-    For a model counted along a line (``relu1d.engine.along``) positions are the line parameter t, "layers" are the
-    unit nodes named in ``layer_names``, a vector output gives ``values`` (B, outputs) and ``slopes`` (B + 1, outputs),
-    and ``class_changes`` (when asked for) are the points where the arg-max of the output changes.
+    For a model counted along a line (``relu1d.engine.count.count_graph``) positions are the line parameter t,
+    "layers" are the unit nodes named in ``layer_names``, a vector output gives ``values`` (B, outputs) and
+    ``slopes`` (B + 1, outputs), and ``class_changes`` (when asked for) are the points where the arg-max of the
+    output changes.
 
     ``output_exponent``: ``values``, ``slopes`` and ``f_at_zero`` hold f·2^−output_exponent. It is 0 unless f's own
     values lie beyond float64's range (weights scaled far up): the count is exact all the same, and ``evaluate``

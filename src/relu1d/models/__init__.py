@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.breakpoints import count_network
 from relu1d.engine.certify import prove_count
+from relu1d.engine.count import count_graph, count_network
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.lines import restrict_to_line
@@ -82,13 +82,13 @@ def count_regions(
     t = x. ``window=(lo, hi)``: only the open interval lo < t < hi ((0, 1) is the segment from a to b).
     ``classes``: also the points where the arg-max of a vector output (the predicted class) changes.
 
-    A ``Network`` is counted by the chain engine (``relu1d.engine.breakpoints``; along a line, its restriction
-    ``restrict_to_line(net, a, b − a)``, a 1-D network), every other model by the graph engine
-    (``relu1d.engine.along``). Both decide against ``rtol`` × each quantity's scale and settle a count with a
-    tolerance-resolved decision by a proof or a rational recount when it is small (``exact_fallback``;
-    ``relu1d.engine.fallback``). ``prove``: also run the a-posteriori proof of a ``Network``'s count
-    (``relu1d.engine.certify``; ``method == "proven"`` when it succeeds). ``xp``: the array module of a
-    ``Network``'s count (cupy for the GPU).
+    Every model is counted by the one propagation (``relu1d.engine.propagation``) as a graph: a ``Network`` through
+    ``relu1d.engine.count.count_network`` (along a line, its restriction ``restrict_to_line(net, a, b − a)``, a 1-D
+    network), every other model through ``count_graph``. Decisions are taken against ``rtol`` × each quantity's scale,
+    and a count with a tolerance-resolved decision is settled by a proof or a rational recount when that is
+    affordable (``exact_fallback``; ``relu1d.engine.fallback``). ``prove``: also run the a-posteriori proof of a
+    ``Network``'s count (``relu1d.engine.certify``; ``method == "proven"`` when it succeeds). ``xp``: the array
+    module of a ``Network``'s count (cupy for the GPU).
 
     The result's fields say what was decided how: ``method`` ("float64": every decision by its float margin,
     ``certified`` when none was near its tolerance; "proven": the float answer proven by rounding bounds;
@@ -125,8 +125,6 @@ def count_regions(
         graph = to_graph(model, start.shape)
         if graph.input_shape != start.shape and graph.input_shape == (start.size,):
             start, end = start.reshape(-1), end.reshape(-1)
-    from relu1d.engine.along import count_graph  # loads the graph kernels: only when a graph is counted
-
     return count_graph(
         graph, start, end - start, window=window, classes=classes, rtol=rtol, exact_fallback=exact_fallback
     )

@@ -120,7 +120,7 @@ def count_cell(
 ) -> list[dict[str, Any]]:
     """One row per (network, segment) of a cell: regions and knots on the open segment between the two images,
     its length, the distance from its first image to the nearest breakpoint over the whole line (inf: none)."""
-    from relu1d.engine.along import count_graph
+    from relu1d.engine.count import count_graph
     from relu1d.replication.probes import probe_statistics
 
     rows = []

@@ -5,7 +5,7 @@ A *family* is an activation with its weight variance σ_w² (default: the activa
 (Gaussian, or uniform with the same variance) and, optionally, residual blocks. Every (family, width, depth) is a
 cell; its networks are seeded from (seed, a hash of the family's name, width, depth, network index), so a cell is
 reproducible alone and adding a family changes no other. Each network is counted over all of ℝ by the graph engine
-(``relu1d.engine.along``), one row per network.
+(``relu1d.engine.count.count_graph``), one row per network.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def sample_graph(spec: FamilySpec, width: int, depth: int, sigma_b: float, seed:
 
 def count_cell(spec: FamilySpec, width: int, depth: int, networks: int, sigma_b: float, seed: int) -> list[dict]:
     """One row per network of the cell: regions, knots and breakpoints per unit layer, how the count is known."""
-    from relu1d.engine.along import count_graph
+    from relu1d.engine.count import count_graph
 
     rows = []
     for index in range(networks):

@@ -31,9 +31,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from relu1d.engine.breakpoints import count_network
 from relu1d.engine.certify import REFINE_BLOCK_ROWS, prove_count
-from relu1d.engine.fallback import count_work
+from relu1d.engine.count import count_network
+from relu1d.engine.fallback import settling_work
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network
@@ -71,8 +71,8 @@ _WORKER_BACKEND: Any = None
 _WORKER_PROVE = 0
 
 
-#: Networks whose proof costs at most this much (``count_work``; ~0.1 s) are all proven; of the others, the
-#: first ``prove`` of each cell (config ``certification.networks_per_cell``).
+#: Networks whose proof costs at most this much (``relu1d.engine.fallback.settling_work``; ~0.1 s) are all proven;
+#: of the others, the first ``prove`` of each cell (config ``certification.networks_per_cell``).
 PROVE_ALL_BELOW_WORK = 3e7
 
 
@@ -142,7 +142,11 @@ def _chunk_size(cell: Cell, processes: int, prove: int) -> int:
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
     """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.certify.prove_count``
     when the proof is cheap or the network among the first ``prove`` of its cell, else ("none", False, -1)."""
-    if result.method != "rational" and index >= prove and count_work(net, result) > PROVE_ALL_BELOW_WORK:
+    if (
+        result.method != "rational"
+        and index >= prove
+        and settling_work(net, result.knots.shape[0]) > PROVE_ALL_BELOW_WORK
+    ):
         return "none", False, -1
     cert = prove_count(net, result)
     return cert.method, cert.certified, cert.uncertified_decisions

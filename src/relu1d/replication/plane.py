@@ -94,7 +94,7 @@ def triangle_knots(graph: Graph, points: np.ndarray, uv: np.ndarray) -> pd.DataF
     plane coordinates and whether the 10-logit map's slope jumps there; plus the certification of each side."""
     import pandas as pd
 
-    from relu1d.engine.along import count_graph
+    from relu1d.engine.count import count_graph
 
     rows = []
     for side, (i, j) in enumerate(SIDES):

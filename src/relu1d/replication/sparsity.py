@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from relu1d.engine.breakpoints import count_network
+from relu1d.engine.count import count_network
 from relu1d.engine.network import architecture_name
 from relu1d.replication.bootstrap import CONFIDENCE, N_BOOTSTRAP, bootstrap_mean, percentile_interval, rng_for
 from relu1d.replication.train import (

@@ -1,6 +1,6 @@
 """Fused CPU kernels (numba) for the dense passes of one layer of the float64 engine.
 
-The array-API engine (``relu1d.engine.breakpoints``) spends one matrix product per layer and then ~40 elementwise
+The dense step (``relu1d.engine.propagation.dense``) spends one matrix product per layer and then ~40 elementwise
 passes over the (knots × neurons) arrays: the values by prefix sums, tolerance tests, signs, crossings, a cumulative
 sum, the values at the new knots, the merge of old and new knots. On numpy those passes would cost more than the
 product (benchmarks/count_time.py). These kernels do the same arithmetic in a few passes: :func:`prefix_values`

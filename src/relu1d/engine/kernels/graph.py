@@ -1,4 +1,4 @@
-"""Fused CPU kernels (numba) for the dense passes of the graph engine (``relu1d.engine.along``).
+"""Fused CPU kernels (numba) for the dense passes of the steps other than the dense one (``relu1d.engine.propagation``).
 
 Each kernel does in one pass over a (points × entries) array what the numpy expressions it replaces did in several:
 the tolerance decisions and signs of an activation's input, the pieces and outputs of an activation, the arg-max

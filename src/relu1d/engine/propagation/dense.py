@@ -1,35 +1,32 @@
-"""Exact linear-region counting over ℝ for 1-D-input ReLU networks (the float64 propagation engine).
+"""The dense step: a dense node that feeds ReLU units, in one matrix product (docs/mathematics.md §2.2).
 
-Definitions (docs/mathematics.md §2). Each neuron has a *gate*: on where its pre-activation z > 0. On an open interval
-where z has constant sign the gate is constant; a **knot** of a neuron is a point where the gate just left of
-it differs from the gate just right of it (a sign change of z; touching zero without crossing is not a knot,
-and where z ≡ 0 on an interval the gate is off there). **Activation regions** = #distinct knots + 1.
-A **breakpoint** is a knot where f′ jumps; **linear regions** = #breakpoints + 1. Both are counted over all
-of ℝ, or over an open window (a, b) with :meth:`RegionCount.restrict`.
+A tensor on the point set T (``relu1d.engine.propagation.state.OnPoints``: values H at T, slope jumps ΔS at T, the
+two tail slopes) goes through z = W·h + b and then h' = ReLU(z). The step costs one matrix product, ΔZ = ΔS·Wᵀ: on each
+segment z is affine, so its values at the points follow by prefix sums from an anchor row H_a·Wᵀ + b every
+``ANCHOR_EVERY`` points, with every value near a decision recomputed by the product. A row of ΔS with one nonzero (a
+point the previous dense step created with one root) skips the product. The sign pattern of z near each end of each
+segment decides where the new knots are, and slopes are *propagated* (not differenced), so that whether f′ jumps is
+read off the jumps exactly up to rounding. ``dense_output`` is the same product without a unit (the model's last
+dense node: f, its jumps and its breakpoint decisions).
 
-Representation. After layer ℓ the output hˡ (n_ℓ functions) is continuous piecewise linear with the knot
-set T (sorted): we keep the values H = hˡ(T) (B × n), the slope jumps ΔS at the knots and the slopes of the two
-unbounded tails. Layer ℓ+1 costs one matrix product, ΔZ = ΔS·Wᵀ: on each segment z is affine, so its values at the
-knots follow by prefix sums from an anchor row H_a·Wᵀ + b every ``ANCHOR_EVERY`` knots, with every value near a
-decision recomputed by the product (docs/mathematics.md §2.2). The sign pattern of z near each end of each segment
-decides where new knots are, and slopes are *propagated* (not differenced) so that whether f′ jumps is read off the
-jumps exactly up to rounding.
+Definitions (docs/mathematics.md §2). Each neuron has a *gate*: on where its pre-activation z > 0. A **knot** of a
+neuron is a point where the gate just left of it differs from the gate just right of it (a sign change of z; touching
+zero without crossing is not a knot, and where z ≡ 0 on an interval the gate is off there). A **breakpoint** is a knot
+where f′ jumps.
 
-Exactness. The only floating-point decisions are (i) is z (or a slope) zero at a knot, (ii) does a new root
-coincide with an existing knot or with another new root, (iii) does f′ jump. Each compares a quantity with
+Exactness. The only floating-point decisions are (i) is z (or a slope) zero at a point, (ii) does a new root
+coincide with an existing point or with another new root, (iii) does f′ jump. Each compares a quantity with
 a tolerance ``rtol`` × its natural scale (Cauchy–Schwarz bound of the dot product that produced it, or the
 root's position sensitivity to those values), so exact coincidences in degenerate networks — zero biases,
 duplicated neurons, integer weights — are recognised, while distinct features of random networks are far
-apart on that scale. The answer is certified against exact rational arithmetic (``relu1d.engine.exact``) in the
-tests. ``near_decisions`` counts decisions that were resolved by the tolerance rather than by an exact zero
-or a clear margin: zero for a certified-generic network, positive where coincidences were merged.
+apart on that scale. ``near_decisions`` counts decisions that were resolved by the tolerance rather than by an exact
+zero or a clear margin.
 
-The code is written against the array API (``array_api_compat``), so the same function runs on numpy,
-cupy or ``array_api_strict``. On numpy the dense passes of a layer (tolerance tests, signs, crossings, the
-merge of old and new knots) run as fused numba kernels (``relu1d.engine.kernels.chain``) that do the same float
-operations in the same order, bit-identical to the array-API passes (tests/engine/test_fused.py), in buffers reused
-from layer to layer and from count to count (``free_workspace``); ``RELU1D_FUSED=0`` selects the array-API passes on
-numpy too.
+The code is written against the array API (``array_api_compat``), so the same step runs on numpy, cupy or
+``array_api_strict``. On numpy the dense passes (tolerance tests, signs, crossings, the merge of old and new points)
+run as fused numba kernels (``relu1d.engine.kernels.chain``) that do the same float operations in the same order,
+bit-identical to the array-API passes (tests/engine/test_fused.py), in buffers reused from step to step and from count
+to count (``free_workspace``); ``RELU1D_FUSED=0`` selects the array-API passes on numpy too.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-from dataclasses import dataclass, replace
 from typing import Any
 
 import array_api_compat
@@ -47,190 +43,83 @@ from relu1d.engine.arrays import (
     c_contiguous,
     clip,
     gather2,
-    namespace,
     replace_rows,
     row_norms,
     scatter,
-    to_numpy,
     total,
 )
-from relu1d.engine.certify import certify_count
 from relu1d.engine.decisions import (
-    DEFAULT_RTOL,
     WEAK_MARGIN,
-    checked_rtol,
-    checked_window,
     gates_at_knots,
     place_roots,
     root_positions,
     segment_slopes,
 )
-from relu1d.engine.exact import count_regions_exact
-from relu1d.engine.fallback import EXACT_FALLBACK_BUDGET, count_work
-from relu1d.engine.network import Network
-from relu1d.engine.result import FloatRangeError, RegionCount, finite_knots
-from relu1d.engine.scaling import float_or_inf, normalised_network
+from relu1d.engine.propagation.state import Counter, OnPoints
+from relu1d.engine.result import FloatRangeError
 
 
-def count_network(
-    net: Network,
-    *,
-    rtol: float = DEFAULT_RTOL,
-    xp: Any = None,
-    window: tuple[float, float] | None = None,
-    exact_fallback: bool = True,
-) -> RegionCount:
-    """Count the linear and activation regions of a 1-D-input network exactly over ℝ.
+def dense_relu(
+    prev: OnPoints, t: Any, w: Any, b: Any, rtol: float, xp: Any, count: Counter, last: bool = False
+) -> tuple[OnPoints, Any, tuple[Any, Any], Any, tuple[Any, Any]]:
+    """h' = ReLU(W·h + b) on the point set ``t``. ``prev``'s arrays are consumed (released, or overwritten in the
+    workspace). ``last``: no later dense step reads the workspace in this count (its buffers may be released early).
 
-    ``xp``: array module to compute with (numpy by default; cupy for the GPU; ``array_api_strict`` in tests).
-    ``window``: if given, the result is restricted to the open interval (a, b) (see ``RegionCount.restrict``).
-    ``exact_fallback``: when some float decision fell inside its tolerance band or near it (a degenerate or
-    near-degenerate network) and the network is small enough (``EXACT_FALLBACK_BUDGET``), settle the count:
-    by the a-posteriori proof of the float answer when it succeeds (``method == "proven"``; milliseconds at
-    that size), else by a rational recount (``method == "rational"``; ~0.1–1 s).
-
-    The count runs on ``relu1d.engine.scaling.normalised_network(net)``, the same network with every layer
-    rescaled exactly by a power of two (bit-identical knots, values 2^−E times f's), so weights of any magnitude
-    float64 holds count as well as unit ones. A count that still leaves float64's range is recounted in rational
-    arithmetic when small enough, else raises ``FloatRangeError`` (a ``ValueError``).
+    A ``prev`` with scales (made by another kind of step) first has what it holds within rtol × scale of 0 set to 0,
+    as every mixing node does. Returns ``(state, t', (points, neurons), moved_to, (new_t, new_seg))``: the output
+    (without scales: every entry is decided), the merged point set, the gate changes of the step's neurons (indices
+    into t', sorted), the new index of every old point and the new points with their old segments (0 = left tail).
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"count_network: expected a relu1d.Network, got {type(net).__name__}")
-    if net.n_in != 1:
-        raise ValueError(
-            f"count_network: the network has {net.n_in} inputs; restrict it to a line first (relu1d.engine.lines)"
-        )
-    rtol, window = checked_rtol(rtol), checked_window(window)
-    scaled, exponent = normalised_network(net)
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
-            result = _count_float(scaled, rtol, namespace(xp))
-    except FloatRangeError:
-        if not exact_fallback or (net.n_neurons + 1) * sum(w.size for w in net.weights) > EXACT_FALLBACK_BUDGET:
-            raise
-        result = _from_exact(scaled)
-    if exact_fallback and not result.certified and count_work(scaled, result) <= EXACT_FALLBACK_BUDGET:
-        result = _proven_or_exact(scaled, result)
-    result = result.in_units_of_f(exponent)
-    return result if window is None else result.restrict(*window)
+    count.settle(prev, rtol)
+    if t.shape[0] == 0:  # no point at all: this and every later pre-activation is constant
+        n, zero = w.shape[0], xp.zeros(w.shape[0], dtype=xp.float64)
+        empty = xp.zeros(0, dtype=xp.int64)
+        state = OnPoints(h=xp.zeros((0, n), dtype=xp.float64), jump=xp.zeros((0, n), dtype=xp.float64),
+                         left=zero, right=zero)  # fmt: skip
+        return state, t, (empty, empty), empty, (t, empty)
+    slot = 2 if _WORKSPACE.holds(0, prev.h) else 0  # the value slot that does not hold the input
+    state, t_out, knots, moved_to, new, near, weak = _propagate_layer(prev, t, w, b, rtol, xp, slot, last)
+    count.add(near, weak)
+    return state, t_out, knots, moved_to, new
 
 
-def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
-    """``result`` marked proven when ``relu1d.engine.certify.certify_count`` proves its knots, per-layer gate changes
-    and breakpoints (docs/mathematics.md §2.3), else the rational recount (with the float decision counts)."""
-    if certify_count(net, result).certified:
-        return replace(result, method="proven")
-    return replace(_from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
+def keep_points(state: OnPoints, kept: Any, xp: Any) -> OnPoints:
+    """The state on the points ``kept`` (increasing indices; the others have no jump and are dropped), in place in
+    the workspace on the fused path."""
+    if state.rows is not None:  # a stacked state: one gather of its values, jumps and tails
+        n = state.h.shape[0]
+        index = np.concatenate([kept, n + kept, [2 * n, 2 * n + 1]])
+        scale = None if state.scale is None else state.scale.as_rows()[index]
+        return OnPoints.from_rows(state.rows[index], kept.shape[0], scale)
+    single = state.single
+    if single is not None:  # the points with a single row all stay (each has a gate change)
+        single = (xp.searchsorted(kept, single[0]), single[1], single[2])
+    return OnPoints(h=_keep_rows(state.h, kept, xp), jump=_keep_rows(state.jump, kept, xp), left=state.left,
+                    right=state.right, single=single)  # fmt: skip
 
 
-def _from_exact(net: Network) -> RegionCount:
-    """A ``RegionCount`` built from the rational engine (positions rounded to float64 at the very end)."""
-    ex = count_regions_exact(net)
-    index = {t: k for k, t in enumerate(ex.knots)}
-    bps = set(ex.breakpoints)
-    knots = finite_knots([float_or_inf(t) for t in ex.knots])
-    return RegionCount(
-        widths=net.widths,
-        knots=knots,
-        is_breakpoint=np.array([t in bps for t in ex.knots], dtype=bool),
-        values=np.array([float_or_inf(v) for v in ex.values], dtype=np.float64),
-        slopes=np.array([float_or_inf(v) for v in ex.slopes], dtype=np.float64),
-        knot_index=tuple(np.array([index[t] for t in p], dtype=np.int64) for p in ex.knot_positions),
-        knot_neurons=tuple(np.array(n, dtype=np.int64) for n in ex.knot_neurons),
-        f_at_zero=float(net(0.0)[0]),
-        method="rational",
-    )
-
-
-@dataclass
-class _Layer:
-    """hˡ as a continuous piecewise-linear map, in the engine's working namespace.
-
-    ``t`` (B,) sorted knots; ``h`` (B, n) values at the knots; ``jump`` (B, n) slope jumps at the knots
-    (right slope − left slope); ``left``/``right`` (n,) slopes of the two unbounded tails. Slopes on inner
-    segments are ``left + cumsum(jump)``; propagating jumps rather than segment slopes keeps "does f′ jump
-    here" free of cancellation between large slopes that do not change at that knot. ``single`` lets the next
-    layer skip the matrix product for rows of ``jump`` with one nonzero (``_jump_products``).
-    """
-
-    t: Any
-    h: Any
-    jump: Any
-    left: Any
-    right: Any
-    #: (rows, cols, values), rows increasing: rows of ``jump`` whose only nonzero is jump[row, col] = value
-    #: (knots created by the previous layer with one root each), or None.
-    single: tuple | None = None
-
-
-def _count_float(net: Network, rtol: float, xp: Any) -> RegionCount:
-    """The float64 propagation engine (see the module docstring)."""
-    f64, i64 = xp.float64, xp.int64
-    # The input layer's "output" is x itself: one anchor point at 0 with h = 0 and slope 1 on both sides.
-    # The anchor is dropped after layer 1 unless some first-layer neuron changes its gate exactly there.
-    one = xp.ones(1, dtype=f64)
-    state = _Layer(t=xp.zeros(1, dtype=f64), h=xp.zeros((1, 1), dtype=f64), jump=xp.zeros((1, 1), dtype=f64),
-                   left=one, right=one)  # fmt: skip
-    knot_index: list[Any] = []
-    neurons: list[Any] = []
-    near = weak = 0
-    for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
-        w, b = xp.asarray(w, dtype=f64), xp.asarray(b, dtype=f64)
-        if state.t.shape[0] == 0:  # no knot at all: this and every later pre-activation is constant
-            n, zero = w.shape[0], xp.zeros(w.shape[0], dtype=f64)
-            state = _Layer(t=state.t, h=xp.zeros((0, n), dtype=f64), jump=xp.zeros((0, n), dtype=f64),
-                           left=zero, right=zero)  # fmt: skip
-            knot_index.append(xp.zeros(0, dtype=i64))
-            neurons.append(xp.zeros(0, dtype=i64))
-            continue
-        last = ell == len(net.weights) - 2  # the last hidden layer may release the previous layer's values early
-        state, (point, neuron), moved_to, n_near, n_weak = _propagate_layer(
-            state, w, b, rtol, xp, slot=2 * (ell % 2), last=last
-        )
-        near += n_near
-        weak += n_weak
-        knot_index = [xp.take(moved_to, idx) for idx in knot_index]
-        if ell == 0 and point.shape[0] > 0:
-            # only the anchor can be a point without a gate change: keep the points that have one
-            kept = xp.unique_values(point)
-            if kept.shape[0] < state.t.shape[0]:
-                single = state.single
-                if single is not None:  # every new knot has a gate change, so all single rows are kept
-                    single = (xp.searchsorted(kept, single[0]), single[1], single[2])
-                state = _Layer(t=xp.take(state.t, kept), h=_keep_rows(state.h, kept, xp),
-                               jump=_keep_rows(state.jump, kept, xp), left=state.left, right=state.right,
-                               single=single)  # fmt: skip
-                point = xp.searchsorted(kept, point)
-        elif ell == 0:  # no gate change anywhere: every first-layer neuron is constant
-            state = _Layer(t=state.t[:0], h=state.h[:0, :], jump=state.jump[:0, :], left=state.left,
-                           right=state.right)  # fmt: skip
-        knot_index.append(point)
-        neurons.append(neuron)
-
-    if not math.isfinite(total(state.t, xp)):
-        raise FloatRangeError("the count leaves float64's range: a knot lies beyond 1.8e308 on a tail")
-    w_out = xp.asarray(net.weights[-1], dtype=f64)[0, :]
-    values = state.h @ w_out + float(net.biases[-1][0])
-    jump = state.jump @ w_out
-    tol = rtol * row_norms(state.jump, xp) * float(xp.linalg.vector_norm(w_out))
+def dense_output(state: OnPoints, w: Any, b: Any, rtol: float, xp: Any, count: Counter) -> OnPoints:
+    """f = W·h + b without a unit (a model's last dense node): values, jumps and tails of every output, the jumps
+    decided against rtol·‖ΔS_k‖·‖W_o‖ (a jump within it is 0: no breakpoint of that output there), with scales
+    (‖row‖·‖W_o‖, plus |b_o| on the values) for the decisions that read f (class changes)."""
+    count.settle(state, rtol)
+    wt = w.T
+    w_norm = xp.linalg.vector_norm(w, axis=1)
+    values = state.h @ wt + b
+    jump = state.jump @ wt
+    j_norm = row_norms(state.jump, xp)
+    tol = rtol * j_norm[:, None] * w_norm
     is_bp = xp.abs(jump) > tol
-    near += int(xp.count_nonzero((jump != 0) & ~is_bp))
-    weak += int(xp.count_nonzero(is_bp & (xp.abs(jump) <= WEAK_MARGIN * tol)))
+    count.add(int(xp.count_nonzero((jump != 0) & ~is_bp)),
+              int(xp.count_nonzero(is_bp & (xp.abs(jump) <= WEAK_MARGIN * tol))))  # fmt: skip
     jump = xp.where(is_bp, jump, 0.0)
-    slopes = xp.cumulative_sum(jump, include_initial=True) + xp.sum(state.left * w_out)
-
-    return RegionCount(
-        widths=net.widths,
-        knots=to_numpy(state.t),
-        is_breakpoint=to_numpy(is_bp),
-        values=to_numpy(values),
-        slopes=to_numpy(slopes),
-        knot_index=tuple(to_numpy(p).astype(np.int64) for p in knot_index),
-        knot_neurons=tuple(to_numpy(n).astype(np.int64) for n in neurons),
-        f_at_zero=float(net(0.0)[0]),
-        near_decisions=near,
-        weak_decisions=weak,
-    )
+    left = xp.sum(state.left * w, axis=1)
+    right = xp.sum(state.right * w, axis=1)
+    h_norm = row_norms(state.h, xp)
+    tails = row_norms(xp.stack([state.left, state.right]), xp)[:, None] * w_norm
+    scale = OnPoints(h=h_norm[:, None] * w_norm + xp.abs(b), jump=j_norm[:, None] * w_norm, left=tails[0, :],
+                     right=tails[1, :])  # fmt: skip
+    return OnPoints(h=values, jump=jump, left=left, right=right, scale=scale)
 
 
 def _keep_rows(x: Any, kept: Any, xp: Any) -> Any:
@@ -287,7 +176,10 @@ class _Workspace(threading.local):
     def holds(self, slot: int, x: np.ndarray) -> bool:
         """Whether ``x`` is a view of buffer ``slot`` starting at its first element."""
         buf = self.buffers[slot]
-        return buf is not None and x.base is not None and np.shares_memory(x, buf) and x.ctypes.data == buf.ctypes.data
+        return (
+            buf is not None and isinstance(x, np.ndarray) and x.base is not None and np.shares_memory(x, buf)
+            and x.ctypes.data == buf.ctypes.data
+        )  # fmt: skip
 
 
 #: The workspace slot of the jumps (the value slots are 0 and 2).
@@ -384,7 +276,7 @@ def _product_rows(row_flag: Any, block_flag: Any, n_rows: int, xp: Any) -> Any:
 
 
 def _screen(
-    prev: _Layer, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fused: Any, slot: int, last: bool = False
+    prev: OnPoints, t: Any, w: Any, b: Any, slope_l: Any, rtol: float, xp: Any, fused: Any, slot: int, last: bool
 ) -> tuple:
     """The dense part of a layer: one matrix product, the values by prefix sums, and the zero decisions.
 
@@ -426,7 +318,7 @@ def _screen(
         row_flag = np.empty(n_rows, dtype=np.bool_)
         block_flag = np.zeros(-(-n_rows // ANCHOR_EVERY), dtype=np.bool_)
         near, weak = fused.prefix_values(
-            dz, prev.t, slope_l, anchors, ANCHOR_EVERY, b, h_norm, j_norm, w_norm, rtol, WEAK_MARGIN, PRODUCT_BAND,
+            dz, t, slope_l, anchors, ANCHOR_EVERY, b, h_norm, j_norm, w_norm, rtol, WEAK_MARGIN, PRODUCT_BAND,
             DRIFT_LIMIT, z, row_flag, block_flag,
         )  # fmt: skip
         redo = _product_rows(row_flag, block_flag, n_rows, xp)
@@ -450,7 +342,7 @@ def _screen(
     dz = _jump_products(prev, wt, xp)  # slope jumps of z at the knots (B, m): the one matrix product
     prev.jump = None
     dz, z, row_flag, block_flag, near, weak = _prefix_values(
-        dz, prev.t, slope_l, anchors, b, h_norm, j_norm, w_norm, rtol, xp
+        dz, t, slope_l, anchors, b, h_norm, j_norm, w_norm, rtol, xp
     )
     redo = _product_rows(row_flag, block_flag, n_rows, xp)
     if redo.shape[0] > 0:
@@ -484,7 +376,7 @@ def _chunk_rows(n_rows: int, of_rows: int) -> list[tuple[int, int]]:
 SINGLE_ROWS_MIN_FRACTION = 0.125
 
 
-def _jump_products(prev: _Layer, wt: Any, xp: Any, fused: Any = None, out: Any = None) -> Any:
+def _jump_products(prev: OnPoints, wt: Any, xp: Any, fused: Any = None, out: Any = None) -> Any:
     """dz = ΔS·Wᵀ, the slope jumps of the next pre-activations at the knots.
 
     A row of ΔS whose only nonzero is v at column c (a knot the previous layer created with one root) gives
@@ -556,23 +448,23 @@ def _merge_fused(
     return h_out, jump_out
 
 
-def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: int = 0, last: bool = False) -> tuple:
+def _propagate_layer(prev: OnPoints, t: Any, w: Any, b: Any, rtol: float, xp: Any, slot: int, last: bool) -> tuple:
     """One hidden layer: from hˡ⁻¹ to hˡ = ReLU(W hˡ⁻¹ + b). ``prev``'s arrays are consumed (released).
 
     Dense work is one matrix product and a few passes over (knots × neurons) (fused into numba kernels
     on numpy); everything about roots and gate changes is done on the sparse list of (segment, neuron) pairs
-    where it happens. Returns ``(layer, (points, neurons), moved_to, near, weak)``: the gate changes of this
-    layer's neurons (indices into ``layer.t``, sorted), the new index of every old knot, and the counts of
-    tolerance-resolved and weak decisions.
+    where it happens. Returns ``(layer, t', (points, neurons), moved_to, (new_t, new_seg), near, weak)``: the gate
+    changes of this layer's neurons (indices into t', sorted), the new index of every old knot, the new knots with
+    their old segments, and the counts of tolerance-resolved and weak decisions.
     """
     f64, i64, i8 = xp.float64, xp.int64, xp.int8
     fused = _fused_kernels(xp)
-    t, prev_left, prev_right = prev.t, prev.left, prev.right
+    prev_left, prev_right = prev.left, prev.right
     n_knots, width = t.shape[0], w.shape[0]
     wt = w.T
     slope_l, slope_r = prev_left @ wt, prev_right @ wt  # slopes of z on the two tails (m,)
     z, dz, z_sign, (h_norm, w_norm), cross_inner, (zero_k, zero_i), near, weak = _screen(
-        prev, w, b, slope_l, rtol, xp, fused, slot, last
+        prev, t, w, b, slope_l, rtol, xp, fused, slot, last
     )
 
     # The two tail slopes get the exact scale Σ_j |S_j||W_ij|.
@@ -677,7 +569,7 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
         single = (dest_new[alone], xp.take(f_nrn, root), xp.take(f_jump, root))
     else:
         single = None
-    layer = _Layer(t=t_out, h=h_out, jump=jump_out, left=xp.where(left_gate, slope_l, 0.0),
+    layer = OnPoints(h=h_out, jump=jump_out, left=xp.where(left_gate, slope_l, 0.0),
                    right=xp.where(right_gate, slope_r, 0.0), single=single)  # fmt: skip
 
     # Gate changes: every free root at its new knot, and the special old-knot pairs whose gate flips.
@@ -685,4 +577,5 @@ def _propagate_layer(prev: _Layer, w: Any, b: Any, rtol: float, xp: Any, slot: i
     points = xp.concat([xp.take(dest_new, cluster), xp.take(dest_old, sp_k[flips])])
     neurons = xp.concat([f_nrn, sp_i[flips]])
     by_point = xp.argsort(points * width + neurons)
-    return layer, (xp.take(points, by_point), xp.take(neurons, by_point)), dest_old, near, weak
+    knots = (xp.take(points, by_point), xp.take(neurons, by_point))
+    return layer, t_out, knots, dest_old, (new_t, new_seg), near, weak
