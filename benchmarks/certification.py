@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from networks import ADVERSARIAL, random_small
 from relu1d import count_regions
-from relu1d.engine.exact import count_regions_exact
+from relu1d.engine.oracles.exact import count_regions_exact
 
 
 def fingerprint(r) -> tuple:

@@ -4,7 +4,8 @@ For a LeNet-style CNN and a small residual net on 28 × 28 inputs (PyTorch, He-i
 on the segment between two inputs (t ∈ (0, 1)), one process:
 
 - **ours**: ``relu1d.count_regions(model, a, b, window=(0, 1))`` (best of ``--repeats``);
-- **walk**: the region walk, one forward pass per region (``relu1d.engine.walk.walk_regions(exact=False)``), once;
+- **walk**: the region walk, one forward pass per region
+  (``relu1d.engine.oracles.walk.walk_regions(exact=False)``), once;
 - **floor**: torch's own float64 forward pass of our final batch of knots, the points where the count ends up
   (best of ``--repeats``): no exact method can avoid evaluating the network there.
 
@@ -22,7 +23,7 @@ import torch
 from torch import nn
 
 import relu1d
-from relu1d.engine.walk import walk_regions
+from relu1d.engine.oracles.walk import walk_regions
 
 
 def lenet() -> nn.Module:

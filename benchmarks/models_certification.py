@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.graphs import FAMILIES, random_line, zero_biases
 
 from relu1d.engine.count import count_graph
-from relu1d.engine.walk import walk_regions
+from relu1d.engine.oracles.walk import walk_regions
 
 
 def fingerprint(r) -> tuple:

@@ -134,3 +134,19 @@ def test_no_private_name_is_imported_across_modules():
             if private:
                 leaks.append(f"{path.relative_to(PACKAGE)} imports {module}{'.' + name if name else ''}")
     assert leaks == []
+
+
+def test_the_oracles_are_independent_of_the_float_engine():
+    # The rational oracles are the tests' ground truth: nothing they import, directly or not, is the float64
+    # propagation, its kernels, the proof or the automatic fallback that calls them.
+    graph = _import_graph()
+    float_engine = ("relu1d.engine.propagation", "relu1d.engine.kernels", "relu1d.engine.proof", "relu1d.engine.count")
+    for oracle in ("relu1d.engine.oracles.exact", "relu1d.engine.oracles.walk"):
+        reached, todo = set(), [oracle]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt not in reached and nxt != "relu1d":
+                    reached.add(nxt)
+                    todo.append(nxt)
+        assert not [m for m in reached if m.startswith(float_engine)], f"{oracle} reaches {sorted(reached)}"
+        assert "relu1d.engine.graph" in reached or oracle.endswith("exact")  # the test sees real imports

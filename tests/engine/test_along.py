@@ -12,7 +12,7 @@ import pytest
 from relu1d import count_regions
 from relu1d.engine.count import count_graph
 from relu1d.engine.graph import Activation, Dense, Graph, Input, MaxPool, Node, Window, graph_from_network
-from relu1d.engine.walk import walk_regions
+from relu1d.engine.oracles.walk import walk_regions
 from tests.graphs import (
     FAMILIES,
     assert_matches_forward,

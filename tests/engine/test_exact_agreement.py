@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.engine.exact import count_regions_exact
+from relu1d.engine.oracles.exact import count_regions_exact
 from tests.networks import ADVERSARIAL, random_small
 
 N_RANDOM = 540

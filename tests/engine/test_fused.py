@@ -133,7 +133,7 @@ def test_prefix_sums_and_their_product_recomputes_agree_between_paths_and_with_t
     # The values at the knots come from prefix sums of the slopes, except rows near a decision and drifting blocks,
     # which the product recomputes (docs/mathematics.md §2.2). Forced to each extreme, with short blocks so that
     # small networks have many: both paths agree bit for bit, and every certified count is the rational one.
-    from relu1d.engine.exact import count_regions_exact
+    from relu1d.engine.oracles.exact import count_regions_exact
 
     monkeypatch.setattr(dense, "PRODUCT_BAND", band)
     monkeypatch.setattr(dense, "DRIFT_LIMIT", drift)

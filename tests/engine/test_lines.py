@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.graph import graph_from_network
 from relu1d.engine.lines import count_on_line, count_on_segment, restrict_to_line
+from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.models import count_along_line
 
 

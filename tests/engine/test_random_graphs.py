@@ -23,7 +23,7 @@ from relu1d.engine.graph import (
     Sum,
     Window,
 )
-from relu1d.engine.walk import walk_regions
+from relu1d.engine.oracles.walk import walk_regions
 from tests.graphs import ACTIVATIONS, assert_same_regions, zero_biases
 
 OPS_ON_MAPS = ("conv", "scale", "act", "maxpool", "avgpool", "sum", "concat")

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from relu1d import Network, count_regions, sample_network
-from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.graph import Activation, Conv, Dense, Graph, Node, Scale, graph_from_network
+from relu1d.engine.oracles.exact import count_regions_exact
+from relu1d.engine.oracles.walk import walk_regions
 from relu1d.engine.scaling import exact_power_of_two, normalised_graph, normalised_network
-from relu1d.engine.walk import walk_regions
 from tests import graphs
 
 architectures = st.lists(st.integers(1, 6), min_size=1, max_size=3)

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
-from relu1d.engine.walk import walk_regions  # noqa: E402
+from relu1d.engine.oracles.walk import walk_regions  # noqa: E402
 from relu1d.models import count_regions, to_graph  # noqa: E402
 from tests.graphs import assert_matches_forward, assert_same_regions  # noqa: E402
 from tests.models.test_torch import MODELS, _randomised  # noqa: E402

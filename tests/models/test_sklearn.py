@@ -12,7 +12,7 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 
-from relu1d.engine.walk import walk_regions  # noqa: E402
+from relu1d.engine.oracles.walk import walk_regions  # noqa: E402
 from relu1d.models import count_regions, to_graph  # noqa: E402
 from tests.graphs import assert_matches_forward, assert_same_regions  # noqa: E402
 

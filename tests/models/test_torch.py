@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
-from relu1d.engine.walk import walk_regions  # noqa: E402
+from relu1d.engine.oracles.walk import walk_regions  # noqa: E402
 from relu1d.models import count_regions, to_graph  # noqa: E402
 from tests.graphs import assert_matches_forward, assert_same_regions  # noqa: E402
 

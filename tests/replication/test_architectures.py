@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from relu1d.engine.count import count_graph
-from relu1d.engine.walk import walk_regions
+from relu1d.engine.oracles.walk import walk_regions
 from relu1d.replication import architectures as arch
 from relu1d.replication import plane
 from relu1d.replication.claims import architecture_verdict

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from relu1d.engine.count import count_graph
-from relu1d.engine.walk import walk_regions
+from relu1d.engine.oracles.walk import walk_regions
 from relu1d.replication import beyond
 from relu1d.theory import activations as theory
 from tests.graphs import assert_same_regions

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from relu1d import Network, count_regions
-from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.lines import restrict_to_line
+from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.replication.counting import count_network_tables
 from relu1d.replication.ensemble import Cell, parameter_sha256
 from relu1d.replication.probes import probe_statistics, sample_probe

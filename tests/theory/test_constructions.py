@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.engine.exact import count_rational_parameters, count_regions_exact
+from relu1d.engine.oracles.exact import count_rational_parameters, count_regions_exact
 from relu1d.replication.arora import (
     a1_table,
     a2_table,

@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cnt.add_argument("--counts", required=True, help="per-network counts (.parquet)")
     cnt.add_argument("--knots", required=True, help="per-knot positions and survival (.parquet)")
     cnt.add_argument(
-        "--prove", type=nonnegative_int, default=0, help="prove at least the first N counts (relu1d.engine.certify)"
+        "--prove", type=nonnegative_int, default=0, help="prove at least the first N counts (relu1d.engine.proof)"
     )
     cnt.set_defaults(func=_cmd_count_ensemble)
 

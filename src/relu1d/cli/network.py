@@ -130,7 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     count.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance of zero decisions")
     count.add_argument("--no-exact-fallback", action="store_true", help="never recount in rational arithmetic")
     count.add_argument(
-        "--prove", action="store_true", help="prove the count with rigorous rounding bounds (relu1d.engine.certify)"
+        "--prove", action="store_true", help="prove the count with rigorous rounding bounds (relu1d.engine.proof)"
     )
     count.set_defaults(func=_cmd_count)
 

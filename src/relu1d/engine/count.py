@@ -3,8 +3,8 @@
 Both rescale the model exactly by powers of two (``relu1d.engine.scaling``), run the one propagation
 (``relu1d.engine.propagation.line.propagate``) and, when a decision was taken inside or near its tolerance band and
 settling it is affordable (``relu1d.engine.fallback``), settle the count exactly: a network by the a-posteriori proof
-or the rational count (``relu1d.engine.certify``, ``relu1d.engine.exact``), a graph by the rational region walk
-(``relu1d.engine.walk``). Users call ``relu1d.count_regions``.
+or the rational count (``relu1d.engine.proof``, ``relu1d.engine.oracles.exact``), a graph by the rational region walk
+(``relu1d.engine.oracles.walk``). Users call ``relu1d.count_regions``.
 
 Definitions (docs/mathematics.md §2): **activation regions** = #distinct knots + 1; **linear regions** =
 #breakpoints + 1, over all of ℝ or over an open window (a, b) (``RegionCount.restrict``).
@@ -17,16 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.certify import certify_count
 from relu1d.engine.decisions import DEFAULT_RTOL, checked_rtol, checked_window
-from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.fallback import affordable
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.network import Network
+from relu1d.engine.oracles.exact import count_regions_exact
+from relu1d.engine.oracles.walk import walk_regions
+from relu1d.engine.proof import certify_count
 from relu1d.engine.propagation.line import propagate
 from relu1d.engine.result import FloatRangeError, RegionCount, finite_knots
 from relu1d.engine.scaling import float_or_inf, normalised_graph, normalised_network
-from relu1d.engine.walk import walk_regions
 
 
 def count_network(
@@ -114,7 +114,7 @@ def count_graph(
 
 
 def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
-    """``result`` marked proven when ``relu1d.engine.certify.certify_count`` proves its knots, per-layer gate changes
+    """``result`` marked proven when ``relu1d.engine.proof.certify_count`` proves its knots, per-layer gate changes
     and breakpoints (docs/mathematics.md §2.3), else the rational recount (with the float decision counts)."""
     if certify_count(net, result).certified:
         return replace(result, method="proven")

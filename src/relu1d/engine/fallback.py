@@ -1,10 +1,10 @@
 """When a count is settled exactly: one cost model for the automatic proof or rational recount.
 
-A count with a tolerance-resolved or weak decision (or one that leaves float64's range) is settled by the a-posteriori
-proof (``relu1d.engine.certify``) or a rational recount (``relu1d.engine.exact`` for a network, the region walk of
-``relu1d.engine.walk`` for a graph) when that is expected to take at most ``SETTLE_SECONDS``. The cost model: work =
-(knots + 1) × ``forward_work`` (every segment through one forward pass), over the measured work per second of the
-oracle that would run.
+A count with a tolerance-resolved or weak decision (or one that leaves float64's range) is settled by the
+a-posteriori proof (``relu1d.engine.proof``) or a rational recount (``relu1d.engine.oracles.exact`` for a network,
+the region walk of ``relu1d.engine.oracles.walk`` for a graph) when that is expected to take at most
+``SETTLE_SECONDS``. The cost model: work = (knots + 1) × ``forward_work`` (every segment through one forward pass),
+over the measured work per second of the oracle that would run.
 """
 
 from __future__ import annotations

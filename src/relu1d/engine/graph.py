@@ -12,12 +12,13 @@ node holds one operation of three kinds:
 - **max** (``"max"``): y_o = max_j x[window_o, j], max pooling (padding never wins).
 
 Every operation evaluates a batch: arrays of shape (rows, *shape). The same code runs on float64 arrays and on
-numpy object arrays of ``fractions.Fraction`` (the rational region walk, ``relu1d.engine.walk``): parameters are
+numpy object arrays of ``fractions.Fraction`` (the rational region walk, ``relu1d.engine.oracles.walk``): parameters are
 float64, so each has one exact rational value. ``Graph.evaluate`` is the plain forward pass.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,8 +44,14 @@ def param_like(x: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 
 def _finite(name: str, x: Any) -> np.ndarray:
-    arr = np.array(x, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
+    """x as a read-only float64 array of finite numbers: the array itself when it already is one that owns its memory
+    (a ``Network``'s parameters: a graph of a large network holds no second copy), else a copy."""
+    owned = isinstance(x, np.ndarray) and x.dtype == np.float64 and x.base is None and not x.flags.writeable
+    arr = x if owned else np.array(x, dtype=np.float64)
+    # a finite sum means finite entries (NaN and ±inf propagate); one that overflowed is checked entry by entry
+    with np.errstate(over="ignore"):
+        total = arr.sum()
+    if not math.isfinite(total) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: parameters must be finite (found NaN or infinity)")
     arr.setflags(write=False)
     return arr
@@ -472,7 +479,9 @@ class Activation(Op):
             raise ValueError(f"{self.name}: the pieces do not meet at the kinks (not continuous)")
 
     @staticmethod
+    @functools.cache
     def relu() -> Activation:
+        """ReLU (one shared instance: it is immutable)."""
         return Activation("ReLU", np.zeros(1), np.array([0.0, 1.0]), np.zeros(2))
 
     @staticmethod
@@ -495,7 +504,7 @@ class Activation(Op):
     def out_shape(self, shapes: Sequence[Shape]) -> Shape:
         shape = shapes[0]
         for arr in (self.kinks, self.slopes):
-            if np.broadcast_shapes(arr.shape[1:], shape) != tuple(shape):
+            if arr.ndim > 1 and np.broadcast_shapes(arr.shape[1:], shape) != tuple(shape):
                 raise ValueError(f"{self.name}: parameters of shape {arr.shape[1:]} do not fit the tensor {shape}")
         return shape
 
@@ -518,6 +527,10 @@ class Activation(Op):
         return p
 
     def apply(self, z: np.ndarray, piece: np.ndarray | None = None) -> np.ndarray:
+        """σ(z), or σ's piece ``piece`` applied to z. ReLU on float64 is max(z, 0), as ``Network.__call__`` computes
+        it (the same bits where z·0 + 0 would give them too, faster)."""
+        if piece is None and self is Activation.relu() and z.dtype == np.float64:
+            return np.maximum(z, 0.0)
         p = self.piece(z) if piece is None else piece
         a, b = param_like(self.slopes, z), param_like(self.intercepts, z)
         return z * _pick(a, p) + _pick(b, p)

@@ -2,7 +2,7 @@
 
 Hanin & Rolnick (2019) count regions along 1-D lines x(t) = a + t·v through input space. Composing the line
 into the first layer gives a 1-D network: W¹x(t) + b¹ = (W¹v)·t + (W¹a + b¹). The composition is rounded to
-float64 once (the count is then exact for that 1-D network); ``relu1d.engine.exact.count_regions_exact(net,
+float64 once (the count is then exact for that 1-D network); ``relu1d.engine.oracles.exact.count_regions_exact(net,
 origin, direction)`` composes in rational arithmetic for checks.
 """
 

@@ -34,7 +34,7 @@ class RegionCount:
     marks those where f′ jumps; ``values`` = f(knots); ``slopes`` = f′ on the len(knots) + 1 segments.
     ``knot_index[ℓ]`` / ``knot_neurons[ℓ]``: every gate change of a layer-(ℓ+1) neuron, as (index into
     ``knots``, neuron). ``certified``: every decision had a clear margin, or the float answer was proven by its
-    rounding bounds (``method == "proven"``, ``relu1d.engine.certify``), or the answer is the rational one
+    rounding bounds (``method == "proven"``, ``relu1d.engine.proof``), or the answer is the rational one
     (``method == "rational"``); ``near_decisions``: float decisions resolved by the tolerance.
 
     For a model counted along a line (``relu1d.engine.count.count_graph``) positions are the line parameter t,

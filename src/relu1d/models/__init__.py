@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.certify import prove_count
 from relu1d.engine.count import count_graph, count_network
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.lines import restrict_to_line
 from relu1d.engine.network import Network, load_network
+from relu1d.engine.proof import prove_count
 from relu1d.engine.result import RegionCount
 
 
@@ -87,7 +87,7 @@ def count_regions(
     network), every other model through ``count_graph``. Decisions are taken against ``rtol`` × each quantity's scale,
     and a count with a tolerance-resolved decision is settled by a proof or a rational recount when that is
     affordable (``exact_fallback``; ``relu1d.engine.fallback``). ``prove``: also run the a-posteriori proof of a
-    ``Network``'s count (``relu1d.engine.certify``; ``method == "proven"`` when it succeeds). ``xp``: the array
+    ``Network``'s count (``relu1d.engine.proof``; ``method == "proven"`` when it succeeds). ``xp``: the array
     module of a ``Network``'s count (cupy for the GPU).
 
     The result's fields say what was decided how: ``method`` ("float64": every decision by its float margin,

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from relu1d.engine.count import count_network
-from relu1d.engine.exact import count_rational_parameters, count_regions_exact
 from relu1d.engine.network import architecture_name
+from relu1d.engine.oracles.exact import count_rational_parameters, count_regions_exact
 from relu1d.theory.constructions import (
     pwl_network,
     zigzag_interval,

@@ -31,11 +31,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from relu1d.engine.certify import REFINE_BLOCK_ROWS, prove_count
 from relu1d.engine.count import count_network
 from relu1d.engine.fallback import settling_work
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
+from relu1d.engine.proof import REFINE_BLOCK_ROWS, prove_count
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network
 from relu1d.replication.probes import probe_statistics, sample_probe
 
@@ -111,7 +111,7 @@ def estimated_count_mb(cell: Cell, processes: int, prove: int) -> int:
     """Memory for a count job of ``cell`` in ``processes`` processes that proves its ``proven_networks``, in
     MB (the count rule's ``mem_mb``): 300 for the job's own process (the tables); per process 150 and a count's
     arrays (≤ 3 float64 (Σn + 1) × max n, ``benchmarks/memory.py``); per process proving at once, what a proof holds
-    (``relu1d.engine.certify``): ~22 such arrays in the first-order pass (6.0 GB measured at 2048 × 8, 2026-12-06)
+    (``relu1d.engine.proof``): ~22 such arrays in the first-order pass (6.0 GB measured at 2048 × 8, 2026-12-06)
     and the refined pass's block of ``REFINE_BLOCK_ROWS`` segments × ~50 float64 per neuron."""
     knots, width = _knots_and_weights(cell)[0], max(cell.widths)
     count = 150 + 8e-6 * width * 3 * knots
@@ -140,7 +140,7 @@ def _chunk_size(cell: Cell, processes: int, prove: int) -> int:
 
 
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
-    """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.certify.prove_count``
+    """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.proof.prove_count``
     when the proof is cheap or the network among the first ``prove`` of its cell, else ("none", False, -1)."""
     if (
         result.method != "rational"

@@ -18,7 +18,7 @@ The k-fold composition is a depth-k network of widths (p+1, …, p+1) with (p+1)
 network *is* the zig-zag exactly when every a_j·M and 1/a_j is a dyadic float (equal spacing with M = p + 1, or
 a_j powers of two). For other a the rounded float network is a slightly different function — its peaks may pass M
 and its valleys 0, and the exact count of the rounded network then exceeds (p+1)^k — so ``zigzag_rational`` gives
-the exact rational parameters, counted by ``relu1d.engine.exact.count_rational_parameters``.
+the exact rational parameters, counted by ``relu1d.engine.oracles.exact.count_rational_parameters``.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def zigzag(a: Sequence[float], k: int, height: float = 1.0) -> Network:
 
 def zigzag_rational(a: Sequence[Fraction | int], k: int, height: Fraction | int = 1) -> tuple[list, list]:
     """hᵃ composed k times with exact rational parameters (weights, biases as nested Fractions), for
-    ``relu1d.engine.exact.count_rational_parameters``: the zig-zag itself for any rational a in the simplex."""
+    ``relu1d.engine.oracles.exact.count_rational_parameters``: the zig-zag itself for any rational a in the simplex."""
     a = [Fraction(v) for v in a]
     height = Fraction(height)
     if len(a) < 2 or any(v <= 0 for v in a) or sum(a) != 1 or height <= 0 or k < 1:

@@ -1,4 +1,4 @@
-"""Fused CPU kernels (numba) for the sign checks of ``relu1d.engine.certify``.
+"""Fused CPU kernels (numba) for the sign checks of ``relu1d.engine.proof``.
 
 A sign check reads one segment's affine form at a point t and asks whether its sign is the gate's beyond a rigorous
 bound of its rounding (``_Forms.at`` and ``_holds`` there). The numpy version gathers the segment rows and builds

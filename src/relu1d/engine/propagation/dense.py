@@ -77,7 +77,7 @@ def dense_relu(
         state = OnPoints(h=xp.zeros((0, n), dtype=xp.float64), jump=xp.zeros((0, n), dtype=xp.float64),
                          left=zero, right=zero)  # fmt: skip
         return state, t, (empty, empty), empty, (t, empty)
-    slot = 2 if _WORKSPACE.holds(0, prev.h) else 0  # the value slot that does not hold the input
+    slot = _WORKSPACE.last_slot = 2 - _WORKSPACE.last_slot  # not the slot of the input, if it is there
     state, t_out, knots, moved_to, new, near, weak = _propagate_layer(prev, t, w, b, rtol, xp, slot, last)
     count.add(near, weak)
     return state, t_out, knots, moved_to, new
@@ -98,10 +98,12 @@ def keep_points(state: OnPoints, kept: Any, xp: Any) -> OnPoints:
                     right=state.right, single=single)  # fmt: skip
 
 
-def dense_output(state: OnPoints, w: Any, b: Any, rtol: float, xp: Any, count: Counter) -> OnPoints:
+def dense_output(
+    state: OnPoints, w: Any, b: Any, rtol: float, xp: Any, count: Counter, scales: bool = False
+) -> OnPoints:
     """f = W·h + b without a unit (a model's last dense node): values, jumps and tails of every output, the jumps
-    decided against rtol·‖ΔS_k‖·‖W_o‖ (a jump within it is 0: no breakpoint of that output there), with scales
-    (‖row‖·‖W_o‖, plus |b_o| on the values) for the decisions that read f (class changes)."""
+    decided against rtol·‖ΔS_k‖·‖W_o‖ (a jump within it is 0: no breakpoint of that output there); with ``scales``,
+    also the scales (‖row‖·‖W_o‖, plus |b_o| on the values) of the decisions that read f (class changes)."""
     count.settle(state, rtol)
     wt = w.T
     w_norm = xp.linalg.vector_norm(w, axis=1)
@@ -115,6 +117,8 @@ def dense_output(state: OnPoints, w: Any, b: Any, rtol: float, xp: Any, count: C
     jump = xp.where(is_bp, jump, 0.0)
     left = xp.sum(state.left * w, axis=1)
     right = xp.sum(state.right * w, axis=1)
+    if not scales:
+        return OnPoints(h=values, jump=jump, left=left, right=right)
     h_norm = row_norms(state.h, xp)
     tails = row_norms(xp.stack([state.left, state.right]), xp)[:, None] * w_norm
     scale = OnPoints(h=h_norm[:, None] * w_norm + xp.abs(b), jump=j_norm[:, None] * w_norm, left=tails[0, :],
@@ -147,8 +151,10 @@ def _fused_kernels(xp: Any) -> Any:
 
 
 class _Workspace(threading.local):
-    """Reusable float64 buffers of the fused path, per thread. Layer ℓ writes its values (and then, in place, the
-    merged layer's h) into slot 2·(ℓ mod 2) while reading the previous layer's h from the other value slot; the
+    """Reusable float64 buffers of the fused path, per thread. A dense step writes its values (and then, in place, the
+    merged layer's h) into the value slot (0 or 2) the step before it did not use, while reading the previous
+    step's h from the other value slot (a dense step's output is read by one dense node; a tensor read by several
+    leaves the workspace, ``OnPoints.copy``); the
     jumps live in slot ``JUMP_SLOT``, where each layer's jump product overwrites the previous layer's jumps row
     by row (``_jump_products``). Three B × n arrays in all. Counting many networks of one shape in a process then
     touches no fresh memory after the first (fresh pages cost as much as a pass over them). ``free_workspace``
@@ -156,6 +162,8 @@ class _Workspace(threading.local):
 
     def __init__(self) -> None:
         self.buffers: list[np.ndarray | None] = [None] * 3
+        #: the value slot the last dense step wrote
+        self.last_slot = 2
         #: the largest size each slot was asked for: a released slot comes back at that size at once, instead of
         #: growing layer by layer (every growth faults in fresh pages)
         self.largest = [0] * 3

@@ -48,10 +48,10 @@ def propagate(
     """
     xp = namespace(xp)
     on_numpy = array_api_compat.is_numpy_namespace(xp)
-    dense_steps = _dense_steps(graph)
+    consumers = graph.consumers()
+    dense_steps = _dense_steps(graph, consumers)
     if not on_numpy and len(dense_steps) * 2 + 2 != len(graph.nodes):
         raise ValueError("xp: only a chain of dense ReLU layers is counted on another array module")
-    consumers = graph.consumers()
     remaining = [len(c) for c in consumers]
     t = xp.zeros(1, dtype=xp.float64) if window is None else xp.asarray([float(window[0]), float(window[1])])
     tracks = {0: _input(origin, direction, to_numpy(t), xp, with_scale=on_numpy)}
@@ -104,7 +104,7 @@ def propagate(
         raise FloatRangeError("the count leaves float64's range: a knot lies beyond 1.8e308 on a tail")
     if output_dense:  # f = W·h + b read off the last hidden tensor (a Network's last layer)
         h = tracks[graph.nodes[last].inputs[0]]
-        out = _on_numpy(dense_output(h, *_weight_and_bias(graph.nodes[last].op, xp), rtol, xp, count))
+        out = _on_numpy(dense_output(h, *_weight_and_bias(graph.nodes[last].op, xp), rtol, xp, count, classes))
     else:
         out = tracks[last]
         jump = np.array(out.jump)
@@ -127,10 +127,9 @@ def _on_numpy(state: OnPoints) -> OnPoints:
     return OnPoints(*(to_numpy(x) for x in parts), scale=scale)
 
 
-def _dense_steps(graph: Graph) -> dict[int, int]:
+def _dense_steps(graph: Graph, consumers: list[list[int]]) -> dict[int, int]:
     """{dense node: its ReLU node} where the dense step serves: a dense node on a 1-D tensor whose only reader is the
     next node, a ReLU, that is read only by dense nodes (the step's output has no scales; they need none)."""
-    consumers = graph.consumers()
     out = {}
     for i, node in enumerate(graph.nodes[:-1]):
         if not isinstance(node.op, Dense) or len(graph.shapes[node.inputs[0]]) != 1 or consumers[i] != [i + 1]:
@@ -143,7 +142,7 @@ def _dense_steps(graph: Graph) -> dict[int, int]:
 
 
 def _is_relu(op: Any) -> bool:
-    return (
+    return op is Activation.relu() or (
         isinstance(op, Activation)
         and op.kinks.shape == (1,)
         and not np.any(op.kinks)
@@ -177,8 +176,8 @@ def _drop_anchor(t: Any, knots: list, tracks: dict[int, OnPoints], xp: Any) -> t
     is affine across it then; fewer rows for every later product). It stays when it is the only point (the line's
     values are kept at some point), and after every other first unit: the anchor is where the line's values are
     exact, so a max pool whose entries tie there (a line through the origin) decides the tie without rounding."""
-    points, units = knots[0]
-    kept = xp.unique_values(points) if points.shape[0] else points
+    points, units = knots[0]  # sorted by point
+    kept = points[xp.concat([xp.ones(1, dtype=xp.bool), points[1:] != points[:-1]])] if points.shape[0] else points
     if kept.shape[0] == 0 or kept.shape[0] == t.shape[0]:
         return t, knots
     for j, tr in tracks.items():
@@ -236,14 +235,23 @@ def _result(
     n, h, j, left = t.shape[0], out.h, out.jump, out.left
     is_bp = np.any(j != 0, axis=1)
     # Keep the points where some unit changes; the anchor and coincidences of no consequence go.
-    used = np.unique(np.concatenate([p for p, _ in knots] + [np.zeros(0, dtype=np.int64)]))
-    new_index = np.full(n, -1, dtype=np.int64)
-    new_index[used] = np.arange(used.shape[0])
+    changed = np.zeros(n, dtype=bool)
+    for p, _ in knots:
+        changed[p] = True
     slopes = np.concatenate([left[None], left[None] + np.cumsum(j, axis=0)])
     scalar = math.prod(graph.output_shape) == 1
-    # the piece before the first kept point is the segment just left of it (on a window: not the fake tail)
-    first = used[:1] if used.shape[0] else np.ones(1, dtype=np.int64)
-    values, seg_slopes = h[used], slopes[np.concatenate([first, used + 1])]
+    if np.all(changed):  # every point is a knot (a network's count): nothing to take out
+        used, pieces, knot_index = np.arange(n), np.arange(n + 1), tuple(p for p, _ in knots)
+        values, seg_slopes, points = h, slopes, t
+    else:
+        used = np.flatnonzero(changed)
+        new_index = np.full(n, -1, dtype=np.int64)
+        new_index[used] = np.arange(used.shape[0])
+        knot_index = tuple(new_index[p] for p, _ in knots)
+        # the piece before the first kept point is the segment just left of it (on a window: not the fake tail)
+        pieces = np.concatenate([used[:1] if used.shape[0] else np.ones(1, dtype=np.int64), used + 1])
+        values, seg_slopes = h[used], slopes[pieces]
+        points, is_bp = t[used], is_bp[used]
     if scalar:
         values, seg_slopes = values[:, 0], seg_slopes[:, 0]
     f0 = graph.evaluate(origin[None])[0].reshape(-1)
@@ -251,15 +259,15 @@ def _result(
     if classes and math.prod(graph.output_shape) > 1:
         s_left, sj = out.scale.left, out.scale.jump
         slope_scales = np.concatenate([s_left[None], s_left[None] + np.cumsum(sj, axis=0)])
-        scales = (out.scale.h[used], slope_scales[np.concatenate([first, used + 1])])
-        changes = _class_changes(t[used], values, seg_slopes, scales, f0, rtol, count)
+        scales = (out.scale.h[used], slope_scales[pieces])
+        changes = _class_changes(points, values, seg_slopes, scales, f0, rtol, count)
     return RegionCount(
         widths=graph.unit_sizes,
-        knots=t[used],
-        is_breakpoint=is_bp[used],
+        knots=points,
+        is_breakpoint=is_bp,
         values=values,
         slopes=seg_slopes,
-        knot_index=tuple(new_index[p] for p, _ in knots),
+        knot_index=knot_index,
         knot_neurons=tuple(u for _, u in knots),
         f_at_zero=float(f0[0]) if scalar else f0,
         near_decisions=count.near,

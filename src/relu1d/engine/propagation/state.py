@@ -76,6 +76,9 @@ class Counter:
         products); nothing for a state without scales (decided already)."""
         if state.scale is None:
             return
+        if state.rows is not None and state.scale.rows is not None:  # stacked: one pass
+            self.zeros(state.rows, state.scale.rows, rtol)
+            return
         sc = state.scale
         for x, scale in ((state.h, sc.h), (state.jump, sc.jump), (state.left, sc.left), (state.right, sc.right)):
             # 2-D views of the state's own arrays: decided in place

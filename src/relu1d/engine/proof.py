@@ -49,10 +49,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from relu1d.engine.exact import count_regions_exact
 from relu1d.engine.fallback import affordable
 from relu1d.engine.kernels import proof as proof_kernels
 from relu1d.engine.network import Network
+from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.engine.result import RegionCount
 from relu1d.engine.scaling import normalised_network
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from relu1d import count_regions, sample_network
-from relu1d.engine import certify
-from relu1d.engine.certify import certify_count, prove_count
-from relu1d.engine.exact import count_regions_exact
+from relu1d.engine import proof as certify
+from relu1d.engine.oracles.exact import count_regions_exact
+from relu1d.engine.proof import certify_count, prove_count
 from tests.networks import ADVERSARIAL, random_small
 
 
