@@ -1,7 +1,7 @@
 """The one propagation: every node of a graph in order, along the line x(t) = a + t·d (docs/mathematics.md §2, §7).
 
 Every live tensor is an ``OnPoints`` on the common sorted point set T. A dense node whose only reader is a ReLU, read
-in turn only by mixing nodes, takes the dense step (``relu1d.engine.propagation.dense``: one matrix product of the
+in turn only by dense nodes, takes the dense step (``relu1d.engine.propagation.dense``: one matrix product of the
 jumps, prefix sums from anchor rows, reused buffers); a ``relu1d.Network`` is such a chain, ending in a dense node
 (``dense_output``). Every other affine operation is one batched call on the 2B + 2 stacked rows of its input (a
 convolution over 2B + 2 feature maps), and every other unit takes its step in ``relu1d.engine.propagation.units``.
@@ -156,7 +156,7 @@ def _input(origin: np.ndarray, direction: np.ndarray, t: np.ndarray, xp: Any, wi
     a, d = origin.reshape(-1), direction.reshape(-1)
     at = a[None] + t[:, None] * d[None]
     rows = np.concatenate([at, np.zeros_like(at), d[None], d[None]])
-    if not with_scale:
+    if not with_scale:  # another array module: separate arrays, as the dense step keeps them there
         state = OnPoints.from_rows(xp.asarray(rows), t.shape[0])
         state.rows = None
         return state
