@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from relu1d.engine.decisions import DEFAULT_RTOL, checked_rtol, checked_window
+from relu1d.engine.decisions import DEFAULT_RTOL, checked_line, checked_rtol, checked_window
 from relu1d.engine.fallback import affordable
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.network import Network
@@ -90,13 +90,7 @@ def count_graph(
     (``RegionCount.class_changes``). A count with a tolerance-resolved decision is recounted by the rational region
     walk when that is affordable (``relu1d.engine.fallback``).
     """
-    origin = np.asarray(origin, dtype=np.float64)
-    direction = np.asarray(direction, dtype=np.float64)
-    for name, v in (("origin", origin), ("direction", direction)):
-        if v.shape != graph.input_shape:
-            raise ValueError(f"line: {name} has shape {v.shape}, the model takes {graph.input_shape}")
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"line: {name} must be finite")
+    origin, direction = checked_line(origin, direction, graph.input_shape)
     rtol, window = checked_rtol(rtol), checked_window(window)
     scaled, exponent = normalised_graph(graph)
     try:

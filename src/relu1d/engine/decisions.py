@@ -45,6 +45,23 @@ def checked_window(window: Any) -> tuple[float, float] | None:
     return a, b
 
 
+def checked_line(
+    first: Any, second: Any, shape: tuple[int, ...] | None = None, names: tuple[str, str] = ("origin", "direction")
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two vectors of a line (its origin and direction, or two points on it) as float64 arrays: of one shape,
+    ``shape`` (the model's input) when given, and finite; else ``ValueError`` naming what is wrong."""
+    x, y = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    both = f"the {names[0]} and the {names[1]}"
+    takes = "" if shape is None else f"; the model takes {tuple(shape)} ({int(np.prod(shape))} coordinates)"
+    if x.shape != y.shape:
+        raise ValueError(f"line: {both} have different shapes {x.shape} and {y.shape}{takes}")
+    if shape is not None and x.shape != tuple(shape):
+        raise ValueError(f"line: {both} have shape {x.shape}{takes}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError(f"line: {both} must be finite")
+    return x, y
+
+
 def root_positions(
     seg: Any, n: int, ends_t: tuple[Any, Any], ends_z: tuple[Any, Any], ends_tol: tuple[Any, Any], tail_slope: Any,
     tail_tol: Any, rtol: float, xp: Any,

@@ -14,20 +14,14 @@ from typing import Any
 import numpy as np
 
 from relu1d.engine.count import count_network
+from relu1d.engine.decisions import checked_line
 from relu1d.engine.network import Network
 from relu1d.engine.result import RegionCount
 
 
 def restrict_to_line(net: Network, origin: np.ndarray, direction: np.ndarray) -> Network:
     """The 1-D network t ↦ net(origin + t·direction)."""
-    origin = np.asarray(origin, dtype=np.float64).reshape(-1)
-    direction = np.asarray(direction, dtype=np.float64).reshape(-1)
-    if origin.shape[0] != net.n_in or direction.shape[0] != net.n_in:
-        raise ValueError(
-            f"line: origin and direction need {net.n_in} coordinates, got {origin.shape[0]} and {direction.shape[0]}"
-        )
-    if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(direction))):
-        raise ValueError("line: origin and direction must be finite")
+    origin, direction = checked_line(np.ravel(origin), np.ravel(direction), (net.n_in,))
     w1, b1 = net.weights[0], net.biases[0]
     first_w = (w1 @ direction)[:, None]
     first_b = w1 @ origin + b1

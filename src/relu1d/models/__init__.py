@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from relu1d.engine.count import count_graph, count_network
-from relu1d.engine.decisions import DEFAULT_RTOL
+from relu1d.engine.decisions import DEFAULT_RTOL, checked_line
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.lines import restrict_to_line
 from relu1d.engine.network import Network, load_network
@@ -131,13 +131,8 @@ def count_regions(
 
 
 def _points(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The line's two points as float64 arrays of one shape (the one validation of a line's points)."""
-    start, end = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if start.shape != end.shape:
-        raise ValueError(f"line: the points have different shapes {start.shape} and {end.shape}")
-    if not (np.all(np.isfinite(start)) and np.all(np.isfinite(end))):
-        raise ValueError("line: the points must be finite")
-    return start, end
+    """The line's two points as float64 arrays of one shape (``relu1d.engine.decisions.checked_line``)."""
+    return checked_line(a, b, names=("point a", "point b"))
 
 
 def count_along_line(model: Any, a: Any, b: Any, **kwargs: Any) -> RegionCount:

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from relu1d.engine.decisions import checked_line
 from relu1d.engine.network import Network
 
 
@@ -109,10 +110,9 @@ def count_regions_exact(
     if origin is not None or direction is not None:
         if origin is None or direction is None:
             raise ValueError("line: give both origin and direction")
+        origin, direction = checked_line(np.ravel(origin), np.ravel(direction), (net.n_in,))
         a = [Fraction(float(v)) for v in origin]
         v = [Fraction(float(d)) for d in direction]
-        if len(a) != net.n_in or len(v) != net.n_in:
-            raise ValueError(f"line: origin and direction need {net.n_in} coordinates")
         w1 = weights[0]
         biases[0] = [
             sum((wij * aj for wij, aj in zip(row, a, strict=True)), bi) for row, bi in zip(w1, biases[0], strict=True)
