@@ -65,12 +65,12 @@ def propagate(
         node, op = graph.nodes[i], graph.nodes[i].op
         for j in node.inputs:
             remaining[j] -= 1
-        source = tracks[node.inputs[0]]
         if op.kind == "affine" and i not in dense_steps:
             tracks[i] = _affine(op, [tracks[j] for j in node.inputs], graph, i, t.shape[0], rtol, count)
             _release(tracks, node.inputs, remaining)
             i += 1
             continue
+        source = tracks[node.inputs[0]]
         if remaining[node.inputs[0]] > 0:  # read again later: the step works on (and may change) a copy
             source = source.copy()
         unit = dense_steps.get(i, i)
@@ -94,6 +94,7 @@ def propagate(
             for j, tr in tracks.items():
                 tracks[j] = ins.state(tr)
         tracks[unit] = y
+        del source, y  # a tensor lives as long as a node will read it, not as long as a local name (peak memory)
         t = t_new
         knots = [(xp.take(moved_to, p), u) for p, u in knots]
         knots.append(found)
