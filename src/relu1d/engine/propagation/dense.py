@@ -69,14 +69,9 @@ def dense_relu(
     as every mixing node does. Returns ``(state, t', (points, neurons), moved_to, (new_t, new_seg))``: the output
     (without scales: every entry is decided), the merged point set, the gate changes of the step's neurons (indices
     into t', sorted), the new index of every old point and the new points with their old segments (0 = left tail).
+    ``t`` is never empty (the propagation keeps at least one point: the line's values live there).
     """
     count.settle(prev, rtol)
-    if t.shape[0] == 0:  # no point at all: this and every later pre-activation is constant
-        n, zero = w.shape[0], xp.zeros(w.shape[0], dtype=xp.float64)
-        empty = xp.zeros(0, dtype=xp.int64)
-        state = OnPoints(h=xp.zeros((0, n), dtype=xp.float64), jump=xp.zeros((0, n), dtype=xp.float64),
-                         left=zero, right=zero)  # fmt: skip
-        return state, t, (empty, empty), empty, (t, empty)
     slot = _WORKSPACE.last_slot = 2 - _WORKSPACE.last_slot  # not the slot of the input, if it is there
     state, t_out, knots, moved_to, new, near, weak = _propagate_layer(prev, t, w, b, rtol, xp, slot, last)
     count.add(near, weak)

@@ -53,8 +53,7 @@ def _place(roots: _Roots, t: np.ndarray, count: Counter) -> tuple[np.ndarray, np
     n = t.shape[0]
     ends = (t[np.clip(roots.seg - 1, 0, n - 1)], t[np.clip(roots.seg, 0, n - 1)])
     placed = place_roots(roots.seg, roots.root, roots.err, ends, n, _XP)
-    count.near += placed.near
-    count.weak += placed.weak
+    count.add(placed.near, placed.weak)
     insertion = Insertion(t=t, new_t=placed.new_t, seg=placed.new_seg)
     return placed.snap_l, placed.snap_r, placed.free, placed.cluster, insertion
 
@@ -131,8 +130,7 @@ def activation_step(
     z_sign = np.empty((n, r * m), dtype=np.int8)
     crossing = np.empty((n - 1, r * m), dtype=np.bool_)
     near, weak, n_zero = graph_kernels.kink_signs(h, sh, c, rtol, WEAK_MARGIN, z_sign, crossing)
-    count.near += near
-    count.weak += weak
+    count.add(near, weak)
     vl, vr = np.tile(left, r), np.tile(right, r)
     vsl, vsr = np.tile(s_left, r), np.tile(s_right, r)
     far_left = np.where(vl != 0, -np.sign(vl), z_sign[0]).astype(np.int8)
@@ -269,8 +267,7 @@ def max_pool_step(
     best, h_y = np.empty((n, n_out), dtype=np.int64), np.empty((n, n_out))
     sv_max, sj_y, n_tied = np.empty((n, n_out)), np.empty((n, n_out)), np.empty((n, n_out), dtype=np.int64)
     near, weak = graph_kernels.max_points(h, sh, sj, cand, valid, rtol, WEAK_MARGIN, best, h_y, sv_max, sj_y, n_tied)
-    count.near += near
-    count.weak += weak
+    count.add(near, weak)
     arg_l, arg_r = best, best.copy()  # window slot, just left and just right of each point
     tie_k, tie_o = np.nonzero(n_tied > 1)
     if tie_k.shape[0]:  # the largest slope wins just right, the smallest just left; then the lowest slot
