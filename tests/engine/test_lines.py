@@ -80,16 +80,21 @@ def test_the_door_validates_its_line_in_one_place():
         count_regions(net, np.zeros(3), np.ones(3), window=(1, 0))
 
 
-def test_the_door_proves_a_network_on_a_line_and_says_what_it_cannot():
+def test_the_door_proves_a_network_and_its_graph_on_a_line():
     net = sample_network([16, 16], 1.0, 4, n_in=5)
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal(5), rng.standard_normal(5)
     proven = count_regions(net, a, b, prove=True)
-    assert proven.method in ("proven", "rational") and proven.certified
-    assert proven.linear_regions == count_regions(net, a, b).linear_regions
-    graph = graph_from_network(net)
-    with pytest.raises(ValueError, match=r"proofs cover relu1d\.Network"):
-        count_regions(graph, a, b, prove=True)
+    assert proven.proven and proven.method == "proven" and proven.open_decisions == 0
+    unproven = count_regions(net, a, b, prove=False)
+    assert not unproven.proven and unproven.open_decisions is None
+    assert proven.linear_regions == unproven.linear_regions
+    as_graph = count_regions(graph_from_network(net), a, b, prove=True)
+    assert as_graph.proven and as_graph.method == "proven"
+    assert as_graph.knots_per_layer.tolist() == proven.knots_per_layer.tolist()
+    assert as_graph.linear_regions == proven.linear_regions
+    with pytest.raises(ValueError, match="prove"):
+        count_regions(net, a, b, prove="sometimes")
     with pytest.raises(ValueError, match="one output"):
         count_regions(net, a, b, classes=True)
 

@@ -51,7 +51,7 @@ def test_a_certificate_is_never_wrong(family):
     make = random_small if family == "random" else ADVERSARIAL[family]
     for seed in range(60):
         net = make(seed)
-        result = count_regions(net, exact_fallback=False)
+        result = count_regions(net, exact_fallback=False, prove=False)
         cert = certify_count(net, result)
         if cert.certified:
             assert (result.knots.shape[0], cert.breakpoints, cert.knots_per_layer) == _exact_fingerprint(net)
@@ -62,7 +62,7 @@ def test_a_certificate_is_never_wrong(family):
 def test_generic_networks_are_proven_by_both_passes():
     for seed in range(40):
         net = sample_network([8, 8, 8], 1.0, seed)
-        result = count_regions(net, exact_fallback=False)
+        result = count_regions(net, exact_fallback=False, prove=False)
         candidate = certify._candidate(result)
         for forward in (certify._first_order_forward, certify._refined_forward):
             cert, _ = certify._certify(net, result.knots, candidate, forward)
@@ -70,7 +70,7 @@ def test_generic_networks_are_proven_by_both_passes():
 
 
 def _first_and_open(net):
-    result = count_regions(net, exact_fallback=False)
+    result = count_regions(net, exact_fallback=False, prove=False)
     candidate = certify._candidate(result)
     cert, done = certify._certify(net, result.knots, candidate, certify._first_order_forward)
     return result, candidate, cert, done, done.rows_to_refine()
@@ -166,7 +166,7 @@ def test_bounds_contain_the_exact_forms(forward):
     """|exact − computed| ≤ bound for every value and slope, both passes, at a few segments of a deep network."""
     net = sample_network([12] * 6, 1.0, 3)
     result = count_regions(net)
-    mid = certify._bracket_points(result.knots).mid
+    mid = certify.bracket_points(result.knots).mid
     rows = np.array([0, mid.shape[0] // 3, mid.shape[0] // 2, mid.shape[0] - 1])
     forms = list(getattr(certify, forward)(net, mid[rows]))
     for r, m in enumerate(mid[rows]):
@@ -179,7 +179,7 @@ def test_bounds_contain_the_exact_forms(forward):
 
 def test_refined_bounds_are_second_order():
     net = sample_network([64] * 8, 1.0, 0)
-    mid = certify._bracket_points(count_regions(net).knots).mid
+    mid = certify.bracket_points(count_regions(net).knots).mid
     rough, fine = list(certify._first_order_forward(net, mid))[-1], list(certify._refined_forward(net, mid))[-1]
     # refined: within a few units of the last place of the value itself; first order: amplified layer by layer
     assert np.median(fine.e_z / np.abs(fine.z)) < 4 * 2.0**-53 < 1e-5 * np.median(rough.e_z / np.abs(rough.z))
@@ -223,7 +223,7 @@ def test_zero_biases_are_proven_at_one_knot():
     every such network of the adversarial family, equal to the rational count, and rejects wrong candidates."""
     for seed in range(40):
         net = ADVERSARIAL["zero_bias"](seed)
-        result = count_regions(net, exact_fallback=False)
+        result = count_regions(net, exact_fallback=False, prove=False)
         cert = certify_count(net, result)
         assert cert.certified and cert.method == "homogeneous", (seed, cert)
         assert (result.knots.shape[0], cert.breakpoints, cert.knots_per_layer) == _exact_fingerprint(net)
@@ -243,7 +243,7 @@ def test_prove_count_falls_back_to_the_rational_recount():
     methods = set()
     for seed in range(20):
         net = ADVERSARIAL["duplicated_neurons"](seed)
-        result = count_regions(net, exact_fallback=False)
+        result = count_regions(net, exact_fallback=False, prove=False)
         cert = prove_count(net, result)
         assert cert.certified and cert.uncertified_decisions == 0
         if not certify_count(net, result).certified:
@@ -253,7 +253,7 @@ def test_prove_count_falls_back_to_the_rational_recount():
     rational = count_regions(ADVERSARIAL["duplicated_neurons"](0))
     if rational.method == "rational":
         assert prove_count(ADVERSARIAL["duplicated_neurons"](0), rational).method == "rational"
-    wrong = count_regions(ADVERSARIAL["zero_bias"](1), exact_fallback=False)
+    wrong = count_regions(ADVERSARIAL["zero_bias"](1), exact_fallback=False, prove=False)
     mutated = _candidate(wrong.knots, wrong.is_breakpoint, wrong.knots_per_layer + 1)
     mutated.breakpoints_per_layer, mutated.method = wrong.breakpoints_per_layer, wrong.method
     assert not prove_count(ADVERSARIAL["zero_bias"](1), mutated).certified

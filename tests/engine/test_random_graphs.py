@@ -23,6 +23,7 @@ from relu1d.engine.graph import (
     Sum,
     Window,
 )
+from relu1d.engine.graph_proof import certify_graph_count
 from relu1d.engine.oracles.walk import walk_regions
 from tests.graphs import ACTIVATIONS, assert_same_regions, zero_biases
 
@@ -107,6 +108,8 @@ def _check(graph: Graph, a: np.ndarray, d: np.ndarray) -> None:
     exact = walk_regions(graph, a, d, exact=True, classes=True)
     result = count_graph(graph, a, d, exact_fallback=False, classes=True)
     if result.certified:  # every decision had a clear margin: the float count must be the rational one
+        assert_same_regions(result, exact)
+    if certify_graph_count(graph, a, d, result).certified:  # a proof is never wrong
         assert_same_regions(result, exact)
         if exact.class_changes is not None:
             np.testing.assert_allclose(result.class_changes, exact.class_changes, rtol=1e-8, atol=1e-8)

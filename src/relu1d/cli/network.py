@@ -13,7 +13,6 @@ from relu1d.cli.common import positive_int
 from relu1d.engine.count import count_network
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import load_network, sample_network
-from relu1d.engine.result import PROVEN_METHODS
 
 
 def _read_point(path: str) -> np.ndarray:
@@ -51,8 +50,6 @@ def _cmd_count(args: argparse.Namespace) -> int:
     names = result.layer_names or tuple(f"layer{i}" for i in range(1, len(result.widths) + 1))
     summary = {"model": path, **result.summary()}
     summary["knots_per_node"] = dict(zip(names, result.knots_per_layer.tolist(), strict=True))
-    if args.prove:  # the proof is of the count over all t (a window's count follows from its knots)
-        summary["proven"] = result.method in PROVEN_METHODS
     if args.json:
         print(json.dumps(summary))
         return 0
@@ -74,8 +71,8 @@ def _cmd_count(args: argparse.Namespace) -> int:
         f"method             {result.method}  certified={result.certified}  "
         f"near={result.near_decisions}  weak={result.weak_decisions}"
     )
-    if args.prove:
-        print(f"proven             {summary['proven']}")
+    opened = "proof not run" if result.open_decisions is None else f"{result.open_decisions} open decisions"
+    print(f"proven             {result.proven}  ({opened})")
     return 0
 
 
@@ -129,9 +126,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     count.add_argument("--window", nargs=2, type=float, metavar=("A", "B"), help="count on the open window (A, B)")
     count.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance of zero decisions")
     count.add_argument("--no-exact-fallback", action="store_true", help="never recount in rational arithmetic")
-    count.add_argument(
-        "--prove", action="store_true", help="prove the count with rigorous rounding bounds (relu1d.engine.proof)"
-    )
+    proof = count.add_mutually_exclusive_group()
+    proof.add_argument(
+        "--prove", dest="prove", action="store_const", const=True, default="auto",
+        help="prove the count with rigorous rounding bounds whatever it costs (default: when expected within "
+        "relu1d.engine.fallback.PROVE_SECONDS)",
+    )  # fmt: skip
+    proof.add_argument("--no-prove", dest="prove", action="store_const", const=False, help="do not prove the count")
     count.set_defaults(func=_cmd_count)
 
     sample = sub.add_parser("sample", help="sample a He-initialised network and save it")

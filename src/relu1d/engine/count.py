@@ -1,10 +1,11 @@
 """The engine's two entries: a 1-D ``Network`` over ℝ, and any graph along a line (docs/mathematics.md §2, §7).
 
 Both rescale the model exactly by powers of two (``relu1d.engine.scaling``), run the one propagation
-(``relu1d.engine.propagation.line.propagate``) and, when a decision was taken inside or near its tolerance band and
-settling it is affordable (``relu1d.engine.fallback``), settle the count exactly: a network by the a-posteriori proof
-or the rational count (``relu1d.engine.proof``, ``relu1d.engine.oracles.exact``), a graph by the rational region walk
-(``relu1d.engine.oracles.walk``). Users call ``relu1d.count_regions``.
+(``relu1d.engine.propagation.line.propagate``) and, when asked (``prove``) or when a decision was taken inside or near
+its tolerance band, prove the count a posteriori (``relu1d.engine.proof`` for a network, ``relu1d.engine.graph_proof``
+for a graph); a count the proof leaves open is recounted in rational arithmetic when that is affordable
+(``relu1d.engine.fallback``: ``relu1d.engine.oracles.exact``, the region walk of ``relu1d.engine.oracles.walk``).
+Users call ``relu1d.count_regions``.
 
 Definitions (docs/mathematics.md §2): **activation regions** = #distinct knots + 1; **linear regions** =
 #breakpoints + 1, over all of ℝ or over an open window (a, b) (``RegionCount.restrict``).
@@ -12,18 +13,20 @@ Definitions (docs/mathematics.md §2): **activation regions** = #distinct knots 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from relu1d.engine.decisions import DEFAULT_RTOL, checked_line, checked_rtol, checked_window
-from relu1d.engine.fallback import affordable
+from relu1d.engine.fallback import affordable, checked_prove, provable, wants_proof
 from relu1d.engine.graph import Graph, graph_from_network
+from relu1d.engine.graph_proof import certify_graph_count
 from relu1d.engine.network import Network
 from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.engine.oracles.walk import walk_regions
-from relu1d.engine.proof import certify_count
+from relu1d.engine.proof import Certificate, certify_count
 from relu1d.engine.propagation.line import propagate
 from relu1d.engine.result import FloatRangeError, RegionCount, finite_knots
 from relu1d.engine.scaling import float_or_inf, normalised_graph, normalised_network
@@ -36,15 +39,18 @@ def count_network(
     xp: Any = None,
     window: tuple[float, float] | None = None,
     exact_fallback: bool = True,
+    prove: bool | str = False,
 ) -> RegionCount:
     """Count the linear and activation regions of a 1-D-input network exactly over ℝ.
 
     ``xp``: array module to compute with (numpy by default; cupy for the GPU; ``array_api_strict`` in tests).
     ``window``: if given, the result is restricted to the open interval (a, b) (see ``RegionCount.restrict``).
+    ``prove``: True runs the a-posteriori proof of the count (``relu1d.engine.proof``; ``method == "proven"`` when it
+    succeeds), "auto" when it is expected within ``relu1d.engine.fallback.PROVE_SECONDS``, False not by itself.
     ``exact_fallback``: when some float decision fell inside its tolerance band or near it (a degenerate or
-    near-degenerate network) and settling it is affordable, settle the count: by the a-posteriori proof of the float
-    answer when it succeeds (``method == "proven"``; milliseconds at that size), else by a rational recount
-    (``method == "rational"``; ~0.1–1 s).
+    near-degenerate network), settle the count: by the proof when it succeeds, else by a rational recount
+    (``method == "rational"``) when that is affordable (``relu1d.engine.fallback``). ``open_decisions`` says what a
+    proof that ran left open.
 
     The count runs on ``relu1d.engine.scaling.normalised_network(net)``, the same network with every layer
     rescaled exactly by a power of two (bit-identical knots, values 2^−E times f's), so weights of any magnitude
@@ -57,7 +63,7 @@ def count_network(
         raise ValueError(
             f"count_network: the network has {net.n_in} inputs; restrict it to a line first (relu1d.engine.lines)"
         )
-    rtol, window = checked_rtol(rtol), checked_window(window)
+    rtol, window, prove = checked_rtol(rtol), checked_window(window), checked_prove(prove)
     scaled, exponent = normalised_network(net)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
@@ -67,8 +73,12 @@ def count_network(
         if not exact_fallback or not affordable(net, net.n_neurons):
             raise
         result = _from_exact(scaled)
-    if exact_fallback and not result.certified and affordable(scaled, result.knots.shape[0]):
-        result = _proven_or_exact(scaled, result)
+    knots = result.knots.shape[0]
+    if result.method == "float64" and (
+        wants_proof(prove, scaled, knots) or (exact_fallback and not result.certified and affordable(scaled, knots))
+    ):
+        recount = (lambda: _from_exact(scaled)) if exact_fallback and affordable(scaled, knots) else None
+        result = _settled(result, certify_count(scaled, result), recount)
     result = result.in_units_of_f(exponent)
     return result if window is None else result.restrict(*window)
 
@@ -82,37 +92,52 @@ def count_graph(
     window: tuple[float, float] | None = None,
     exact_fallback: bool = True,
     classes: bool = False,
+    prove: bool | str = False,
 ) -> RegionCount:
     """Regions of ``graph`` along origin + t·direction over all t ∈ ℝ (or on the open ``window`` of t).
 
     Knots are listed per unit node (activation or max pooling) in graph order; ``RegionCount.widths`` are those nodes'
     sizes and ``layer_names`` their names. ``classes``: also find where the arg-max of the output changes
-    (``RegionCount.class_changes``). A count with a tolerance-resolved decision is recounted by the rational region
-    walk when that is affordable (``relu1d.engine.fallback``).
+    (``RegionCount.class_changes``; not part of the proof). ``prove`` and ``exact_fallback`` as for
+    ``count_network``: the proof is ``relu1d.engine.graph_proof``, the rational recount the region walk
+    (``relu1d.engine.oracles.walk``).
     """
     origin, direction = checked_line(origin, direction, graph.input_shape)
-    rtol, window = checked_rtol(rtol), checked_window(window)
+    rtol, window, prove = checked_rtol(rtol), checked_window(window), checked_prove(prove)
     scaled, exponent = normalised_graph(graph)
+
+    def walk() -> RegionCount:
+        return walk_regions(scaled, origin, direction, exact=True, classes=classes, window=window)
+
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
             result = propagate(scaled, origin, direction, rtol, classes=classes, window=window)
     except FloatRangeError:
         if not exact_fallback or not affordable(graph, sum(graph.unit_sizes)):
             raise
-        result = walk_regions(scaled, origin, direction, exact=True, classes=classes, window=window)
-    if exact_fallback and not result.certified and affordable(graph, result.knots.shape[0]):
-        exact = walk_regions(scaled, origin, direction, exact=True, classes=classes, window=window)
-        result = replace(exact, near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
+        result = walk()
+    knots = result.knots.shape[0]
+    walkable = exact_fallback and affordable(graph, knots)
+    if result.method == "float64":
+        if wants_proof(prove, graph, knots) or (exact_fallback and not result.certified and provable(graph, knots)):
+            cert = certify_graph_count(scaled, origin, direction, result, window)
+            result = _settled(result, cert, walk if walkable else None)
+        elif walkable and not result.certified:
+            result = _settled(result, None, walk)
     result = result.in_units_of_f(exponent)
     return result if window is None else result.restrict(*window)
 
 
-def _proven_or_exact(net: Network, result: RegionCount) -> RegionCount:
-    """``result`` marked proven when ``relu1d.engine.proof.certify_count`` proves its knots, per-layer gate changes
-    and breakpoints (docs/mathematics.md §2.3), else the rational recount (with the float decision counts)."""
-    if certify_count(net, result).certified:
-        return replace(result, method="proven")
-    return replace(_from_exact(net), near_decisions=result.near_decisions, weak_decisions=result.weak_decisions)
+def _settled(result: RegionCount, cert: Certificate | None, recount: Callable[[], RegionCount] | None) -> RegionCount:
+    """``result`` marked proven when ``cert`` proves it, else the exact ``recount`` when there is one (with the float
+    decision counts), else ``result`` with the decisions the proof left open."""
+    if cert is not None and cert.certified:
+        return replace(result, method="proven", open_decisions=0)
+    if recount is not None:
+        exact = recount()
+        return replace(exact, near_decisions=result.near_decisions, weak_decisions=result.weak_decisions,
+                       open_decisions=0)  # fmt: skip
+    return result if cert is None else replace(result, open_decisions=cert.open_decisions)
 
 
 def _from_exact(net: Network) -> RegionCount:

@@ -20,7 +20,10 @@ SETTLE_SECONDS = 1.0
 #: Units of work per second, about: the rational network count (the proof costs less) measured 0.25–0.6 s per 10⁶
 #: (e.g. 32 × 8 at 1.6·10⁶ in 0.5 s); the rational region walk of a graph 7 µs per unit on a small residual CNN and
 #: 8–23 µs on small graphs (2026-12-07).
-WORK_PER_SECOND = {"rational": 2_000_000, "walk": 200_000}
+WORK_PER_SECOND = {"rational": 2_000_000, "walk": 200_000, "proof": 2_000_000_000}
+
+#: The time ``prove="auto"`` lets a proof take, about (a proof costs several counts: docs/performance.md).
+PROVE_SECONDS = 2.0
 
 
 def forward_work(model: Network | Graph) -> int:
@@ -53,4 +56,33 @@ def affordable(model: Network | Graph, knots: int) -> bool:
     return settling_work(model, knots) <= SETTLE_SECONDS * rate
 
 
-__all__ = ["SETTLE_SECONDS", "WORK_PER_SECOND", "affordable", "forward_work", "settling_work"]
+def provable(model: Network | Graph, knots: int) -> bool:
+    """Whether the a-posteriori proof of a count of ``knots`` knots (``relu1d.engine.proof``,
+    ``relu1d.engine.graph_proof``: a few forward passes with bounds over every segment) is expected within
+    ``PROVE_SECONDS``."""
+    return settling_work(model, knots) <= PROVE_SECONDS * WORK_PER_SECOND["proof"]
+
+
+def checked_prove(prove: bool | str) -> bool | str:
+    """``prove`` as the count doors take it: True (always prove), False (never), or "auto" (when ``provable``)."""
+    if prove is True or prove is False or prove == "auto":
+        return prove
+    raise ValueError(f'prove: expected True, False or "auto", got {prove!r}')
+
+
+def wants_proof(prove: bool | str, model: Network | Graph, knots: int) -> bool:
+    """Whether a count of ``knots`` knots is to be proven under ``prove`` (``checked_prove``)."""
+    return prove is True or (prove == "auto" and provable(model, knots))
+
+
+__all__ = [
+    "PROVE_SECONDS",
+    "SETTLE_SECONDS",
+    "WORK_PER_SECOND",
+    "affordable",
+    "checked_prove",
+    "forward_work",
+    "provable",
+    "settling_work",
+    "wants_proof",
+]

@@ -56,14 +56,14 @@ from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.engine.result import RegionCount
 from relu1d.engine.scaling import normalised_network
 
-_U = 2.0**-53
+UNIT_ROUNDOFF = 2.0**-53
 #: Operands outside [2⁻⁴⁰⁰, 2⁴⁰⁰] (nonzero) could make a bound underflow or overflow: not certifiable.
-_SAFE_MIN, _SAFE_MAX = 2.0**-400, 2.0**400
+SAFE_MIN, SAFE_MAX = 2.0**-400, 2.0**400
 
 
-def _gamma(n: int) -> float:
+def gamma(n: int) -> float:
     """γ_n = n·u/(1 − n·u) (Higham, §3.1), rounded up by a relative 1e-12 (it is itself a float expression)."""
-    return n * _U / (1.0 - n * _U) * (1.0 + 1e-12)
+    return n * UNIT_ROUNDOFF / (1.0 - n * UNIT_ROUNDOFF) * (1.0 + 1e-12)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,12 @@ class Certificate:
     def certified(self) -> bool:
         """True when the candidate's knots, per-layer knot counts and breakpoints are proven exact."""
         return self.safe_range and self.uncertified_decisions == 0 and self.agrees
+
+    @property
+    def open_decisions(self) -> int:
+        """What keeps the count unproven: the decisions no bound settled, plus one if an operand left the safe range,
+        plus one if what the checks established differs from the candidate (0 for a proven count)."""
+        return self.uncertified_decisions + (not self.safe_range) + (not self.agrees)
 
 
 def prove_count(net: Network, result: RegionCount) -> Certificate:
@@ -167,8 +173,8 @@ def _certify(
     """All checks of the module docstring, with the forms of each layer from ``forward``; also what the pass
     established (``_Pass``)."""
     n_knots = int(knots.shape[0])
-    points = _bracket_points(knots)
-    safe = _in_safe_range(*net.weights, *net.biases, knots)
+    points = bracket_points(knots)
+    safe = in_safe_range(*net.weights, *net.biases, knots)
     knot_failures = int(np.count_nonzero(~points.fits))
 
     masks: list[np.ndarray] = []  # per layer: (B+1, n) gates of every segment
@@ -191,12 +197,12 @@ def _certify(
             flip_layer[first] = ell
             flip_neuron[first] = np.argmax(change[first], axis=1)
             differs += count
-        failed, checked = _sign_checks(form, gate, points, knots, flip_layer == ell, flip_neuron, below, rho)
+        failed, checked = sign_checks(form, gate, points, knots, flip_layer == ell, flip_neuron, below, rho)
         sign_failures += int(failed.sum())
         open_rows |= failed > 0
         decisions += checked
         here = np.nonzero(first)[0]
-        rho[here] = _root_radius(form, here, flip_neuron[here], knots[here])
+        rho[here] = root_radius(form, here, flip_neuron[here], knots[here])
     knot_failures += int(np.count_nonzero(differs != 1))
     decisions += 2 * n_knots
 
@@ -236,7 +242,7 @@ def _recheck_refined(
     checks' patterns and every jump check), are the same, and a radius ρ from either pass bounds the same root
     (module docstring). So the certificate is the one a full refined pass over all segments would give, at the cost
     of ``rows`` only; a changed gate means the patterns themselves moved, and the caller redoes every segment."""
-    points = _bracket_points(knots)
+    points = bracket_points(knots)
     rho = done.rho.copy()
     safe, sign_failures = first.safe_range, 0
     # Blocks of ascending segments, each through every layer: segment k reads the radius of knot k − 1, which an
@@ -250,10 +256,10 @@ def _recheck_refined(
             if not np.array_equal(gate, done.masks[ell][block]):
                 return None
             below, here = (done.flip_layer >= 0) & (done.flip_layer < ell), done.flip_layer == ell
-            failed, _ = _sign_checks(form, gate, points, knots, here, done.flip_neuron, below, rho, row_of)
+            failed, _ = sign_checks(form, gate, points, knots, here, done.flip_neuron, below, rho, row_of)
             sign_failures += int(failed.sum())
             here = np.nonzero(here & (row_of[:-1] >= 0))[0]  # knots of this layer whose left segment is redone
-            rho[here] = _root_radius(form, row_of[here], done.flip_neuron[here], knots[here])
+            rho[here] = root_radius(form, row_of[here], done.flip_neuron[here], knots[here])
     return replace(first, sign_failures=sign_failures, safe_range=bool(safe), method="refined")
 
 
@@ -268,8 +274,8 @@ def _certify_homogeneous(net: Network, result: RegionCount) -> Certificate:
     sides), decided against its bound; without a gate change f is affine. Decisions the bounds leave open are
     failures (``prove_count`` then recounts in rational arithmetic)."""
     forms = list(_first_order_forward(net, np.array([-1.0, 1.0])))
-    safe = _in_safe_range(*net.weights, *net.biases) and all(f.in_safe_range() for f in forms)
-    sign_failures = sum(int(np.count_nonzero(~(_holds(f.z, f.e_z, np.where(f.z > 0, 1.0, -1.0))))) for f in forms)
+    safe = in_safe_range(*net.weights, *net.biases) and all(f.in_safe_range() for f in forms)
+    sign_failures = sum(int(np.count_nonzero(~(holds(f.z, f.e_z, np.where(f.z > 0, 1.0, -1.0))))) for f in forms)
     changes = [np.nonzero((f.z[0] > 0) != (f.z[1] > 0))[0] for f in forms]
     knots_per_layer = tuple(int(c.shape[0]) for c in changes)
     is_breakpoint = np.zeros(int(any(knots_per_layer)), dtype=bool)
@@ -281,8 +287,8 @@ def _certify_homogeneous(net: Network, result: RegionCount) -> Certificate:
         slopes = sides @ w_out
         jump = slopes[1] - slopes[0]
         n = w_out.shape[0]
-        bound = (np.where(on, last.e_s, 0.0) + _gamma(n) * np.abs(sides)).sum(axis=0) @ np.abs(w_out)
-        bound = (bound * (1.0 + 2.0 * _gamma(n + 3)) + _U * abs(jump)) * (1.0 + 2.0 * _gamma(3))
+        bound = (np.where(on, last.e_s, 0.0) + gamma(n) * np.abs(sides)).sum(axis=0) @ np.abs(w_out)
+        bound = (bound * (1.0 + 2.0 * gamma(n + 3)) + UNIT_ROUNDOFF * abs(jump)) * (1.0 + 2.0 * gamma(3))
         is_breakpoint[0] = abs(jump) > bound
         jump_failures = int(not is_breakpoint[0] and not (jump == 0 and bound == 0))
     flips = {(ell, int(i)) for ell, c in enumerate(changes) for i in c}
@@ -321,34 +327,34 @@ def _partly_refined(rows: np.ndarray) -> Callable:
     """A forward pass with first-order forms for every segment but ``rows``, refined forms for those (each
     segment's forms depend on its own row only)."""
 
-    def forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
+    def forward(net: Network, mid: np.ndarray) -> Iterator[Forms]:
         for rough, fine in zip(_first_order_forward(net, mid), _refined_forward(net, mid[rows]), strict=True):
             arrays = [np.array(x, copy=True) for x in (rough.z, rough.s, rough.e_z, rough.e_s)]
             for x, y in zip(arrays, (fine.z, fine.s, fine.e_z, fine.e_s), strict=True):
                 x[rows] = y
-            yield _Forms(*arrays, mid)
+            yield Forms(*arrays, mid)
 
     return forward
 
 
-def _first_order_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
+def _first_order_forward(net: Network, mid: np.ndarray) -> Iterator[Forms]:
     """Each layer's forms with first-order bounds (module docstring, step 2)."""
     h = s_h = e_h = e_sh = None
     for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
         if ell == 0:  # z = w·m + b: two roundings; the slope w is exact
             z = mid[:, None] * w[:, 0] + b
-            e_z = 2.0 * _gamma(2) * (np.abs(mid)[:, None] * np.abs(w[:, 0]) + np.abs(b))
+            e_z = 2.0 * gamma(2) * (np.abs(mid)[:, None] * np.abs(w[:, 0]) + np.abs(b))
             s = np.broadcast_to(w[:, 0], z.shape)
             e_s = np.zeros_like(z)
         else:
             z, s, e_z, e_s = _affine_layer(w, b, h, s_h, e_h, e_sh)
-        yield _Forms(z, s, e_z, e_s, mid)
+        yield Forms(z, s, e_z, e_s, mid)
         gate = z > 0
         h, e_h = np.where(gate, z, 0.0), np.where(gate, e_z, 0.0)
         s_h, e_sh = np.where(gate, s, 0.0), np.where(gate, e_s, 0.0)
 
 
-def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
+def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[Forms]:
     """Each layer's forms with second-order bounds: values z̃ + ĉ where ĉ is the float64 rounding of z̃
     recovered layer by layer (error-free products, ``_residual``), so that only the rounding *of ĉ* is
     bounded through |W| (docs/mathematics.md §2.3).
@@ -361,7 +367,7 @@ def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
     product_err = _two_product_error(np.broadcast_to(mid[:, None], product.shape), w1, product)
     z, sum_err = _two_sum(product, np.broadcast_to(b1, product.shape))
     c = product_err + sum_err
-    eps = _U * np.abs(c) * (1.0 + _U)
+    eps = UNIT_ROUNDOFF * np.abs(c) * (1.0 + UNIT_ROUNDOFF)
     values = (z, c, eps)
     slopes = (np.broadcast_to(w1, z.shape), np.zeros_like(z), np.zeros_like(z))
     gate = np.zeros(z.shape, dtype=bool)
@@ -372,7 +378,9 @@ def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[_Forms]:
         (z, c, eps), (s, cs, eps_s) = values, slopes
         (zf, z_err), (sf, s_err) = _two_sum(z, c), _two_sum(s, cs)
         gate = zf > 0
-        yield _Forms(zf, sf, (eps + np.abs(z_err)) * (1.0 + _U), (eps_s + np.abs(s_err)) * (1.0 + _U), mid)
+        yield Forms(
+            zf, sf, (eps + np.abs(z_err)) * (1.0 + UNIT_ROUNDOFF), (eps_s + np.abs(s_err)) * (1.0 + UNIT_ROUNDOFF), mid
+        )
 
 
 def _refined_layer(w: np.ndarray, b: np.ndarray, values: tuple, slopes: tuple, gate: np.ndarray) -> tuple:
@@ -395,8 +403,8 @@ def _refined_product(
     x_new = np.matmul(x, w.T) + bias
     r, eps_r = _residual(x, w, bias, x_new)
     c_new = r + np.matmul(c, w.T)
-    eps_new = np.matmul(eps + _gamma(n) * np.abs(c), np.abs(w).T) * (1.0 + 2.0 * _gamma(n + 3))
-    return x_new, c_new, (eps_new + eps_r + _U * np.abs(c_new)) * (1.0 + 2.0 * _gamma(3))
+    eps_new = np.matmul(eps + gamma(n) * np.abs(c), np.abs(w).T) * (1.0 + 2.0 * gamma(n + 3))
+    return x_new, c_new, (eps_new + eps_r + UNIT_ROUNDOFF * np.abs(c_new)) * (1.0 + 2.0 * gamma(3))
 
 
 #: Slices per operand in ``_residual`` and the largest kept k + j: the dropped products are ≤ 2^{−4β}·n·σ·τ.
@@ -429,7 +437,7 @@ def _residual(a: np.ndarray, w: np.ndarray, bias: np.ndarray, target: np.ndarray
     # most min(nonzeros of row k of a, of row i of W) (the exact count for a dense W, without a product).
     pairs = np.minimum(np.count_nonzero(a, axis=1)[:, None], np.count_nonzero(w, axis=1)[None, :])
     dropped = pairs * np.outer(sigma, tau) * (8.0 * 2.0 ** (-4 * beta))
-    return acc, (_gamma(12) * absacc + dropped) * (1.0 + 2.0 * _gamma(3))
+    return acc, (gamma(12) * absacc + dropped) * (1.0 + 2.0 * gamma(3))
 
 
 def _row_scales(x: np.ndarray) -> np.ndarray:
@@ -471,7 +479,7 @@ def _two_product_error(a: np.ndarray, b: np.ndarray, product: np.ndarray) -> np.
 
 
 @dataclass(frozen=True)
-class _Points:
+class BracketPoints:
     """Where segment k (0 … B) is evaluated: ``mid`` (its pattern is read there), ``start``/``end`` (its
     stretch [p_{k−1}, q_k]; −inf/+inf on the tails), ``before``/``after`` (the far ends q_{k−1} / p_k of the
     brackets of the knots that bound it; nan where there is no such knot). ``fits``: per knot, q < t̃ < p and
@@ -485,38 +493,47 @@ class _Points:
     fits: np.ndarray
 
 
-def _bracket_points(knots: np.ndarray) -> _Points:
+def bracket_points(knots: np.ndarray, window: tuple[float, float] | None = None) -> BracketPoints:
     """Brackets [q_j, p_j] = t̃_j ∓ r_j with r_j a quarter of the distance to the nearer neighbour (for a lone
-    knot, a quarter of max(1, |t̃|)); the midpoint of each inner stretch; the tails are read at their one end."""
+    knot over ℝ, a quarter of max(1, |t̃|)); the midpoint of each inner stretch; over ℝ the tails are read at their
+    one end. On an open ``window`` (lo, hi) its ends are the outer stretches' ends (and neighbours of the outer
+    knots), and the outer stretches are read at their midpoints."""
     n = knots.shape[0]
+    lo, hi = (-np.inf, np.inf) if window is None else (float(window[0]), float(window[1]))
     if n == 0:
-        zero = np.zeros(1)
-        inf = np.full(1, np.inf)
+        mid = np.zeros(1) if window is None else np.array([0.5 * lo + 0.5 * hi])
         nan = np.full(1, np.nan)
-        return _Points(mid=zero, start=-inf, end=inf, before=nan, after=nan, fits=np.zeros(0, dtype=bool))
+        return BracketPoints(mid=mid, start=np.full(1, lo), end=np.full(1, hi), before=nan, after=nan,
+                             fits=np.zeros(0, dtype=bool))  # fmt: skip
     gaps = np.diff(knots)
-    left = np.concatenate([[np.inf], gaps])
-    right = np.concatenate([gaps, [np.inf]])
+    left = np.concatenate([[knots[0] - lo], gaps])
+    right = np.concatenate([gaps, [hi - knots[-1]]])
     radius = 0.25 * np.minimum(left, right)
-    if n == 1:
+    if n == 1 and window is None:
         radius = np.array([0.25 * max(1.0, abs(float(knots[0])))])
     q, p = knots - radius, knots + radius
     fits = (q < knots) & (knots < p)
     fits[1:] &= p[:-1] <= q[1:]
-    start = np.concatenate([[-np.inf], p])
-    end = np.concatenate([q, [np.inf]])
-    mid = np.concatenate([[q[0]], 0.5 * p[:-1] + 0.5 * q[1:], [p[-1]]])
+    fits[0] &= lo <= q[0]
+    fits[-1] &= p[-1] <= hi
+    start = np.concatenate([[lo], p])
+    end = np.concatenate([q, [hi]])
+    if window is None:
+        outer = (q[0], p[-1])
+    else:
+        outer = (0.5 * lo + 0.5 * q[0], 0.5 * p[-1] + 0.5 * hi)
+    mid = np.concatenate([[outer[0]], 0.5 * p[:-1] + 0.5 * q[1:], [outer[1]]])
     before = np.concatenate([[np.nan], q])
     after = np.concatenate([p, [np.nan]])
-    return _Points(mid=mid, start=start, end=end, before=before, after=after, fits=fits)
+    return BracketPoints(mid=mid, start=start, end=end, before=before, after=after, fits=fits)
 
 
-def _in_safe_range(*arrays: np.ndarray) -> bool:
+def in_safe_range(*arrays: np.ndarray) -> bool:
     """Every finite nonzero |x| lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (no bound below can underflow or overflow)."""
     for a in arrays:
         mag = np.abs(a[np.isfinite(a)])
         mag = mag[mag != 0]
-        if mag.size and (mag.min() < _SAFE_MIN or mag.max() > _SAFE_MAX):
+        if mag.size and (mag.min() < SAFE_MIN or mag.max() > SAFE_MAX):
             return False
     return True
 
@@ -529,16 +546,16 @@ def _affine_layer(
     n = w.shape[1]
     rows = h.shape[0]
     both = np.matmul(np.concatenate([h, s_h]), w.T)
-    g_value, g_slope = _gamma(n + 1), _gamma(n)
+    g_value, g_slope = gamma(n + 1), gamma(n)
     operands = np.concatenate([e_h + g_value * np.abs(h), e_sh + g_slope * np.abs(s_h)])
-    bounds = np.matmul(operands, np.abs(w).T) * (1.0 + 2.0 * _gamma(n + 3))
+    bounds = np.matmul(operands, np.abs(w).T) * (1.0 + 2.0 * gamma(n + 3))
     z = both[:rows] + b
-    e_z = bounds[:rows] + g_value * np.abs(b) * (1.0 + 2.0 * _gamma(n + 3))
+    e_z = bounds[:rows] + g_value * np.abs(b) * (1.0 + 2.0 * gamma(n + 3))
     return z, both[rows:], e_z, bounds[rows:]
 
 
 @dataclass(frozen=True)
-class _Forms:
+class Forms:
     """Every segment's affine forms in one layer: z̃(m_k), s̃ and their error bounds, read at m_k = ``mid``."""
 
     z: np.ndarray
@@ -549,42 +566,52 @@ class _Forms:
 
     def in_safe_range(self) -> bool:
         """Every finite nonzero value and bound lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (module docstring)."""
-        return all(proof_kernels.magnitude_range(x, _SAFE_MIN, _SAFE_MAX) for x in (self.z, self.s, self.e_z, self.e_s))
+        return all(proof_kernels.magnitude_range(x, SAFE_MIN, SAFE_MAX) for x in (self.z, self.s, self.e_z, self.e_s))
 
-    def at(self, rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def at(self, rows: np.ndarray, t: np.ndarray, reach: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The forms of segments ``rows`` at t (one point per row) and a rigorous bound of their error:
-        e_z + e_s·|δ|(1+u) + γ₃(|z̃| + |s̃||δ|) with δ = fl(t − m), inflated for its own rounding."""
+        e_z + e_s·|δ|(1+u) + γ₃(|z̃| + |s̃||δ|) with δ = fl(t − m), inflated for its own rounding; with ``reach``
+        (per row), a bound for every point within reach of t: + (|s̃| + e_s)·reach, inflated again (the sign
+        kernel's widening)."""
         z, s = self.z[rows], self.s[rows]
         delta = (t - self.mid[rows])[:, None]
         value = z + s * delta
-        bound = self.e_z[rows] + self.e_s[rows] * np.abs(delta) * (1.0 + _U)
-        bound = (bound + _gamma(3) * (np.abs(z) + np.abs(s) * np.abs(delta))) * (1.0 + 2.0 * _gamma(6))
+        bound = self.e_z[rows] + self.e_s[rows] * np.abs(delta) * (1.0 + UNIT_ROUNDOFF)
+        bound = (bound + gamma(3) * (np.abs(z) + np.abs(s) * np.abs(delta))) * (1.0 + 2.0 * gamma(6))
+        if reach is not None:
+            with np.errstate(invalid="ignore"):  # 0·∞ (a root not located): nan, a bound no sign passes
+                bound = (bound + (np.abs(s) + self.e_s[rows]) * reach[:, None]) * (1.0 + 2.0 * gamma(4))
         return value, bound
 
 
-def _holds(value: np.ndarray, bound: np.ndarray, sign: np.ndarray) -> np.ndarray:
+def holds(value: np.ndarray, bound: np.ndarray, sign: np.ndarray) -> np.ndarray:
     """The wanted strict sign beyond the bound, or an exact (structural) zero of an off gate."""
     return (sign * value > bound) | ((sign < 0) & (value == 0) & (bound == 0))
 
 
-def _sign_checks(
-    form: _Forms,
+def sign_checks(
+    form: Forms,
     gate: np.ndarray,
-    points: _Points,
+    points: BracketPoints,
     knots: np.ndarray,
     flips_here: np.ndarray,
-    flip_neuron: np.ndarray,
+    flip_neuron: np.ndarray | tuple[np.ndarray, np.ndarray],
     below: np.ndarray,
     rho: np.ndarray,
     row_of: np.ndarray | None = None,
+    exempt: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Failed sign decisions per row of ``form``, and how many were checked, in one layer (module docstring,
     step 3: sign and knot checks).
 
-    ``flips_here``: knots whose gate change is in this layer; ``below``: knots whose gate change is in an
-    earlier layer, whose root t* is known to lie within ``rho`` of t̃ (``_root_radius``). ``row_of``: when
+    ``flips_here``: knots whose gate change is in this layer; ``flip_neuron``: per knot, the column whose wanted
+    sign reverses at the far end of its bracket (one array, or a pair: the left segment's and the right one's, which
+    differ for an arg-max that moves from one slot to another); ``below``: knots whose gate change is in an
+    earlier layer, whose root t* is known to lie within ``rho`` of t̃ (``root_radius``). ``row_of``: when
     ``form`` and ``gate`` hold some segments only, the row of each segment in them (−1: absent; its checks are
-    skipped); by default row k is segment k."""
+    skipped); by default row k is segment k. ``exempt`` (with ``row_of`` None): per side of a knot (left, right),
+    knot → the columns whose check in its bracket (at the far end, or within ρ of t̃) the caller replaces by its own
+    (``relu1d.engine.graph_proof``: an arg-max's other slots, a change forced by an exact tie)."""
     want = np.where(gate, 1.0, -1.0)
     n_seg = points.start.shape[0]
     failed = np.zeros(gate.shape[0], dtype=np.int64)
@@ -598,14 +625,18 @@ def _sign_checks(
         keep = rows >= 0
         return (rows[keep], *(x[keep] for x in per_seg))
 
-    def check(segs: np.ndarray, t: np.ndarray, flip: np.ndarray | None = None, reach: np.ndarray | None = None) -> int:
-        """Fused form.at + _holds for segments ``segs`` at points t (flip: a column whose wanted sign reverses)."""
+    def check(segs: np.ndarray, t: np.ndarray, flip: np.ndarray | None = None, reach: np.ndarray | None = None,
+              skip: tuple[np.ndarray, np.ndarray] | None = None) -> int:  # fmt: skip
+        """Fused form.at + holds for segments ``segs`` at points t (flip: a column whose wanted sign reverses;
+        skip: columns left unchecked, per query, as (offsets, columns))."""
         flip = np.full(segs.shape, -1, dtype=np.int64) if flip is None else flip
         widen = reach is not None
         reach = np.zeros(segs.shape) if reach is None else reach
         rows, t, flip, reach = held(segs, t, flip, reach)
+        ptr, cols = (np.zeros(rows.shape[0] + 1, dtype=np.int64), _NO_COLUMNS) if skip is None else skip
         return proof_kernels.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, t, widen, reach,
-                                          flip, _U, _gamma(3), _gamma(6), _gamma(4), failed)  # fmt: skip
+                                          flip, ptr, cols, UNIT_ROUNDOFF, gamma(3), gamma(6), gamma(4),
+                                          failed)  # fmt: skip
 
     finite_start, finite_end = np.isfinite(points.start), np.isfinite(points.end)
     for ends, finite in ((points.start, finite_start), (points.end, finite_end)):
@@ -622,26 +653,44 @@ def _sign_checks(
             checked += ok.size
     n_knots = n_seg - 1
     if n_knots == 0:  # no knot at all (the one segment has no finite end): the form must have its sign at m
-        ok = _holds(form.z, form.e_z, want)
+        ok = holds(form.z, form.e_z, want)
         failed += np.count_nonzero(~ok, axis=1)
         return failed, checked + ok.size
     # Each knot, from each side (segment j on its left, j+1 on its right).
-    for seg, far in ((np.arange(n_knots), points.after[:-1]), (np.arange(1, n_seg), points.before[1:])):
+    left_columns, right_columns = flip_neuron if isinstance(flip_neuron, tuple) else (flip_neuron, flip_neuron)
+    sides = (
+        (np.arange(n_knots), points.after[:-1], left_columns),
+        (np.arange(1, n_seg), points.before[1:], right_columns),
+    )
+    for side, (seg, far, flip_columns) in enumerate(sides):
         knot = np.arange(n_knots)
         # Layers up to the gate change: one affine form across the bracket; the far end has every gate's
         # sign, except the flipping gate's, which is the other side's.
         rows = np.nonzero(~below)[0]
         if rows.size:
-            checked += check(seg[rows], far[rows], flip=np.where(flips_here[rows], flip_neuron[rows], -1))
+            skip = _skips(exempt[side], rows) if exempt and exempt[side] else None
+            checked += check(seg[rows], far[rows], flip=np.where(flips_here[rows], flip_columns[rows], -1), skip=skip)
         # Later layers: each side's form is the network's from its stretch up to the root t* (|t* − t̃| ≤ ρ),
         # so its sign at every point within ρ of t̃ must be its gate's.
         rows = np.nonzero(below)[0]
         if rows.size:
-            checked += check(seg[rows], knots[knot[rows]], reach=rho[rows])
+            skip = _skips(exempt[side], rows) if exempt and exempt[side] else None
+            checked += check(seg[rows], knots[knot[rows]], reach=rho[rows], skip=skip)
     return failed, checked
 
 
-def _root_radius(form: _Forms, knots_here: np.ndarray, neurons: np.ndarray, t: np.ndarray) -> np.ndarray:
+_NO_COLUMNS = np.zeros(0, dtype=np.int64)
+
+
+def _skips(exempt: dict[int, np.ndarray], knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, ascending columns) of the exempt columns of each of ``knots``, for the sign kernel."""
+    lists = [np.sort(exempt.get(int(k), _NO_COLUMNS)).astype(np.int64) for k in knots]
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([c.shape[0] for c in lists])
+    return ptr, np.concatenate([_NO_COLUMNS, *lists])
+
+
+def root_radius(form: Forms, knots_here: np.ndarray, neurons: np.ndarray, t: np.ndarray) -> np.ndarray:
     """ρ ≥ |t* − t̃| for the root t* of each flipping gate's affine form (segment j on the knot's left):
     (|z̃(t̃)| + e)/(|s̃| − e_s), or inf when the slope is not bounded away from zero."""
     if knots_here.size == 0:
@@ -651,7 +700,7 @@ def _root_radius(form: _Forms, knots_here: np.ndarray, neurons: np.ndarray, t: n
     value, bound = value[cols], bound[cols]
     slope, e_slope = np.abs(form.s[knots_here, neurons]), form.e_s[knots_here, neurons]
     with np.errstate(divide="ignore", invalid="ignore"):
-        radius = (np.abs(value) + bound) / (slope - e_slope) * (1.0 + 8.0 * _U)
+        radius = (np.abs(value) + bound) / (slope - e_slope) * (1.0 + 8.0 * UNIT_ROUNDOFF)
     return np.where(slope > e_slope, radius, np.inf)
 
 
@@ -674,9 +723,7 @@ def _jump_checks(
     for ell in range(depth - 1, -1, -1):
         here = np.nonzero(simple & (flip_layer == ell))[0]
         if here.size:
-            is_breakpoint[here], failed[here] = _jump_decisions(
-                g[here, flip_neuron[here]], e_g[here, flip_neuron[here]]
-            )
+            is_breakpoint[here], failed[here] = jump_decisions(g[here, flip_neuron[here]], e_g[here, flip_neuron[here]])
         if ell == 0:
             break
         w = net.weights[ell]
@@ -684,15 +731,15 @@ def _jump_checks(
         masked, e_masked = np.where(gate, g, 0.0), np.where(gate, e_g, 0.0)
         n = w.shape[0]
         g = np.matmul(masked, w)
-        e_g = np.matmul(e_masked + _gamma(n) * np.abs(masked), np.abs(w)) * (1.0 + 2.0 * _gamma(n + 2))
+        e_g = np.matmul(e_masked + gamma(n) * np.abs(masked), np.abs(w)) * (1.0 + 2.0 * gamma(n + 2))
     again = np.nonzero(failed)[0]
     if again.size:  # a few knots (2 of 16,541 at 2048 × 8): decided again on second-order bounds
         value, bound = _refined_jump_values(net, masks, flip_layer[again], flip_neuron[again], again)
-        is_breakpoint[again], failed[again] = _jump_decisions(value, bound)
+        is_breakpoint[again], failed[again] = jump_decisions(value, bound)
     return int(np.count_nonzero(failed)), is_breakpoint
 
 
-def _jump_decisions(value: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def jump_decisions(value: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(proven breakpoint, decision left open) for g̃ with |g − g̃| ≤ bound: |g̃| > bound proves g ≠ 0; an exact
     g̃ = 0 with bound 0 proves g = 0; anything else is open."""
     is_breakpoint = np.abs(value) > bound
@@ -714,7 +761,7 @@ def _refined_jump_values(
     for ell in range(len(masks) - 1, lowest - 1, -1):
         here = np.nonzero(flip_layer == ell)[0]
         total, err = _two_sum(g[here, flip_neuron[here]], c[here, flip_neuron[here]])
-        value[here], bound[here] = total, (eps[here, flip_neuron[here]] + np.abs(err)) * (1.0 + _U)
+        value[here], bound[here] = total, (eps[here, flip_neuron[here]] + np.abs(err)) * (1.0 + UNIT_ROUNDOFF)
         if ell == lowest:
             break
         w, gate = net.weights[ell], masks[ell][knots]

@@ -45,6 +45,10 @@ class RegionCount:
     ``output_exponent``: ``values``, ``slopes`` and ``f_at_zero`` hold f·2^−output_exponent. It is 0 unless f's own
     values lie beyond float64's range (weights scaled far up): the count is exact all the same, and ``evaluate``
     gives ±inf where f cannot be held.
+
+    ``proven``: the count is proven exact (``method`` "proven" or "rational"). ``open_decisions``: when a proof was
+    attempted, how many decisions it left open (0 when proven; ``relu1d.engine.proof.Certificate.open_decisions``);
+    None when none was attempted (``prove=False``, or "auto" beyond its cost).
     """
 
     widths: tuple[int, ...]
@@ -62,6 +66,13 @@ class RegionCount:
     layer_names: tuple[str, ...] = ()
     class_changes: np.ndarray | None = None
     output_exponent: int = 0
+    open_decisions: int | None = None
+
+    @property
+    def proven(self) -> bool:
+        """True when the knots, their units and the breakpoints are proven exact: by the a-posteriori proof
+        (``method == "proven"``) or by rational arithmetic (``method == "rational"``)."""
+        return self.method in PROVEN_METHODS
 
     @property
     def certified(self) -> bool:
@@ -151,8 +162,9 @@ class RegionCount:
             f"RegionCount({self.linear_regions} linear regions, {self.activation_regions} activation regions "
             f"over {where}\n"
             f"  knots per layer: {per_layer}\n"
-            f"  method {self.method}, certified={self.certified} (near {self.near_decisions}, weak "
-            f"{self.weak_decisions})"
+            f"  method {self.method}, proven={self.proven}"
+            + ("" if self.open_decisions is None else f" ({self.open_decisions} open decisions)")
+            + f", certified={self.certified} (near {self.near_decisions}, weak {self.weak_decisions})"
             + (f", {self.class_changes.shape[0]} class changes" if self.class_changes is not None else "")
             + ")"
         )
@@ -180,6 +192,8 @@ class RegionCount:
             "knots_per_layer": self.knots_per_layer.tolist(),
             "breakpoints_per_layer": self.breakpoints_per_layer.tolist(),
             "certified": self.certified,
+            "proven": self.proven,
+            "open_decisions": self.open_decisions,
             "method": self.method,
             "near_decisions": self.near_decisions,
             "weak_decisions": self.weak_decisions,

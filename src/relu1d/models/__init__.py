@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,6 @@ from relu1d.engine.decisions import DEFAULT_RTOL, checked_line
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.lines import restrict_to_line
 from relu1d.engine.network import Network, load_network
-from relu1d.engine.proof import prove_count
 from relu1d.engine.result import RegionCount
 
 
@@ -70,7 +68,7 @@ def count_regions(
     window: tuple[float, float] | None = None,
     classes: bool = False,
     rtol: float = DEFAULT_RTOL,
-    prove: bool = False,
+    prove: bool | str = "auto",
     exact_fallback: bool = True,
     xp: Any = None,
 ) -> RegionCount:
@@ -86,13 +84,15 @@ def count_regions(
     ``relu1d.engine.count.count_network`` (along a line, its restriction ``restrict_to_line(net, a, b − a)``, a 1-D
     network), every other model through ``count_graph``. Decisions are taken against ``rtol`` × each quantity's scale,
     and a count with a tolerance-resolved decision is settled by a proof or a rational recount when that is
-    affordable (``exact_fallback``; ``relu1d.engine.fallback``). ``prove``: also run the a-posteriori proof of a
-    ``Network``'s count (``relu1d.engine.proof``; ``method == "proven"`` when it succeeds). ``xp``: the array
-    module of a ``Network``'s count (cupy for the GPU).
+    affordable (``exact_fallback``; ``relu1d.engine.fallback``). ``prove``: True proves every count a posteriori
+    (``relu1d.engine.proof`` for a network, ``relu1d.engine.graph_proof`` for any other model), "auto" (the default)
+    those whose proof is expected within ``relu1d.engine.fallback.PROVE_SECONDS``, False none but the settled ones.
+    ``xp``: the array module of a ``Network``'s count (cupy for the GPU).
 
-    The result's fields say what was decided how: ``method`` ("float64": every decision by its float margin,
-    ``certified`` when none was near its tolerance; "proven": the float answer proven by rounding bounds;
-    "rational": recounted in exact arithmetic), ``near_decisions`` and ``weak_decisions``.
+    The result's fields say what was decided how: ``proven`` (the knots and breakpoints are proven exact) and
+    ``open_decisions`` (what a proof that ran left open; None when none ran), ``method`` ("float64": every decision by
+    its float margin, ``certified`` when none was near its tolerance; "proven": the float answer proven by rounding
+    bounds; "rational": recounted in exact arithmetic), ``near_decisions`` and ``weak_decisions``.
     """
     if (a is None) != (b is None):
         raise ValueError("line: give both points a and b, or neither")
@@ -107,14 +107,10 @@ def count_regions(
             net = restrict_to_line(model, start.reshape(-1), (end - start).reshape(-1))
         elif model.n_in != 1:
             raise ValueError(f"the network has {model.n_in} inputs: give a line through its input space (a and b)")
-        result = count_network(net, rtol=rtol, xp=xp, exact_fallback=exact_fallback)
-        if prove and result.method == "float64" and prove_count(net, result).certified:
-            result = replace(result, method="proven")
+        result = count_network(net, rtol=rtol, xp=xp, exact_fallback=exact_fallback, prove=prove)
         return result if window is None else result.restrict(*window)
     if xp is not None:
         raise ValueError("xp: only a relu1d.Network is counted on another array module (other models run on numpy)")
-    if prove:
-        raise ValueError("prove: proofs cover relu1d.Network models (dense ReLU layers) so far")
     if a is None:
         graph = to_graph(model, (1,))
         if math.prod(graph.input_shape) != 1:
@@ -126,7 +122,7 @@ def count_regions(
         if graph.input_shape != start.shape and graph.input_shape == (start.size,):
             start, end = start.reshape(-1), end.reshape(-1)
     return count_graph(
-        graph, start, end - start, window=window, classes=classes, rtol=rtol, exact_fallback=exact_fallback
+        graph, start, end - start, window=window, classes=classes, rtol=rtol, exact_fallback=exact_fallback, prove=prove
     )
 
 

@@ -15,19 +15,26 @@ _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 @numba.njit(**_OPTS)
-def sign_failures(z, s, e_z, e_s, mid, gate, rows, t, widen, reach, flip, u, g3, g6, g4, failed):
+def sign_failures(z, s, e_z, e_s, mid, gate, rows, t, widen, reach, flip, skip_ptr, skip_cols, u, g3, g6, g4, failed):
     """For each query q: segment rows[q]'s forms at t[q], value z + s·δ (δ = t − mid) and bound
     (e_z + e_s·|δ|·(1 + u) + γ₃(|z| + |s||δ|))·(1 + 2γ₆), widened to (bound + (|s| + e_s)·reach[q])·(1 + 2γ₄) when
     ``widen``; the wanted sign is the gate's, reversed in column flip[q] (−1: none). failed[rows[q]] counts the
-    columns whose sign does not hold beyond the bound (an exact zero of an off gate with a zero bound holds).
-    Returns the number of decisions checked."""
+    columns whose sign does not hold beyond the bound (an exact zero of an off gate with a zero bound holds); the
+    ascending columns skip_cols[skip_ptr[q]:skip_ptr[q + 1]] are not checked for query q. Returns the number of
+    decisions checked."""
     n = z.shape[1]
+    checked = 0
     for q in range(rows.shape[0]):
         r = rows[q]
         delta = t[q] - mid[r]
         ad = abs(delta)
         count = 0
+        k, end = skip_ptr[q], skip_ptr[q + 1]
         for i in range(n):
+            if k < end and skip_cols[k] == i:
+                k += 1
+                continue
+            checked += 1
             zi, si = z[r, i], s[r, i]
             value = zi + si * delta
             bound = e_z[r, i] + e_s[r, i] * ad * (1.0 + u)
@@ -40,7 +47,7 @@ def sign_failures(z, s, e_z, e_s, mid, gate, rows, t, widen, reach, flip, u, g3,
             holds = (sign * value > bound) or ((sign < 0.0) and (value == 0.0) and (bound == 0.0))
             count += np.int64(not holds)
         failed[r] += count
-    return rows.shape[0] * n
+    return checked
 
 
 @numba.njit(**_OPTS)

@@ -1,0 +1,545 @@
+"""A-posteriori proof of a graph's count along a line: the checks of ``relu1d.engine.proof`` for every operation.
+
+A count of a graph along x(t) = a + t·d (``relu1d.engine.count.count_graph``) lists knots t̃₀ < … < t̃_{B−1} (floats,
+hence exact points), the unit (activation or max-pooling node) and element whose piece changes at each, and which
+knots are breakpoints. This module proves such an answer, or names the decisions it cannot settle, with float64
+arithmetic and the forward error bound of a sum of products (Higham, *Accuracy and Stability of Numerical Algorithms*,
+2nd ed., Thm 3.5), |fl(Σ xᵢyᵢ) − Σ xᵢyᵢ| ≤ γ_k Σ|xᵢyᵢ| for k terms in any order (docs/mathematics.md §2.3):
+
+1. **Brackets and segments** as in ``relu1d.engine.proof`` (``bracket_points``): a bracket around each knot, segment k
+   between knots k−1 and k, read at one point m_k inside it. On a window (lo, hi) its ends close the outer segments.
+2. **Forms.** Under segment k's pattern (every activation's piece, every max pool's arg-max, read off its values at
+   m_k) every tensor is affine in t: value z̃ at m_k and slope s̃, with rigorous bounds e_z, e_s. The input is
+   a + m_k·d (bound γ₂(|a| + |m_k d|)), slope d (exact). An affine node y = L(x) + c of k terms per output gives
+   e_y = (|L|(e_x + γ_k|x̃|) + γ_k|c|)·(1 + 2γ_{k+3}) and e_sy = |L|(e_s + γ_k|s̃|)·(1 + 2γ_{k+3}), with |L| the
+   operation with absolute weights (dense, convolution, per-channel scaling) or L itself (sums, averages, reshapes,
+   concatenation); an activation's piece y = αz + β adds γ₂(|αz̃| + |β|) unless it is exact (α ∈ {0, ±1}, β = 0); a max
+   pool passes its arg-max's forms on.
+3. **Decisions.** A unit's pattern is the set of strict signs of its *decision forms*: z − c_q for each kink c_q of an
+   activation (positive on the pieces above it), z_j − z_a for each other slot j of a max pool's window (negative;
+   a the arg-max). The sign, knot and radius checks of ``relu1d.engine.proof.sign_checks`` run on them unchanged,
+   unit by unit in graph order: every stretch keeps its pattern, each bracket holds exactly one change of one decision
+   form (one element's piece moves to a neighbouring piece, or one arg-max moves from a to b: z_b − z_a changes sign,
+   and every other slot stays below both), and its root lies within ρ of t̃. A structural zero (value and bound both
+   0) holds for a max pool's decision (an exact tie of two identical forms), as for a ReLU's off gate.
+4. **Jumps.** f′ on the two sides of knot j are the output slopes of segments j and j + 1: a difference beyond their
+   bounds proves a breakpoint. Where it is not, the jump is Δ·g, Δ the change of the changing unit's output slope and g
+   the derivative of the output with respect to that element under the common downstream pattern, from a one-hot
+   pass with bounds: g̃ = e_g = 0 (no path), or Δ = 0 exactly (an activation's two pieces of equal slope), proves no
+   breakpoint; Δ and g proven nonzero prove one; anything else is an open decision.
+
+The class changes of ``classes=True`` are not part of the proof. The bounds assume no underflow: every nonzero
+operand lies in [2⁻⁴⁰⁰, 2⁴⁰⁰], else the count is not certifiable (``safe_range``). A convolution is evaluated as a sum
+of products per output (torch's float64 CPU kernels are im2col + GEMM; numpy's fallback is a tensor dot), to which the
+bound applies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from relu1d.engine.graph import Activation, Affine, AvgPool, Concat, Conv, Dense, Graph, MaxPool, Reshape, Scale, Sum
+from relu1d.engine.kernels import proof as proof_kernels
+from relu1d.engine.proof import (
+    SAFE_MAX,
+    SAFE_MIN,
+    UNIT_ROUNDOFF,
+    BracketPoints,
+    Certificate,
+    Forms,
+    bracket_points,
+    gamma,
+    holds,
+    in_safe_range,
+    root_radius,
+    sign_checks,
+)
+from relu1d.engine.result import RegionCount
+
+
+def certify_graph_count(
+    graph: Graph,
+    origin: np.ndarray,
+    direction: np.ndarray,
+    result: RegionCount,
+    window: tuple[float, float] | None = None,
+) -> Certificate:
+    """Prove (or fail to prove) that ``result`` is the exact count of ``graph`` along origin + t·direction, over ℝ or
+    over the open ``window`` of t (by default ``result.window``): its knots (one change of one unit element in each
+    bracket, and the changes exact ties force with it), the unit and element of each, the knots per unit node and the
+    breakpoints. Method and bounds: the module docstring (docs/mathematics.md §2.3).
+
+    Run it on the graph that was counted (``count_graph`` counts ``relu1d.engine.scaling.normalised_graph(graph)``,
+    which has the same knots)."""
+    origin = np.asarray(origin, dtype=np.float64).reshape(graph.input_shape)
+    direction = np.asarray(direction, dtype=np.float64).reshape(graph.input_shape)
+    knots = np.asarray(result.knots, dtype=np.float64)
+    n_knots = int(knots.shape[0])
+    points = bracket_points(knots, result.window if window is None else window)
+    candidate = _candidate(result)
+    safe = in_safe_range(origin, direction, knots, *_parameters(graph))
+    knot_failures = int(np.count_nonzero(~points.fits))
+
+    consumers = graph.consumers()
+    remaining = [len(c) for c in consumers]
+    forms: dict[int, _Tensor] = {0: _input_forms(origin, direction, points.mid)}
+    patterns: dict[int, np.ndarray] = {}
+    differs = np.zeros(n_knots, dtype=np.int64)  # elements of the first unit (in graph order) changing at each knot
+    flip_unit = np.full(n_knots, -1, dtype=np.int64)
+    flip_element = np.full(n_knots, -1, dtype=np.int64)
+    columns = (np.full(n_knots, -1, dtype=np.int64), np.full(n_knots, -1, dtype=np.int64))
+    jump_of_piece = np.zeros(n_knots, dtype=bool)  # the changing unit's output slope changes (Δ ≠ 0)
+    tie_side = np.full(n_knots, -1, dtype=np.int64)  # the side whose check a forced change replaced (−1: none)
+    forced: list[tuple[int, int, int]] = []  # (knot, unit, element) of every change forced by a tie
+    rho = np.full(n_knots, np.inf)
+    sign_failures = decisions = 0
+    for i, node in enumerate(graph.nodes[1:], start=1):
+        op = node.op
+        ins = [forms[j] for j in node.inputs]
+        for j in node.inputs:
+            remaining[j] -= 1
+            if remaining[j] == 0 and j != len(graph.nodes) - 1:
+                del forms[j]
+        if isinstance(op, Affine):
+            forms[i] = _affine_forms(op, ins, graph, i)
+            safe &= forms[i].in_safe_range()
+            continue
+        if not isinstance(op, (Activation, MaxPool)):
+            raise ValueError(f"node {node.name!r}: no proof covers {op.describe()}")
+        unit = graph.units.index(i)
+        forms_here = _unit(op, ins[0], graph.shapes[i], points.mid)
+        decision, pattern = forms_here.decision, forms_here.pattern
+        patterns[i], forms[i] = pattern, forms_here.output
+        below = flip_unit >= 0
+        struct, exempt = _tie_exemptions(forms_here, np.nonzero(below)[0])
+        if n_knots:
+            change = pattern[:-1] != pattern[1:]
+            count = np.count_nonzero(change, axis=1)
+            here = np.nonzero((count > 0) & ~below)[0]
+            element = np.argmax(change[here], axis=1)
+            flip_unit[here], flip_element[here], differs[here] = unit, element, count[here]
+            left, right, steps, jumps = forms_here.flips(pattern[here, element], pattern[here + 1, element], element)
+            columns[0][here], columns[1][here] = left, right
+            jump_of_piece[here] = jumps
+            knot_failures += int(np.count_nonzero(~steps))
+            for j in np.nonzero((count > 0) & below)[0]:
+                changed = np.nonzero(change[j])[0]
+                if _forced_by_tie(forms_here, struct, int(j), changed, exempt, tie_side):
+                    forced.extend((int(j), unit, int(e)) for e in changed)
+                else:
+                    knot_failures += 1
+        safe &= decision.in_safe_range() and forms_here.output.in_safe_range()
+        flips_here = flip_unit == unit
+        here = np.nonzero(flips_here)[0]
+        rho[here] = root_radius(decision, here, columns[0][here], knots[here])
+        if isinstance(op, MaxPool):
+            failed_near, checked = _arg_max_near_root(forms_here, here, flip_element[here], columns, knots, rho, exempt)
+            sign_failures += failed_near
+            decisions += checked
+        failed, checked = sign_checks(decision, forms_here.want, points, knots, flips_here, columns, below, rho,
+                                      exempt=exempt)  # fmt: skip
+        sign_failures += int(failed.sum())
+        decisions += checked
+    knot_failures += int(np.count_nonzero(differs != 1))
+    decisions += 2 * n_knots
+
+    output = forms[len(graph.nodes) - 1]
+    simple = differs == 1
+    jump_failures, is_breakpoint = _jump_checks(
+        graph, output, patterns, flip_unit, flip_element, jump_of_piece, simple, tie_side
+    )
+    decisions += n_knots
+    first = np.nonzero(flip_unit >= 0)[0]
+    changes = sorted(
+        [*zip(first.tolist(), flip_unit[first].tolist(), flip_element[first].tolist(), strict=True), *forced]
+    )
+    knots_per_unit = tuple(sum(1 for _, u, _ in changes if u == unit) for unit in range(len(graph.units)))
+    agrees = changes == candidate[1] and bool(np.array_equal(is_breakpoint, candidate[0]))
+    return Certificate(
+        decisions=decisions,
+        sign_failures=sign_failures,
+        knot_failures=knot_failures,
+        jump_failures=jump_failures,
+        knots_per_layer=knots_per_unit,
+        breakpoints=int(np.count_nonzero(is_breakpoint)),
+        agrees=agrees,
+        safe_range=bool(safe),
+    )
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    """One node's forms on every segment: values z̃ (at the segment's point), slopes s̃, and their bounds, each of
+    shape (segments, *node shape)."""
+
+    z: np.ndarray
+    s: np.ndarray
+    e_z: np.ndarray
+    e_s: np.ndarray
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rows = self.z.shape[0]
+        return tuple(x.reshape(rows, -1) for x in (self.z, self.s, self.e_z, self.e_s))  # type: ignore[return-value]
+
+    def in_safe_range(self) -> bool:
+        """Every finite nonzero value and bound lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (``relu1d.engine.proof``)."""
+        return all(proof_kernels.magnitude_range(x, SAFE_MIN, SAFE_MAX) for x in self.flat())
+
+
+def _parameters(graph: Graph) -> list[np.ndarray]:
+    """Every float parameter of the graph's operations (checked to lie in the safe range)."""
+    out = []
+    for node in graph.nodes:
+        op = node.op
+        for name in ("weight", "bias_", "scale", "shift", "kinks", "slopes", "intercepts"):
+            value = getattr(op, name, None)
+            if isinstance(value, np.ndarray):
+                out.append(value)
+    return out
+
+
+def _input_forms(origin: np.ndarray, direction: np.ndarray, mid: np.ndarray) -> _Tensor:
+    """x(m_k) = a + m_k·d with two roundings per entry; the slope d is exact."""
+    m = mid.reshape(-1, *([1] * origin.ndim))
+    z = origin + m * direction
+    e_z = gamma(2) * (np.abs(origin) + np.abs(m) * np.abs(direction)) * (1.0 + 2.0 * gamma(3))
+    s = np.array(np.broadcast_to(direction, z.shape))
+    return _Tensor(z, s, e_z, np.zeros(z.shape))
+
+
+def _terms(op: Affine, graph: Graph, i: int) -> int:
+    """k: at most how many roundings make one output of ``op`` (products summed, the bias, a division)."""
+    if isinstance(op, Dense):
+        return op.weight.shape[1] + 1
+    if isinstance(op, Conv):
+        return math.prod(op.weight.shape[1:]) + 1
+    if isinstance(op, AvgPool):
+        return op.window.index.shape[1] + 1
+    if isinstance(op, Scale):
+        return 2
+    if isinstance(op, Sum):
+        return op.n_inputs
+    if isinstance(op, (Reshape, Concat)):
+        return 0
+    raise ValueError(f"node {graph.nodes[i].name!r}: no proof covers {op.describe()}")
+
+
+def _absolute(op: Affine) -> Affine:
+    """The operation with absolute weights, |L| (a mixing one: dense, convolution); others are L's own |·|."""
+    return replace(op, weight=np.abs(op.weight), bias_=None)  # type: ignore[type-var]
+
+
+def _abs_linear(op: Affine, xs: list[np.ndarray]) -> np.ndarray:
+    """|L| applied to nonnegative arrays."""
+    if isinstance(op, (Dense, Conv)):
+        return _absolute(op).linear(xs)
+    return op.positive(xs)
+
+
+def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int) -> _Tensor:
+    """Forms of y = L(x) + c and their bounds (module docstring, step 2): values and slopes in one call of L, their
+    bounds in one call of |L|."""
+    k = _terms(op, graph, i)
+    g = gamma(k)
+    rows = ins[0].z.shape[0]
+    both = op.linear([np.concatenate([x.z, x.s]) for x in ins])
+    if k == 0:  # reshapes and concatenations move numbers only
+        bounds = op.linear([np.concatenate([x.e_z, x.e_s]) for x in ins])
+    else:
+        operands = [np.concatenate([x.e_z + g * np.abs(x.z), x.e_s + g * np.abs(x.s)]) for x in ins]
+        bounds = _abs_linear(op, operands) * (1.0 + 2.0 * gamma(k + 3))
+    z, s, e_z, e_s = both[:rows], both[rows:], bounds[:rows], bounds[rows:]
+    c = op.bias(graph.shapes[i])
+    if c is not None:
+        z = z + c
+        e_z = e_z + g * np.abs(c) * (1.0 + 2.0 * gamma(k + 3))
+    return _Tensor(z, s, e_z, e_s)
+
+
+@dataclass(frozen=True)
+class _UnitForms:
+    """A unit node on every segment. ``decision``: its decision forms (``Forms``; ``width`` columns per element),
+    ``want``: their wanted signs (True: positive), ``pattern``: (segments, elements) pieces or arg-max slots,
+    ``output``: its output forms. ``flips(left, right, element)``: for an element whose pattern changes at a knot,
+    the decision column that changes sign on the left and on the right segment, whether the change is one step (to a
+    neighbouring piece; an arg-max's always is) and whether the unit's output slope changes with it (Δ ≠ 0; an
+    arg-max's does, its decision form having a proven root)."""
+
+    decision: Forms
+    want: np.ndarray
+    pattern: np.ndarray
+    output: _Tensor
+    flips: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
+    width: int
+
+
+def _unit(op: Activation | MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) -> _UnitForms:
+    """The decision and output forms of a unit node (``_UnitForms``)."""
+    if isinstance(op, Activation):
+        return _activation(op, x, shape, mid)
+    return _max_pool(op, x, shape, mid)
+
+
+def _arg_max_near_root(
+    unit: _UnitForms,
+    knots_here: np.ndarray,
+    elements: np.ndarray,
+    columns: tuple[np.ndarray, np.ndarray],
+    knots: np.ndarray,
+    rho: np.ndarray,
+    exempt: tuple[dict, dict],
+) -> tuple[int, int]:
+    """The knot check of an arg-max that moves from slot a to slot b at knot j (failed and checked decisions).
+
+    Unlike a gate, another slot c may overtake a (or b) inside the bracket after (or before) the root t* of z_b − z_a
+    without changing the maximum, so its column is not checked at the bracket's far end (``exempt``) but at t*:
+    z_c − z_a < 0 on the left and z_c − z_b < 0 on the right, within ρ of t̃. With the stretch checks and the changing
+    column's far-end check this proves max = z_a up to t* and z_b after it."""
+    if knots_here.size == 0:
+        return 0, 0
+    w = unit.width
+    failed = checked = 0
+    for side in (0, 1):
+        rows = knots_here + side
+        value, bound = unit.decision.at(rows, knots[knots_here], reach=rho[knots_here])
+        for q, (j, o) in enumerate(zip(knots_here.tolist(), elements.tolist(), strict=True)):
+            cols = np.setdiff1d(np.arange(o * w, (o + 1) * w), columns[side][j])
+            exempt[side][j] = np.union1d(exempt[side].get(j, cols[:0]), cols)
+            want = np.where(unit.want[rows[q], cols], 1.0, -1.0)
+            failed += int(np.count_nonzero(~holds(value[q, cols], bound[q, cols], want)))
+            checked += cols.shape[0]
+    return failed, checked
+
+
+def _tie_exemptions(unit: _UnitForms, knots: np.ndarray) -> tuple[np.ndarray, tuple[dict, dict]]:
+    """Structural zeros of a unit's decision forms (value, slope and bounds all 0: two identical forms, an input ≡
+    its kink), and for each of ``knots`` (whose change lies in an earlier unit) the columns whose check within ρ of t̃
+    an exact tie replaces, per side (left, right): knot → columns.
+
+    A column ≡ 0 on one side of the knot, of an element whose pattern is the same on both sides (so the column is the
+    same difference of the same forms), has by continuity the value 0 at t* on the other side too. There its form is
+    affine from t* to its stretch, whose far end the stretch checks prove of the wanted strict sign: the sign holds on
+    the whole open side, and the check near t̃ (which 0 at t* would fail) is not needed."""
+    decision = unit.decision
+    struct = (decision.z == 0) & (decision.s == 0) & (decision.e_z == 0) & (decision.e_s == 0)
+    same = np.repeat(unit.pattern[knots] == unit.pattern[knots + 1], unit.width, axis=1)
+    exempt: tuple[dict, dict] = ({}, {})
+    for side, (tied, other) in enumerate(((knots + 1, knots), (knots, knots + 1))):
+        only = struct[tied] & ~struct[other] & same
+        for q in np.nonzero(only.any(axis=1))[0]:
+            exempt[side][int(knots[q])] = np.nonzero(only[q])[0]
+    return struct, exempt
+
+
+def _forced_by_tie(
+    unit: _UnitForms,
+    struct: np.ndarray,
+    knot: int,
+    elements: np.ndarray,
+    exempt: tuple[dict, dict],
+    tie_side: np.ndarray,
+) -> bool:
+    """Whether the changes of ``elements`` of a unit at ``knot``, whose first change lies in an earlier unit, are
+    forced by an exact tie, and if so exempt their columns on the other side (``_tie_exemptions``).
+
+    A change is forced when its changing decision column is a structural zero on one side, the left say (the same
+    side for every forced change at the knot): the two forms that column compares (z_b and z_a of an arg-max, or z and
+    its kink) are equal up to t*. Every decision form of the element on the right then has at t* the value of one on
+    the left, which the left's checks near t̃ prove of the right sign (0 for the tied one), and the stretch check at
+    its far end does the rest, as in ``_tie_exemptions``. The knot's jump is read under the right side's downstream
+    pattern, where the tied forms have separated (``tie_side``)."""
+    sides = set()
+    for e in elements:
+        left, right = unit.pattern[knot, e], unit.pattern[knot + 1, e]
+        col_left, col_right, step, _ = (int(np.asarray(v).reshape(-1)[0]) for v in unit.flips(
+            np.array([left]), np.array([right]), np.array([e])))  # fmt: skip
+        if not step:
+            return False
+        if struct[knot, col_left]:
+            sides.add(1)
+        elif struct[knot + 1, col_right]:
+            sides.add(0)
+        else:
+            return False
+    if len(sides) != 1:
+        return False
+    side = sides.pop()
+    if tie_side[knot] not in (-1, side):
+        return False
+    tie_side[knot] = side
+    columns = (elements[:, None] * unit.width + np.arange(unit.width)[None, :]).reshape(-1)
+    exempt[side][knot] = np.union1d(exempt[side].get(knot, columns[:0]), columns)
+    return True
+
+
+def _activation(op: Activation, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) -> _UnitForms:
+    """Decision forms z − c_q (column element·r + q), wanted positive on the pieces above kink q."""
+    z, s, e_z, e_s = x.flat()
+    rows, m = z.shape
+    kinks, alpha, beta = op.params(shape)  # (r, m), (r + 1, m), (r + 1, m)
+    r = kinks.shape[0]
+    piece = np.sum(z[:, :, None] > kinks.T[None], axis=2)  # number of kinks strictly below z̃ (Activation.piece)
+    if op is Activation.relu():
+        decision = Forms(z, s, e_z, e_s, mid)
+        want = piece > 0
+        on = want
+        output = _Tensor(*(np.where(on, v, 0.0).reshape(rows, *shape) for v in (z, s, e_z, e_s)))
+    else:
+        value = z[:, :, None] - kinks.T[None]
+        exact_kink = kinks.T[None] == 0
+        e_value = e_z[:, :, None] + np.where(exact_kink, 0.0, UNIT_ROUNDOFF * np.abs(value)) * (1.0 + 2.0 * gamma(2))
+        decision = Forms(
+            value.reshape(rows, m * r),
+            np.repeat(s, r, axis=1),
+            e_value.reshape(rows, m * r),
+            np.repeat(e_s, r, axis=1),
+            mid,
+        )
+        want = (piece[:, :, None] > np.arange(r)[None, None, :]).reshape(rows, m * r)
+        a, b = alpha[piece, np.arange(m)], beta[piece, np.arange(m)]
+        inexact = ~(np.isin(np.abs(a), (0.0, 1.0)) & (b == 0))
+        y, sy = a * z + b, a * s
+        round_y = np.where(inexact, gamma(2) * (np.abs(a * z) + np.abs(b)), 0.0)
+        e_y = (np.abs(a) * e_z + round_y) * (1.0 + 2.0 * gamma(4))
+        e_sy = (np.abs(a) * e_s + np.where(inexact, UNIT_ROUNDOFF * np.abs(sy), 0.0)) * (1.0 + 2.0 * gamma(3))
+        output = _Tensor(*(v.reshape(rows, *shape) for v in (y, sy, e_y, e_sy)))
+
+    def flips(left: np.ndarray, right: np.ndarray, element: np.ndarray) -> tuple:
+        column = element * r + np.minimum(left, right)
+        return column, column, np.abs(left - right) == 1, alpha[left, element] != alpha[right, element]
+
+    return _UnitForms(decision, want, piece, output, flips, r)
+
+
+def _max_pool(op: MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) -> _UnitForms:
+    """Decision forms z_j − z_a for every slot j of every window (column output·w + j), wanted negative; the arg-max
+    a's own column and padding slots hold trivially (−1, exact)."""
+    z, s, e_z, e_s = x.flat()
+    rows = z.shape[0]
+    index = op.window.index  # (outputs, w), −1: padding
+    outputs, w = index.shape
+    valid = index >= 0
+    slot_of = np.maximum(index, 0)
+    gathered = [v[:, slot_of] for v in (z, s, e_z, e_s)]  # (rows, outputs, w)
+    top = np.argmax(np.where(valid[None], gathered[0], -np.inf), axis=2)  # the lowest slot among equal maxima
+    pick = [np.take_along_axis(v, top[:, :, None], axis=2) for v in gathered]  # (rows, outputs, 1)
+    d = gathered[0] - pick[0]
+    ds = gathered[1] - pick[1]
+    e_d = (gathered[2] + pick[2] + UNIT_ROUNDOFF * np.abs(d)) * (1.0 + 2.0 * gamma(3))
+    e_ds = (gathered[3] + pick[3] + UNIT_ROUNDOFF * np.abs(ds)) * (1.0 + 2.0 * gamma(3))
+    trivial = ~valid[None] | (np.arange(w)[None, None, :] == top[:, :, None])
+    d, ds, e_d, e_ds = (np.where(trivial, fill, v) for v, fill in ((d, -1.0), (ds, 0.0), (e_d, 0.0), (e_ds, 0.0)))
+    decision = Forms(*(v.reshape(rows, outputs * w) for v in (d, ds, e_d, e_ds)), mid)
+    want = np.zeros((rows, outputs * w), dtype=bool)
+    output = _Tensor(*(v[:, :, 0].reshape(rows, *shape) for v in pick))
+
+    def flips(left: np.ndarray, right: np.ndarray, element: np.ndarray) -> tuple:
+        # left of the knot slot ``right`` overtakes ``left``: its decision z_right − z_left turns positive
+        return element * w + right, element * w + left, np.ones(left.shape, dtype=bool), np.ones(left.shape, dtype=bool)
+
+    return _UnitForms(decision, want, top, output, flips, w)
+
+
+def _jump_checks(
+    graph: Graph,
+    output: _Tensor,
+    patterns: dict[int, np.ndarray],
+    flip_unit: np.ndarray,
+    flip_element: np.ndarray,
+    jump_of_piece: np.ndarray,
+    simple: np.ndarray,
+    tie_side: np.ndarray,
+) -> tuple[int, np.ndarray]:
+    """Open jump decisions and the proven breakpoint flags (module docstring, step 4). The downstream pattern of
+    knot j is segment j's, or segment j + 1's where a change forced by a tie on the left is read there
+    (``tie_side``)."""
+    n_knots = flip_unit.shape[0]
+    is_breakpoint = np.zeros(n_knots, dtype=bool)
+    if n_knots == 0:
+        return 0, is_breakpoint
+    _, s, _, e_s = output.flat()
+    diff = s[1:] - s[:-1]
+    bound = (e_s[1:] + e_s[:-1]) * (1.0 + 8.0 * UNIT_ROUNDOFF)
+    is_breakpoint = simple & np.any(np.abs(diff) > bound, axis=1)
+    again = np.nonzero(simple & ~is_breakpoint)[0]
+    failed = np.zeros(n_knots, dtype=bool)
+    if again.size:
+        # The jump is Δ·g. Δ ≠ 0 wherever the changing piece's slope differs: the knot check proved the decision
+        # form's sign change, so its slope (the input's, or s_b − s_a of an arg-max) is nonzero.
+        rows = again + np.maximum(tie_side[again], 0)
+        g, e_g = _one_hot_pass(graph, patterns, flip_unit[again], flip_element[again], rows)
+        no_path = np.all((g == 0) & (e_g == 0), axis=1)
+        path = np.any(np.abs(g) > e_g, axis=1)
+        changes = jump_of_piece[again]
+        is_breakpoint[again] = path & changes
+        failed[again] = ~(path & changes) & ~(no_path | ~changes)
+    return int(np.count_nonzero(failed)), is_breakpoint
+
+
+def _one_hot_pass(
+    graph: Graph, patterns: dict[int, np.ndarray], units: np.ndarray, elements: np.ndarray, segments: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """g = ∂(output)/∂(element ``elements[q]`` of unit ``units[q]``) under the pattern of segment ``segments[q]``,
+    with a bound e_g: a forward pass of one-hot rows."""
+    rows = segments.shape[0]
+    vals: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    consumers = graph.consumers()
+    remaining = [len(c) for c in consumers]
+    last = len(graph.nodes) - 1
+    for i, node in enumerate(graph.nodes):
+        shape = graph.shapes[i]
+        size = math.prod(shape)
+        op = node.op
+        if i == 0:
+            vals[0] = (np.zeros((rows, *shape)), np.zeros((rows, *shape)))
+            continue
+        ins = [vals[j] for j in node.inputs]
+        for j in node.inputs:
+            remaining[j] -= 1
+            if remaining[j] == 0 and j != last:
+                del vals[j]
+        if isinstance(op, Affine):
+            k = _terms(op, graph, i)
+            g = op.linear([x for x, _ in ins])
+            if k == 0:
+                e = op.linear([e for _, e in ins])
+            else:
+                e = _abs_linear(op, [e + gamma(k) * np.abs(x) for x, e in ins]) * (1.0 + 2.0 * gamma(k + 3))
+        else:
+            x, e_x = (v.reshape(rows, -1) for v in ins[0])
+            pattern = patterns[i][segments]
+            if isinstance(op, Activation):
+                alpha = op.params(shape)[1]
+                a = alpha[pattern, np.arange(size)]
+                g = a * x
+                exact = np.isin(np.abs(a), (0.0, 1.0))
+                e = (np.abs(a) * e_x + np.where(exact, 0.0, UNIT_ROUNDOFF * np.abs(g))) * (1.0 + 2.0 * gamma(3))
+            else:
+                slot = op.window.index[np.arange(size)[None, :], pattern]  # the arg-max's input entry
+                g, e = np.take_along_axis(x, slot, axis=1), np.take_along_axis(e_x, slot, axis=1)
+            here = np.nonzero(units == graph.units.index(i))[0]
+            g[here] = 0.0
+            e[here] = 0.0
+            g[here, elements[here]] = 1.0
+            g, e = g.reshape(rows, *shape), e.reshape(rows, *shape)
+        vals[i] = (g, e)
+    g, e = vals[last]
+    return g.reshape(rows, -1), e.reshape(rows, -1)
+
+
+def _candidate(result: RegionCount) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """What the proof must establish of ``result``: its breakpoint flags and every change it lists, as sorted
+    (knot, unit, element) triples (unit: an index into ``graph.units``)."""
+    changes = [
+        (int(k), unit, int(e))
+        for unit, (idx, elem) in enumerate(zip(result.knot_index, result.knot_neurons, strict=True))
+        for k, e in zip(idx.tolist(), elem.tolist(), strict=True)
+    ]
+    return np.asarray(result.is_breakpoint, dtype=bool), sorted(changes)
+
+
+__all__ = ["BracketPoints", "certify_graph_count"]
