@@ -55,7 +55,10 @@ def panel() -> Iterator[tuple[str, Callable[[], RegionCount]]]:
         yield f"random_small/{seed}", lambda s=seed: count_regions(networks.random_small(s))
         for family, make in networks.ADVERSARIAL.items():
             yield f"{family}/{seed}", lambda m=make, s=seed: count_regions(m(s))
-            yield f"{family}/{seed}/no-fallback", lambda m=make, s=seed: count_regions(m(s), exact_fallback=False, prove=False)
+            yield (
+                f"{family}/{seed}/no-fallback",
+                lambda m=make, s=seed: count_regions(m(s), exact_fallback=False, prove=False),
+            )
     for width, depth in ((64, 3), (256, 2), (512, 3)):
         net = sample_network([width] * depth, 1.0, seed=[5, width, depth])
         yield f"he/{width}x{depth}", lambda n=net: count_regions(n)

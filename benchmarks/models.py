@@ -3,7 +3,8 @@
 For a LeNet-style CNN and a small residual net on 28 × 28 inputs (PyTorch, He-initialised as torch does, eval mode),
 on the segment between two inputs (t ∈ (0, 1)), one process:
 
-- **ours**: ``relu1d.count_regions(model, a, b, window=(0, 1))`` (best of ``--repeats``);
+- **ours**: ``relu1d.count_regions(model, a, b, window=(0, 1), prove=False)`` (best of ``--repeats``; the proof's
+  cost: benchmarks/proof_cost.py);
 - **walk**: the region walk, one forward pass per region
   (``relu1d.engine.oracles.walk.walk_regions(exact=False)``), once;
 - **floor**: torch's own float64 forward pass of our final batch of knots, the points where the count ends up
@@ -86,8 +87,8 @@ def main() -> None:
         torch.manual_seed(0)
         model = build().eval()
         graph = relu1d.to_graph(model, a.shape)
-        result = relu1d.count_regions(graph, a, b, window=(0.0, 1.0))
-        ours = _best(lambda g=graph: relu1d.count_regions(g, a, b, window=(0.0, 1.0)), args.repeats)
+        result = relu1d.count_regions(graph, a, b, window=(0.0, 1.0), prove=False)
+        ours = _best(lambda g=graph: relu1d.count_regions(g, a, b, window=(0.0, 1.0), prove=False), args.repeats)
         start = time.perf_counter()
         walk = walk_regions(graph, a, b - a, exact=False, window=(0.0, 1.0))
         walk_s = time.perf_counter() - start

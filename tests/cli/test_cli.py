@@ -272,3 +272,38 @@ def test_count_a_model_along_a_line(tmp_path):
         out = _run("count", *args)
         lines = out.stderr.strip().splitlines()
         assert out.returncode == 2 and len(lines) == 1 and message in lines[0], out.stderr
+
+
+def test_count_proves_an_onnx_lenet_along_a_line(tmp_path):
+    """``count model.onnx --line a.npy b.npy --prove``: a LeNet (convolutions, ReLU, max pooling, dense layers) proven
+    a posteriori; the hand-made graph of every ONNX operator, whose PReLU → Abs changes two units at one knot (which
+    the proof leaves open), recounted exactly; ``--no-prove --no-exact-fallback`` runs no proof (a count with a weak decision is otherwise
+    settled by one)."""
+    pytest.importorskip("onnx")
+    torch = pytest.importorskip("torch")
+    from tests.models.test_onnx import handmade
+
+    torch.manual_seed(0)
+    lenet = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(32, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10),
+    ).eval()  # fmt: skip
+    rng = np.random.default_rng(11)
+    for name, shape in (("lenet", (1, 14, 14)), ("handmade", (6,))):
+        model = tmp_path / f"{name}.onnx"
+        if name == "lenet":
+            torch.onnx.export(lenet.double(), (torch.zeros(1, *shape, dtype=torch.float64),), str(model), dynamo=False)
+        else:
+            model.write_bytes(handmade().SerializeToString())
+        a, b = tmp_path / f"{name}-a.npy", tmp_path / f"{name}-b.npy"
+        np.save(a, rng.normal(size=shape))
+        np.save(b, rng.normal(size=shape))
+        out = _run("count", str(model), "--line", str(a), str(b), "--window", "0", "1", "--prove", "--json")
+        assert out.returncode == 0, out.stderr
+        summary = json.loads(out.stdout)
+        method = "proven" if name == "lenet" else "rational"
+        assert summary["proven"] and summary["open_decisions"] == 0 and summary["method"] == method, summary
+        assert summary["linear_regions"] > 1
+        text = _run("count", str(model), "--line", str(a), str(b), "--no-prove", "--no-exact-fallback").stdout
+        assert "proven             False  (proof not run)" in text

@@ -36,6 +36,9 @@ def test_every_generic_family_is_proven_and_the_proof_is_the_walks_answer(name, 
         assert cert.knots_per_layer == tuple(result.knots_per_layer.tolist())
         exact = walk_regions(graph, a, d, exact=True, window=window)
         assert_same_regions(result, exact)
+        door = count_graph(graph, a, d, window=window, prove=True)  # the door proves what it restricts to
+        assert door.method == "proven" and door.open_decisions == 0
+        assert_same_regions(door, exact)
 
 
 def test_duplicated_units_are_left_open_and_the_door_recounts_them():
@@ -138,3 +141,21 @@ def test_prove_auto_proves_a_small_model_and_false_does_not():
     assert auto.proven and auto.open_decisions == 0
     never = count_regions(graph, a, a + d, prove=False)
     assert never.open_decisions is None and never.linear_regions == auto.linear_regions
+
+
+def test_blocks_of_segments_prove_what_one_block_proves():
+    """The proof runs in blocks of segments (bounded memory); blocks of 64 segments give the very certificate of one
+    block, on a network graph (hundreds of knots) and on a residual CNN with ties."""
+    from relu1d import sample_network
+    from relu1d.engine.graph import graph_from_network
+
+    net = sample_network([48, 48, 48], 1.0, seed=3)
+    cases = [(graph_from_network(net), np.zeros(1), np.ones(1))]
+    graph, a, d, _ = _counted("conv2d-max", 1)
+    cases.append((graph, a, d))
+    for graph, a, d in cases:
+        result = count_graph(graph, a, d, exact_fallback=False)
+        assert result.knots.shape[0] > 64
+        whole = certify_graph_count(graph, a, d, result, block_bytes=2**40)
+        blocks = certify_graph_count(graph, a, d, result, block_bytes=1)
+        assert whole.certified and blocks == whole

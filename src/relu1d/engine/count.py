@@ -112,6 +112,8 @@ def count_graph(
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a value beyond range raises FloatRangeError below
             result = propagate(scaled, origin, direction, rtol, classes=classes, window=window)
+        if window is not None:  # the propagation may list knots beyond the window: what is proven is inside it
+            result = result.restrict(*window)
     except FloatRangeError:
         if not exact_fallback or not affordable(graph, sum(graph.unit_sizes)):
             raise
@@ -124,8 +126,7 @@ def count_graph(
             result = _settled(result, cert, walk if walkable else None)
         elif walkable and not result.certified:
             result = _settled(result, None, walk)
-    result = result.in_units_of_f(exponent)
-    return result if window is None else result.restrict(*window)
+    return result.in_units_of_f(exponent)
 
 
 def _settled(result: RegionCount, cert: Certificate | None, recount: Callable[[], RegionCount] | None) -> RegionCount:

@@ -20,10 +20,12 @@ SETTLE_SECONDS = 1.0
 #: Units of work per second, about: the rational network count (the proof costs less) measured 0.25–0.6 s per 10⁶
 #: (e.g. 32 × 8 at 1.6·10⁶ in 0.5 s); the rational region walk of a graph 7 µs per unit on a small residual CNN and
 #: 8–23 µs on small graphs (2026-12-07).
-WORK_PER_SECOND = {"rational": 2_000_000, "walk": 200_000, "proof": 2_000_000_000}
+#: The a-posteriori proofs (benchmarks/proof_cost.py, 2026-12-07, one core): a network's 2.8–4·10⁹/s at widths
+#: 256–1024 (1024 × 4: 1.3·10¹⁰ in 3–4.6 s), a convolutional graph's 2.5·10⁸/s (LeNet on a segment: 7·10⁸ in 3.3 s).
+WORK_PER_SECOND = {"rational": 2_000_000, "walk": 200_000, "network proof": 2_500_000_000, "graph proof": 250_000_000}
 
-#: The time ``prove="auto"`` lets a proof take, about (a proof costs several counts: docs/performance.md).
-PROVE_SECONDS = 2.0
+#: The time ``prove="auto"`` lets a proof take, about: it proves every count whose proof is expected within it.
+PROVE_SECONDS = 10.0
 
 
 def forward_work(model: Network | Graph) -> int:
@@ -60,7 +62,8 @@ def provable(model: Network | Graph, knots: int) -> bool:
     """Whether the a-posteriori proof of a count of ``knots`` knots (``relu1d.engine.proof``,
     ``relu1d.engine.graph_proof``: a few forward passes with bounds over every segment) is expected within
     ``PROVE_SECONDS``."""
-    return settling_work(model, knots) <= PROVE_SECONDS * WORK_PER_SECOND["proof"]
+    rate = WORK_PER_SECOND["network proof" if isinstance(model, Network) else "graph proof"]
+    return settling_work(model, knots) <= PROVE_SECONDS * rate
 
 
 def checked_prove(prove: bool | str) -> bool | str:

@@ -36,8 +36,10 @@ bound applies.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -67,25 +69,95 @@ def certify_graph_count(
     direction: np.ndarray,
     result: RegionCount,
     window: tuple[float, float] | None = None,
+    *,
+    block_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> Certificate:
     """Prove (or fail to prove) that ``result`` is the exact count of ``graph`` along origin + t·direction, over ℝ or
     over the open ``window`` of t (by default ``result.window``): its knots (one change of one unit element in each
     bracket, and the changes exact ties force with it), the unit and element of each, the knots per unit node and the
     breakpoints. Method and bounds: the module docstring (docs/mathematics.md §2.3).
 
-    Run it on the graph that was counted (``count_graph`` counts ``relu1d.engine.scaling.normalised_graph(graph)``,
-    which has the same knots)."""
+    Segments are independent: they are proven in blocks (neighbours share one segment) whose forms take about
+    ``block_bytes`` (default ``BLOCK_BYTES``), so the proof's memory is bounded whatever the number of knots. A proof
+    of several blocks that runs past two seconds shows a progress bar on stderr (``progress``: None, on terminals
+    only; False, never; True, always). Run it on the graph that was counted (``count_graph`` counts
+    ``relu1d.engine.scaling.normalised_graph(graph)``, which has the same knots)."""
     origin = np.asarray(origin, dtype=np.float64).reshape(graph.input_shape)
     direction = np.asarray(direction, dtype=np.float64).reshape(graph.input_shape)
     knots = np.asarray(result.knots, dtype=np.float64)
     n_knots = int(knots.shape[0])
     points = bracket_points(knots, result.window if window is None else window)
-    candidate = _candidate(result)
     safe = in_safe_range(origin, direction, knots, *_parameters(graph))
-    knot_failures = int(np.count_nonzero(~points.fits))
+    rows = block_rows(graph, BLOCK_BYTES if block_bytes is None else block_bytes)
+    offsets = range(0, max(n_knots, 1), rows)
+    shown: Iterable[int] = offsets
+    if len(offsets) > 1 and progress is not False:
+        from tqdm import tqdm  # only for a proof of several blocks: the counting library loads light
 
-    consumers = graph.consumers()
-    remaining = [len(c) for c in consumers]
+        shown = tqdm(offsets, desc="proof", unit="block", file=sys.stderr, delay=2.0, leave=False,
+                     disable=None if progress is None else not progress)  # fmt: skip
+    blocks = [
+        _certify_block(graph, origin, direction, knots[first:last], points.block(first, last))
+        for first, last in ((f, min(f + rows, n_knots)) for f in shown)
+    ]
+    flip_unit = np.concatenate([b.flip_unit for b in blocks])
+    flip_element = np.concatenate([b.flip_element for b in blocks])
+    is_breakpoint = np.concatenate([b.is_breakpoint for b in blocks])
+    first = np.nonzero(flip_unit >= 0)[0]
+    forced = [(k + offset, unit, e) for b, offset in zip(blocks, offsets, strict=True) for k, unit, e in b.forced]
+    changes = sorted(
+        [*zip(first.tolist(), flip_unit[first].tolist(), flip_element[first].tolist(), strict=True), *forced]
+    )
+    breakpoints_listed, changes_listed = _candidate(result)
+    return Certificate(
+        decisions=sum(b.decisions for b in blocks),
+        sign_failures=sum(b.sign_failures for b in blocks),
+        knot_failures=sum(b.knot_failures for b in blocks) + int(np.count_nonzero(~points.fits)),
+        jump_failures=sum(b.jump_failures for b in blocks),
+        knots_per_layer=tuple(sum(1 for _, u, _ in changes if u == unit) for unit in range(len(graph.units))),
+        breakpoints=int(np.count_nonzero(is_breakpoint)),
+        agrees=changes == changes_listed and bool(np.array_equal(is_breakpoint, breakpoints_listed)),
+        safe_range=bool(safe and all(b.safe_range for b in blocks)),
+    )
+
+
+#: Memory the forms of one block of segments may take, about (``certify_graph_count``).
+BLOCK_BYTES = 256 * 2**20
+
+
+def block_rows(graph: Graph, budget: int) -> int:
+    """Segments per block: the forms hold about 24 float64 per entry of the largest node per segment (values,
+    slopes, bounds, their stacked copies and the decision forms of a unit), at least 64."""
+    largest = max(math.prod(shape) for shape in graph.shapes)
+    return max(64, budget // (24 * 8 * largest))
+
+
+@dataclass(frozen=True)
+class _Block:
+    """What one block of segments established: per knot of the block (local indices) the unit and element of its
+    first change (−1: none) and whether it is a breakpoint; the changes forced by ties (local knot, unit, element);
+    the failed and checked decisions; whether every operand stayed in the safe range."""
+
+    flip_unit: np.ndarray
+    flip_element: np.ndarray
+    is_breakpoint: np.ndarray
+    forced: list[tuple[int, int, int]]
+    decisions: int
+    sign_failures: int
+    knot_failures: int
+    jump_failures: int
+    safe_range: bool
+
+
+def _certify_block(
+    graph: Graph, origin: np.ndarray, direction: np.ndarray, knots: np.ndarray, points: BracketPoints
+) -> _Block:
+    """Every check of the module docstring for the segments of ``points`` and the knots between them."""
+    n_knots = int(knots.shape[0])
+    safe = True
+    knot_failures = 0
+    remaining = [len(c) for c in graph.consumers()]
     forms: dict[int, _Tensor] = {0: _input_forms(origin, direction, points.mid)}
     patterns: dict[int, np.ndarray] = {}
     differs = np.zeros(n_knots, dtype=np.int64)  # elements of the first unit (in graph order) changing at each knot
@@ -145,30 +217,13 @@ def certify_graph_count(
         sign_failures += int(failed.sum())
         decisions += checked
     knot_failures += int(np.count_nonzero(differs != 1))
-    decisions += 2 * n_knots
-
     output = forms[len(graph.nodes) - 1]
     simple = differs == 1
     jump_failures, is_breakpoint = _jump_checks(
         graph, output, patterns, flip_unit, flip_element, jump_of_piece, simple, tie_side
     )
-    decisions += n_knots
-    first = np.nonzero(flip_unit >= 0)[0]
-    changes = sorted(
-        [*zip(first.tolist(), flip_unit[first].tolist(), flip_element[first].tolist(), strict=True), *forced]
-    )
-    knots_per_unit = tuple(sum(1 for _, u, _ in changes if u == unit) for unit in range(len(graph.units)))
-    agrees = changes == candidate[1] and bool(np.array_equal(is_breakpoint, candidate[0]))
-    return Certificate(
-        decisions=decisions,
-        sign_failures=sign_failures,
-        knot_failures=knot_failures,
-        jump_failures=jump_failures,
-        knots_per_layer=knots_per_unit,
-        breakpoints=int(np.count_nonzero(is_breakpoint)),
-        agrees=agrees,
-        safe_range=bool(safe),
-    )
+    return _Block(flip_unit, flip_element, is_breakpoint, forced, decisions + 3 * n_knots, sign_failures,
+                  knot_failures, jump_failures, bool(safe))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -484,24 +539,29 @@ def _one_hot_pass(
     graph: Graph, patterns: dict[int, np.ndarray], units: np.ndarray, elements: np.ndarray, segments: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """g = ∂(output)/∂(element ``elements[q]`` of unit ``units[q]``) under the pattern of segment ``segments[q]``,
-    with a bound e_g: a forward pass of one-hot rows."""
+    with a bound e_g: a forward pass of one-hot rows. Each node holds only the rows that can be nonzero there (injected
+    at or before it, and not yet exactly 0: a max pool that selects another slot, a gate that is off)."""
     rows = segments.shape[0]
-    vals: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    consumers = graph.consumers()
-    remaining = [len(c) for c in consumers]
+    vals: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # node → (g, e, rows held), rows ascending
+    remaining = [len(c) for c in graph.consumers()]
     last = len(graph.nodes) - 1
     for i, node in enumerate(graph.nodes):
-        shape = graph.shapes[i]
-        size = math.prod(shape)
-        op = node.op
+        shape, op = graph.shapes[i], node.op
         if i == 0:
-            vals[0] = (np.zeros((rows, *shape)), np.zeros((rows, *shape)))
+            vals[0] = (np.zeros((0, *shape)), np.zeros((0, *shape)), np.zeros(0, dtype=np.int64))
             continue
         ins = [vals[j] for j in node.inputs]
         for j in node.inputs:
             remaining[j] -= 1
             if remaining[j] == 0 and j != last:
                 del vals[j]
+        held = functools.reduce(np.union1d, [r for _, _, r in ins])
+        if isinstance(op, (Activation, MaxPool)):
+            held = np.union1d(held, np.nonzero(units == graph.units.index(i))[0])
+        ins = [_held_as(x, held) for x in ins]
+        if held.size == 0:
+            vals[i] = (np.zeros((0, *shape)), np.zeros((0, *shape)), held)
+            continue
         if isinstance(op, Affine):
             k = _terms(op, graph, i)
             g = op.linear([x for x, _ in ins])
@@ -510,25 +570,36 @@ def _one_hot_pass(
             else:
                 e = _abs_linear(op, [e + gamma(k) * np.abs(x) for x, e in ins]) * (1.0 + 2.0 * gamma(k + 3))
         else:
-            x, e_x = (v.reshape(rows, -1) for v in ins[0])
-            pattern = patterns[i][segments]
+            size = math.prod(shape)
+            x, e_x = (v.reshape(held.size, -1) for v in ins[0])
+            pattern = patterns[i][segments[held]]
             if isinstance(op, Activation):
-                alpha = op.params(shape)[1]
-                a = alpha[pattern, np.arange(size)]
+                a = op.params(shape)[1][pattern, np.arange(size)]
                 g = a * x
                 exact = np.isin(np.abs(a), (0.0, 1.0))
                 e = (np.abs(a) * e_x + np.where(exact, 0.0, UNIT_ROUNDOFF * np.abs(g))) * (1.0 + 2.0 * gamma(3))
             else:
                 slot = op.window.index[np.arange(size)[None, :], pattern]  # the arg-max's input entry
                 g, e = np.take_along_axis(x, slot, axis=1), np.take_along_axis(e_x, slot, axis=1)
-            here = np.nonzero(units == graph.units.index(i))[0]
-            g[here] = 0.0
-            e[here] = 0.0
-            g[here, elements[here]] = 1.0
-            g, e = g.reshape(rows, *shape), e.reshape(rows, *shape)
-        vals[i] = (g, e)
-    g, e = vals[last]
+            here = np.nonzero(units[held] == graph.units.index(i))[0]
+            g[here], e[here] = 0.0, 0.0
+            g[here, elements[held[here]]] = 1.0
+            alive = np.any(g != 0, axis=1) | np.any(e != 0, axis=1)
+            g, e, held = g[alive].reshape(-1, *shape), e[alive].reshape(-1, *shape), held[alive]
+        vals[i] = (g, e, held)
+    g, e = _held_as(vals[last], np.arange(rows))
     return g.reshape(rows, -1), e.reshape(rows, -1)
+
+
+def _held_as(value: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A node's (g, e) on ``rows`` (ascending, a superset of the rows it holds; the others are 0)."""
+    g, e, held = value
+    if held.shape == rows.shape:
+        return g, e
+    out_g, out_e = np.zeros((rows.size, *g.shape[1:])), np.zeros((rows.size, *g.shape[1:]))
+    at = np.searchsorted(rows, held)
+    out_g[at], out_e[at] = g, e
+    return out_g, out_e
 
 
 def _candidate(result: RegionCount) -> tuple[np.ndarray, list[tuple[int, int, int]]]:

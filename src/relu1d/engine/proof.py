@@ -483,7 +483,8 @@ class BracketPoints:
     """Where segment k (0 … B) is evaluated: ``mid`` (its pattern is read there), ``start``/``end`` (its
     stretch [p_{k−1}, q_k]; −inf/+inf on the tails), ``before``/``after`` (the far ends q_{k−1} / p_k of the
     brackets of the knots that bound it; nan where there is no such knot). ``fits``: per knot, q < t̃ < p and
-    the bracket ends stay ordered with the neighbours'."""
+    the bracket ends stay ordered with the neighbours'. ``first_stretch``: whether segment 0's stretch is checked
+    here (a block of segments after the first shares its first segment with the block before, which checks it)."""
 
     mid: np.ndarray
     start: np.ndarray
@@ -491,6 +492,13 @@ class BracketPoints:
     before: np.ndarray
     after: np.ndarray
     fits: np.ndarray
+    first_stretch: bool = True
+
+    def block(self, first: int, last: int) -> BracketPoints:
+        """Segments first … last and the knots between them (first … last − 1)."""
+        seg = slice(first, last + 1)
+        return BracketPoints(self.mid[seg], self.start[seg], self.end[seg], self.before[seg], self.after[seg],
+                             self.fits[first:last], first_stretch=first == 0)  # fmt: skip
 
 
 def bracket_points(knots: np.ndarray, window: tuple[float, float] | None = None) -> BracketPoints:
@@ -638,13 +646,15 @@ def sign_checks(
                                           flip, ptr, cols, UNIT_ROUNDOFF, gamma(3), gamma(6), gamma(4),
                                           failed)  # fmt: skip
 
+    own = np.ones(n_seg, dtype=bool)
+    own[0] = points.first_stretch
     finite_start, finite_end = np.isfinite(points.start), np.isfinite(points.end)
     for ends, finite in ((points.start, finite_start), (points.end, finite_end)):
-        segs = np.nonzero(finite)[0]
+        segs = np.nonzero(finite & own)[0]
         if segs.size:
             checked += check(segs, ends[segs])
     # Unbounded ends: the slope points away from zero (or is an exact zero), beyond its bound.
-    for segs, direction in ((np.nonzero(~finite_start)[0], -1.0), (np.nonzero(~finite_end)[0], 1.0)):
+    for segs, direction in ((np.nonzero(~finite_start & own)[0], -1.0), (np.nonzero(~finite_end & own)[0], 1.0)):
         (rows,) = held(segs)
         if rows.size:
             s, e_s = form.s[rows], form.e_s[rows]

@@ -52,7 +52,7 @@ def dynamics_runs(
                 accuracy = float(np.mean(np.argmax(mlp_logits(coefs, intercepts, x_test), axis=1) == y_test))
                 net = network_from_mlp(coefs, intercepts)
                 for line, (i, j) in enumerate(pairs):
-                    result = count_regions(net, x_test[i], x_test[j], window=(0.0, 1.0))
+                    result = count_regions(net, x_test[i], x_test[j], window=(0.0, 1.0), prove=False)
                     rows.append(
                         {
                             "hidden": architecture_name(layers),
