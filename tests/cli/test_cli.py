@@ -277,8 +277,8 @@ def test_count_a_model_along_a_line(tmp_path):
 def test_count_proves_an_onnx_lenet_along_a_line(tmp_path):
     """``count model.onnx --line a.npy b.npy --prove``: a LeNet (convolutions, ReLU, max pooling, dense layers) proven
     a posteriori; the hand-made graph of every ONNX operator, whose PReLU → Abs changes two units at one knot (which
-    the proof leaves open), recounted exactly; ``--no-prove --no-exact-fallback`` runs no proof (a count with a weak decision is otherwise
-    settled by one)."""
+    the proof leaves open), recounted exactly; ``--no-prove --no-exact-fallback`` runs no proof (a count with a weak
+    decision is otherwise settled by one)."""
     pytest.importorskip("onnx")
     torch = pytest.importorskip("torch")
     from tests.models.test_onnx import handmade

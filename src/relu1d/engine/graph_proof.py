@@ -97,10 +97,13 @@ def certify_graph_count(
 
         shown = tqdm(offsets, desc="proof", unit="block", file=sys.stderr, delay=2.0, leave=False,
                      disable=None if progress is None else not progress)  # fmt: skip
-    blocks = [
-        _certify_block(graph, origin, direction, knots[first:last], points.block(first, last))
-        for first, last in ((f, min(f + rows, n_knots)) for f in shown)
-    ]
+    blocks = []
+    for first in shown:
+        last = min(first + rows, n_knots)
+        block = _certify_block(graph, origin, direction, knots[first:last], points.block(first, last))
+        if block.sign_failures:  # perhaps the shared products' wider bounds: each segment's own product
+            block = _certify_block(graph, origin, direction, knots[first:last], points.block(first, last), False)
+        blocks.append(block)
     flip_unit = np.concatenate([b.flip_unit for b in blocks])
     flip_element = np.concatenate([b.flip_element for b in blocks])
     is_breakpoint = np.concatenate([b.is_breakpoint for b in blocks])
@@ -150,10 +153,33 @@ class _Block:
     safe_range: bool
 
 
+def _runs(flip_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Runs of consecutive segments separated only by knots that no unit so far changes at (``flip_unit`` −1): the
+    input of the next affine node is one affine form on each. Per segment its run, and per run its middle segment;
+    None when runs would not halve the rows."""
+    starts = np.concatenate([[0], np.nonzero(flip_unit >= 0)[0] + 1])
+    segments = flip_unit.shape[0] + 1
+    if 2 * starts.shape[0] > segments:
+        return None
+    ends = np.concatenate([starts[1:], [segments]])
+    run = np.repeat(np.arange(starts.shape[0]), ends - starts)
+    return run, (starts + ends - 1) // 2
+
+
 def _certify_block(
-    graph: Graph, origin: np.ndarray, direction: np.ndarray, knots: np.ndarray, points: BracketPoints
+    graph: Graph,
+    origin: np.ndarray,
+    direction: np.ndarray,
+    knots: np.ndarray,
+    points: BracketPoints,
+    share: bool = True,
 ) -> _Block:
-    """Every check of the module docstring for the segments of ``points`` and the knots between them."""
+    """Every check of the module docstring for the segments of ``points`` and the knots between them.
+
+    ``share``: an affine node's product is taken once per run of segments whose input is one affine form, and read
+    at each segment (``_runs``): about the count's work (its dense step multiplies only what changed), at the price
+    of bounds that grow with the distance to the run's middle. The caller redoes a block whose sign checks fail
+    that way without sharing."""
     n_knots = int(knots.shape[0])
     safe = True
     knot_failures = 0
@@ -177,7 +203,14 @@ def _certify_block(
             if remaining[j] == 0 and j != len(graph.nodes) - 1:
                 del forms[j]
         if isinstance(op, Affine):
-            forms[i] = _affine_forms(op, ins, graph, i)
+            runs = _runs(flip_unit) if share else None
+            if runs is not None:  # one product per run of segments with one affine input, read at every segment
+                run, middle = runs
+                shared = _affine_forms(op, [x.rows(middle) for x in ins], graph, i)
+                safe &= shared.in_safe_range()
+                forms[i] = shared.spread(run, points.mid[middle], points.mid)
+            else:
+                forms[i] = _affine_forms(op, ins, graph, i)
             safe &= forms[i].in_safe_range()
             continue
         if not isinstance(op, (Activation, MaxPool)):
@@ -243,6 +276,21 @@ class _Tensor:
     def in_safe_range(self) -> bool:
         """Every finite nonzero value and bound lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (``relu1d.engine.proof``)."""
         return all(proof_kernels.magnitude_range(x, SAFE_MIN, SAFE_MAX) for x in self.flat())
+
+    def rows(self, index: np.ndarray) -> _Tensor:
+        """The forms of segments ``index`` only."""
+        return _Tensor(self.z[index], self.s[index], self.e_z[index], self.e_s[index])
+
+    def spread(self, run: np.ndarray, read_at: np.ndarray, mid: np.ndarray) -> _Tensor:
+        """Forms of every segment k from these, held for one segment of each run of segments that share one affine
+        form (read at its point ``read_at``): run[k]'s form, its value at k's own point m_k with ``Forms.at``'s
+        bound, the slope and its bound as they are."""
+        rows = mid.shape[0]
+        shape = self.z.shape[1:]
+        z, s, e_z, e_s = self.flat()
+        value, bound = Forms(z, s, e_z, e_s, read_at).at(run, mid)
+        return _Tensor(value.reshape(rows, *shape), s[run].reshape(rows, *shape), bound.reshape(rows, *shape),
+                       e_s[run].reshape(rows, *shape))  # fmt: skip
 
 
 def _parameters(graph: Graph) -> list[np.ndarray]:
