@@ -28,6 +28,12 @@ arithmetic and the forward error bound of a sum of products (Higham, *Accuracy a
    pass with bounds: g̃ = e_g = 0 (no path), or Δ = 0 exactly (an activation's two pieces of equal slope), proves no
    breakpoint; Δ and g proven nonzero prove one; anything else is an open decision.
 
+5. **Ties and blocks.** A change that an exact tie forces at another unit's knot (ReLU → max pool: a window of zeros
+   leaves the tie when one entry turns on) is proven from the tied side by continuity (``_tie_exemptions``,
+   ``_forced_by_tie``); two changes of one unit at one knot (duplicated units) and kinks composed at one point without
+   a tie (PReLU → Abs) are left open. Segments are independent: they are proven in blocks of bounded memory, and an
+   affine node's product is taken once per run of segments with one affine input (``_runs``).
+
 The class changes of ``classes=True`` are not part of the proof. The bounds assume no underflow: every nonzero
 operand lies in [2⁻⁴⁰⁰, 2⁴⁰⁰], else the count is not certifiable (``safe_range``). A convolution is evaluated as a sum
 of products per output (torch's float64 CPU kernels are im2col + GEMM; numpy's fallback is a tensor dot), to which the
