@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from relu1d.engine.decisions import DEFAULT_RTOL, checked_line, checked_rtol, checked_window
-from relu1d.engine.fallback import affordable, checked_prove, provable, wants_proof
+from relu1d.engine.fallback import affordable, checked_prove, wants_proof
 from relu1d.engine.graph import Graph, graph_from_network
 from relu1d.engine.graph_proof import certify_graph_count
 from relu1d.engine.network import Network
@@ -98,9 +98,11 @@ def count_graph(
 
     Knots are listed per unit node (activation or max pooling) in graph order; ``RegionCount.widths`` are those nodes'
     sizes and ``layer_names`` their names. ``classes``: also find where the arg-max of the output changes
-    (``RegionCount.class_changes``; not part of the proof). ``prove`` and ``exact_fallback`` as for
-    ``count_network``: the proof is ``relu1d.engine.graph_proof``, the rational recount the region walk
-    (``relu1d.engine.oracles.walk``).
+    (``RegionCount.class_changes``; not part of the proof). ``prove`` as for ``count_network``: the proof is
+    ``relu1d.engine.graph_proof``, and the decisions it leaves open are settled by the rational region walk
+    (``relu1d.engine.oracles.walk``) when ``exact_fallback`` and that is affordable. Without a proof, a count with a
+    near or weak decision is settled by the walk alone when affordable (the pipeline's graph counts, until it proves
+    them).
     """
     origin, direction = checked_line(origin, direction, graph.input_shape)
     rtol, window, prove = checked_rtol(rtol), checked_window(window), checked_prove(prove)
@@ -121,7 +123,7 @@ def count_graph(
     knots = result.knots.shape[0]
     walkable = exact_fallback and affordable(graph, knots)
     if result.method == "float64":
-        if wants_proof(prove, graph, knots) or (exact_fallback and not result.certified and provable(graph, knots)):
+        if wants_proof(prove, graph, knots):
             cert = certify_graph_count(scaled, origin, direction, result, window)
             result = _settled(result, cert, walk if walkable else None)
         elif walkable and not result.certified:
