@@ -44,14 +44,14 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from relu1d.engine.graph import Activation, Affine, AvgPool, Concat, Conv, Dense, Graph, MaxPool, Reshape, Scale, Sum
 from relu1d.engine.kernels import proof as proof_kernels
+from relu1d.engine.progress import Progress
 from relu1d.engine.proof import (
     SAFE_MAX,
     SAFE_MIN,
@@ -86,8 +86,8 @@ def certify_graph_count(
 
     Segments are independent: they are proven in blocks (neighbours share one segment) whose forms take about
     ``block_bytes`` (default ``BLOCK_BYTES``), so the proof's memory is bounded whatever the number of knots. A proof
-    of several blocks that runs past two seconds shows a progress bar on stderr (``progress``: None, on terminals
-    only; False, never; True, always). Run it on the graph that was counted (``count_graph`` counts
+    that runs past two seconds shows a progress bar on stderr (``relu1d.engine.progress``; ``progress``: None, on
+    terminals only; False, never; True, always). Run it on the graph that was counted (``count_graph`` counts
     ``relu1d.engine.scaling.normalised_graph(graph)``, which has the same knots)."""
     origin = np.asarray(origin, dtype=np.float64).reshape(graph.input_shape)
     direction = np.asarray(direction, dtype=np.float64).reshape(graph.input_shape)
@@ -97,19 +97,16 @@ def certify_graph_count(
     safe = in_safe_range(origin, direction, knots, *_parameters(graph))
     rows = block_rows(graph, BLOCK_BYTES if block_bytes is None else block_bytes)
     offsets = range(0, max(n_knots, 1), rows)
-    shown: Iterable[int] = offsets
-    if len(offsets) > 1 and progress is not False:
-        from tqdm import tqdm  # only for a proof of several blocks: the counting library loads light
-
-        shown = tqdm(offsets, desc="proof", unit="block", file=sys.stderr, delay=2.0, leave=False,
-                     disable=None if progress is None else not progress)  # fmt: skip
+    shown = Progress(len(offsets), "proof (blocks of segments)", progress)
     blocks = []
-    for first in shown:
+    for first in offsets:
         last = min(first + rows, n_knots)
         block = _certify_block(graph, origin, direction, knots[first:last], points.block(first, last))
         if block.sign_failures:  # perhaps the shared products' wider bounds: each segment's own product
             block = _certify_block(graph, origin, direction, knots[first:last], points.block(first, last), False)
         blocks.append(block)
+        shown.update(len(blocks))
+    shown.close()
     flip_unit = np.concatenate([b.flip_unit for b in blocks])
     flip_element = np.concatenate([b.flip_element for b in blocks])
     is_breakpoint = np.concatenate([b.is_breakpoint for b in blocks])

@@ -24,6 +24,7 @@ import numpy as np
 from relu1d.engine.arrays import namespace, to_numpy, total
 from relu1d.engine.decisions import WEAK_MARGIN, first_overtake, lex_argmax
 from relu1d.engine.graph import Activation, Affine, Dense, Graph
+from relu1d.engine.progress import Progress
 from relu1d.engine.propagation.dense import dense_output, dense_relu, keep_points
 from relu1d.engine.propagation.insertion import Insertion
 from relu1d.engine.propagation.state import Counter, OnPoints
@@ -44,7 +45,8 @@ def propagate(
     margin (no fallback). Over ℝ the point set starts as one anchor at t = 0 (``_drop_anchor``); on a window
     (lo, hi) as its two ends, and no unit looks beyond them (the tails are outside). Points where no unit changes are
     dropped at the end. ``xp``: the array module of a graph of dense ReLU steps (cupy for the GPU); every other step
-    runs on numpy.
+    runs on numpy. A count that runs past two seconds shows its progress over the nodes on a terminal's stderr
+    (``relu1d.engine.progress``).
     """
     xp = namespace(xp)
     on_numpy = array_api_compat.is_numpy_namespace(xp)
@@ -60,8 +62,10 @@ def propagate(
     last_dense = max(dense_steps, default=-1)
     last = len(graph.nodes) - 1
     output_dense = isinstance(graph.nodes[last].op, Dense) and len(graph.shapes[graph.nodes[last].inputs[0]]) == 1
+    progress = Progress(len(graph.nodes), "count (nodes)")
     i = 1
     while i < (last if output_dense else last + 1):
+        progress.update(i)
         node, op = graph.nodes[i], graph.nodes[i].op
         for j in node.inputs:
             remaining[j] -= 1
@@ -112,6 +116,7 @@ def propagate(
         count.zeros(jump, out.scale.jump, rtol)
         out = OnPoints(out.h, jump, out.left, out.right, scale=out.scale)
     knots = [(to_numpy(p).astype(np.int64), to_numpy(u).astype(np.int64)) for p, u in knots]
+    progress.close()
     return _result(graph, to_numpy(t), out, knots, rtol, count, origin, classes)
 
 
