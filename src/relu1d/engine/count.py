@@ -1,11 +1,11 @@
 """The engine's two entries: a 1-D ``Network`` over ℝ, and any graph along a line (docs/mathematics.md §2, §7).
 
 Both rescale the model exactly by powers of two (``relu1d.engine.scaling``), run the one propagation
-(``relu1d.engine.propagation.line.propagate``) and, when asked (``prove``) or when a decision was taken inside or near
-its tolerance band, prove the count a posteriori (``relu1d.engine.proof`` for a network, ``relu1d.engine.graph_proof``
-for a graph); a count the proof leaves open is recounted in rational arithmetic when that is affordable
-(``relu1d.engine.fallback``: ``relu1d.engine.oracles.exact``, the region walk of ``relu1d.engine.oracles.walk``).
-Users call ``relu1d.count_regions``.
+(``relu1d.engine.propagation.line.propagate``) and prove the count a posteriori when asked (``prove``;
+``relu1d.engine.proof`` for a network, ``relu1d.engine.graph_proof`` for a graph). A count the proof leaves open, or
+one with a decision inside or near its tolerance band, is recounted in rational arithmetic when that is affordable
+(``relu1d.engine.fallback``: ``relu1d.engine.oracles.exact``, the region walk of ``relu1d.engine.oracles.walk``; a
+network's such count is first given to its proof). Users call ``relu1d.count_regions``.
 
 Definitions (docs/mathematics.md §2): **activation regions** = #distinct knots + 1; **linear regions** =
 #breakpoints + 1, over all of ℝ or over an open window (a, b) (``RegionCount.restrict``).
