@@ -13,6 +13,7 @@ from relu1d.engine.count import count_graph
 from relu1d.engine.graph import Activation, Dense, MaxPool, graph_from_layers
 from relu1d.engine.graph_proof import certify_graph_count
 from relu1d.engine.oracles.walk import walk_regions
+from relu1d.engine.scaling import normalised_graph
 from tests.graphs import FAMILIES, assert_same_regions, random_line
 
 #: families whose float counts have no exact coincidence (duplicated units change at one knot: not provable one
@@ -159,3 +160,39 @@ def test_blocks_of_segments_prove_what_one_block_proves():
         whole = certify_graph_count(graph, a, d, result, block_bytes=2**40)
         blocks = certify_graph_count(graph, a, d, result, block_bytes=1)
         assert whole.certified and blocks == whole
+
+
+def test_numbers_that_underflow_are_not_proven():
+    """Found by a review: an aligned residual branch that underflows to an exact 0 would pass for a structural zero,
+    and a path derivative of 2⁻¹²⁰⁰ would underflow to "no path". Both leave the safe range, so neither is proven,
+    and the door recounts them exactly."""
+    from relu1d.engine.graph import Concat, Graph, Input, Node, Sum
+
+    big, tiny = 2.0**380, 2.0**-300
+    branch = Graph((
+        Node("input", Input((2,)), ()),
+        Node("a1", Dense(np.array([[big, 0.0]]), np.array([-0.5 * big])), (0,)),
+        Node("relu_a", Activation.relu(), (1,)),
+        Node("a2", Dense(np.array([[big]])), (2,)),
+        Node("b", Dense(np.array([[0.0, 1.0]])), (0,)),
+        Node("sum", Sum(), (3, 4)),  # rescaled: the constant branch aligned by 2⁻⁷⁶⁰
+        Node("relu_s", Activation.relu(), (5,)),  # always on, by 2⁻¹¹⁰⁰
+        Node("out", Dense(np.array([[1.0]])), (6,)),
+    ))  # fmt: skip
+    path = Graph((
+        Node("input", Input((1,)), ()),
+        Node("z", Dense(np.array([[1.0]])), (0,)),
+        Node("relu", Activation.relu(), (1,)),
+        Node("cat", Concat(0), (2, 0)),
+        *(Node(f"d{k}", Dense(np.array([[tiny, 1.0], [0.0, 1.0]])), (3 + k,)) for k in range(3)),
+        Node("out", Dense(np.array([[tiny, 1.0]])), (6,)),  # d out / d relu = 2⁻¹²⁰⁰
+    ))  # fmt: skip
+    for graph, a, d in ((branch, np.array([0.0, 2.0**-340]), np.array([1.0, 0.0])), (path, np.zeros(1), np.ones(1))):
+        exact = walk_regions(graph, a, d, exact=True)
+        result = count_graph(graph, a, d, exact_fallback=False)
+        counted = normalised_graph(graph)[0]  # what the door proves: the branch's alignment lives here
+        for flags in (np.ones(result.knots.shape[0], dtype=bool), np.zeros(result.knots.shape[0], dtype=bool)):
+            assert not certify_graph_count(counted, a, d, replace(result, is_breakpoint=flags)).certified
+        door = count_graph(graph, a, d, prove=True)
+        assert door.method == "rational"
+        assert_same_regions(door, exact)

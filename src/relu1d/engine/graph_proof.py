@@ -35,7 +35,10 @@ arithmetic and the forward error bound of a sum of products (Higham, *Accuracy a
    affine node's product is taken once per run of segments with one affine input (``_runs``).
 
 The class changes of ``classes=True`` are not part of the proof. The bounds assume no underflow: every nonzero
-operand lies in [2⁻⁴⁰⁰, 2⁴⁰⁰], else the count is not certifiable (``safe_range``). A convolution is evaluated as a sum
+operand lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] — the parameters, every node's forms, the inputs of a sum or concatenation once aligned
+by their powers of two, and the one-hot pass's derivatives and bounds (an underflow to 0 would pass for an exact zero)
+— else the count is not certifiable (``safe_range``); so is a graph whose activation pieces do not meet exactly (the
+tie and jump arguments need f continuous). A convolution is evaluated as a sum
 of products per output (torch's float64 CPU kernels are im2col + GEMM; numpy's fallback is a tensor dot), to which the
 bound applies.
 """
@@ -43,9 +46,11 @@ bound applies.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -94,7 +99,9 @@ def certify_graph_count(
     knots = np.asarray(result.knots, dtype=np.float64)
     n_knots = int(knots.shape[0])
     points = bracket_points(knots, result.window if window is None else window)
-    safe = in_safe_range(origin, direction, knots, *_parameters(graph))
+    safe = in_safe_range(origin, direction, knots, *_parameters(graph)) and all(
+        _exactly_continuous(node.op) for node in graph.nodes if isinstance(node.op, Activation)
+    )
     rows = block_rows(graph, BLOCK_BYTES if block_bytes is None else block_bytes)
     offsets = range(0, max(n_knots, 1), rows)
     shown = Progress(len(offsets), "proof (blocks of segments)", progress)
@@ -116,10 +123,15 @@ def certify_graph_count(
         [*zip(first.tolist(), flip_unit[first].tolist(), flip_element[first].tolist(), strict=True), *forced]
     )
     breakpoints_listed, changes_listed = _candidate(result)
+    # a segment two blocks share must have one pattern in both (each block proves its own side of it)
+    seams = sum(
+        not all(np.array_equal(x, y) for x, y in zip(left.edges[1], right.edges[0], strict=True))
+        for left, right in itertools.pairwise(blocks)
+    )
     return Certificate(
         decisions=sum(b.decisions for b in blocks),
         sign_failures=sum(b.sign_failures for b in blocks),
-        knot_failures=sum(b.knot_failures for b in blocks) + int(np.count_nonzero(~points.fits)),
+        knot_failures=sum(b.knot_failures for b in blocks) + int(np.count_nonzero(~points.fits)) + seams,
         jump_failures=sum(b.jump_failures for b in blocks),
         knots_per_layer=tuple(sum(1 for _, u, _ in changes if u == unit) for unit in range(len(graph.units))),
         breakpoints=int(np.count_nonzero(is_breakpoint)),
@@ -143,12 +155,14 @@ def block_rows(graph: Graph, budget: int) -> int:
 class _Block:
     """What one block of segments established: per knot of the block (local indices) the unit and element of its
     first change (−1: none) and whether it is a breakpoint; the changes forced by ties (local knot, unit, element);
-    the failed and checked decisions; whether every operand stayed in the safe range."""
+    the patterns of its first and last segment (per unit), which it shares with its neighbours; the failed and checked
+    decisions; whether every operand stayed in the safe range."""
 
     flip_unit: np.ndarray
     flip_element: np.ndarray
     is_breakpoint: np.ndarray
     forced: list[tuple[int, int, int]]
+    edges: tuple[list[np.ndarray], list[np.ndarray]]
     decisions: int
     sign_failures: int
     knot_failures: int
@@ -206,6 +220,7 @@ def _certify_block(
             if remaining[j] == 0 and j != len(graph.nodes) - 1:
                 del forms[j]
         if isinstance(op, Affine):
+            safe &= all(_aligned_in_range(op, [x.flat()[kind] for x in ins]) for kind in range(4))
             runs = _runs(flip_unit) if share else None
             if runs is not None:  # one product per run of segments with one affine input, read at every segment
                 run, middle = runs
@@ -255,10 +270,12 @@ def _certify_block(
     knot_failures += int(np.count_nonzero(differs != 1))
     output = forms[len(graph.nodes) - 1]
     simple = differs == 1
-    jump_failures, is_breakpoint = _jump_checks(
+    jump_failures, is_breakpoint, jumps_safe = _jump_checks(
         graph, output, patterns, flip_unit, flip_element, jump_of_piece, simple, tie_side
     )
-    return _Block(flip_unit, flip_element, is_breakpoint, forced, decisions + 3 * n_knots, sign_failures,
+    safe &= jumps_safe
+    edges = ([patterns[i][0] for i in graph.units], [patterns[i][-1] for i in graph.units])
+    return _Block(flip_unit, flip_element, is_breakpoint, forced, edges, decisions + 3 * n_knots, sign_failures,
                   knot_failures, jump_failures, bool(safe))  # fmt: skip
 
 
@@ -294,6 +311,23 @@ class _Tensor:
         value, bound = Forms(z, s, e_z, e_s, read_at).at(run, mid)
         return _Tensor(value.reshape(rows, *shape), s[run].reshape(rows, *shape), bound.reshape(rows, *shape),
                        e_s[run].reshape(rows, *shape))  # fmt: skip
+
+
+def _exactly_continuous(op: Activation) -> bool:
+    """Whether the activation's pieces meet exactly at every kink, α_q c_q + β_q = α_{q+1} c_q + β_{q+1} in rational
+    arithmetic (the graph checks it to 1e-12 only; the tie and jump arguments need f continuous)."""
+    kinks, alpha, beta = (np.asarray(x, dtype=np.float64) for x in (op.kinks, op.slopes, op.intercepts))
+    shape = np.broadcast_shapes(kinks.shape[1:], alpha.shape[1:], beta.shape[1:])
+    for q in range(kinks.shape[0]):
+        c = np.broadcast_to(kinks[q], shape).reshape(-1)
+        sides = [(np.broadcast_to(alpha[p], shape).reshape(-1), np.broadcast_to(beta[p], shape).reshape(-1))
+                 for p in (q, q + 1)]  # fmt: skip
+        for k in range(c.shape[0]):
+            at = Fraction(float(c[k]))
+            left, right = (Fraction(float(a[k])) * at + Fraction(float(b[k])) for a, b in sides)
+            if left != right:
+                return False
+    return True
 
 
 def _parameters(graph: Graph) -> list[np.ndarray]:
@@ -344,6 +378,21 @@ def _abs_linear(op: Affine, xs: list[np.ndarray]) -> np.ndarray:
     if isinstance(op, (Dense, Conv)):
         return _absolute(op).linear(xs)
     return op.positive(xs)
+
+
+def _aligned_in_range(op: Affine, ins: list[np.ndarray]) -> bool:
+    """Whether the inputs of a sum or concatenation stay in the safe range once aligned by their powers of two (an
+    aligned input that underflowed to 0 would pass for an exact zero; module docstring)."""
+    powers = getattr(op, "powers", None)
+    if powers is None:
+        return True
+    for x, power in zip(ins, powers, strict=True):
+        magnitude = np.abs(x[np.isfinite(x) & (x != 0)])
+        if power and magnitude.size:
+            low, high = np.ldexp(float(magnitude.min()), power), np.ldexp(float(magnitude.max()), power)
+            if not SAFE_MIN <= low and high <= SAFE_MAX:
+                return False
+    return True
 
 
 def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int) -> _Tensor:
@@ -497,7 +546,7 @@ def _activation(op: Activation, x: _Tensor, shape: tuple[int, ...], mid: np.ndar
     else:
         value = z[:, :, None] - kinks.T[None]
         exact_kink = kinks.T[None] == 0
-        e_value = e_z[:, :, None] + np.where(exact_kink, 0.0, UNIT_ROUNDOFF * np.abs(value)) * (1.0 + 2.0 * gamma(2))
+        e_value = (e_z[:, :, None] + np.where(exact_kink, 0.0, UNIT_ROUNDOFF * np.abs(value))) * (1.0 + 2.0 * gamma(2))
         decision = Forms(
             value.reshape(rows, m * r),
             np.repeat(s, r, axis=1),
@@ -559,40 +608,43 @@ def _jump_checks(
     jump_of_piece: np.ndarray,
     simple: np.ndarray,
     tie_side: np.ndarray,
-) -> tuple[int, np.ndarray]:
+) -> tuple[int, np.ndarray, bool]:
     """Open jump decisions and the proven breakpoint flags (module docstring, step 4). The downstream pattern of
     knot j is segment j's, or segment j + 1's where a change forced by a tie on the left is read there
-    (``tie_side``)."""
+    (``tie_side``). Also whether the one-hot pass stayed in the safe range."""
     n_knots = flip_unit.shape[0]
     is_breakpoint = np.zeros(n_knots, dtype=bool)
     if n_knots == 0:
-        return 0, is_breakpoint
+        return 0, is_breakpoint, True
     _, s, _, e_s = output.flat()
     diff = s[1:] - s[:-1]
     bound = (e_s[1:] + e_s[:-1]) * (1.0 + 8.0 * UNIT_ROUNDOFF)
     is_breakpoint = simple & np.any(np.abs(diff) > bound, axis=1)
     again = np.nonzero(simple & ~is_breakpoint)[0]
     failed = np.zeros(n_knots, dtype=bool)
+    safe = True
     if again.size:
         # The jump is Δ·g. Δ ≠ 0 wherever the changing piece's slope differs: the knot check proved the decision
         # form's sign change, so its slope (the input's, or s_b − s_a of an arg-max) is nonzero.
         rows = again + np.maximum(tie_side[again], 0)
-        g, e_g = _one_hot_pass(graph, patterns, flip_unit[again], flip_element[again], rows)
+        g, e_g, safe = _one_hot_pass(graph, patterns, flip_unit[again], flip_element[again], rows)
         no_path = np.all((g == 0) & (e_g == 0), axis=1)
         path = np.any(np.abs(g) > e_g, axis=1)
         changes = jump_of_piece[again]
         is_breakpoint[again] = path & changes
         failed[again] = ~(path & changes) & ~(no_path | ~changes)
-    return int(np.count_nonzero(failed)), is_breakpoint
+    return int(np.count_nonzero(failed)), is_breakpoint, safe
 
 
 def _one_hot_pass(
     graph: Graph, patterns: dict[int, np.ndarray], units: np.ndarray, elements: np.ndarray, segments: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """g = ∂(output)/∂(element ``elements[q]`` of unit ``units[q]``) under the pattern of segment ``segments[q]``,
     with a bound e_g: a forward pass of one-hot rows. Each node holds only the rows that can be nonzero there (injected
-    at or before it, and not yet exactly 0: a max pool that selects another slot, a gate that is off)."""
+    at or before it, and not yet exactly 0: a max pool that selects another slot, a gate that is off). Also whether
+    every nonzero g and bound stayed in the safe range."""
     rows = segments.shape[0]
+    safe = True
     vals: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # node → (g, e, rows held), rows ascending
     remaining = [len(c) for c in graph.consumers()]
     last = len(graph.nodes) - 1
@@ -615,6 +667,7 @@ def _one_hot_pass(
             continue
         if isinstance(op, Affine):
             k = _terms(op, graph, i)
+            safe &= _aligned_in_range(op, [x for x, _ in ins]) and _aligned_in_range(op, [e for _, e in ins])
             g = op.linear([x for x, _ in ins])
             if k == 0:
                 e = op.linear([e for _, e in ins])
@@ -637,9 +690,11 @@ def _one_hot_pass(
             g[here, elements[held[here]]] = 1.0
             alive = np.any(g != 0, axis=1) | np.any(e != 0, axis=1)
             g, e, held = g[alive].reshape(-1, *shape), e[alive].reshape(-1, *shape), held[alive]
+        # an underflow to 0 would fake "no path", a subnormal rounding a nonzero g (module docstring)
+        safe &= all(proof_kernels.magnitude_range(x.reshape(1, -1), SAFE_MIN, SAFE_MAX) for x in (g, e))
         vals[i] = (g, e, held)
     g, e = _held_as(vals[last], np.arange(rows))
-    return g.reshape(rows, -1), e.reshape(rows, -1)
+    return g.reshape(rows, -1), e.reshape(rows, -1), bool(safe)
 
 
 def _held_as(value: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
