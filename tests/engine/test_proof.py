@@ -78,9 +78,10 @@ def _first_and_open(net):
 
 def test_refining_the_open_segments_equals_refining_every_segment(monkeypatch):
     """The refined recheck of the open segments alone gives the certificate of a full pass with those segments
-    refined: on a 256 × 8 network that needs it (proven), and on every small network with an open decision; also
-    when it refines them in blocks of two segments (a knot's two segments in different blocks)."""
-    nets = [sample_network([256] * 8, 1.0, 3)]
+    refined: on a 512 × 8 network that needs it (4 open decisions at first order, proven), and on every small network
+    with an open decision; also when it refines them in blocks of two segments (a knot's two segments in different
+    blocks)."""
+    nets = [sample_network([512] * 8, 1.0, 11)]
     nets += [make(seed) for make in (random_small, *ADVERSARIAL.values()) for seed in range(0, 60, 3)]
     rechecked = proven = 0
     for net in nets:
@@ -277,3 +278,18 @@ def test_refined_jump_values_contain_the_exact_derivative():
         exact = g[done.flip_neuron[k]]
         assert abs(Fraction(v) - exact) <= Fraction(e)
         assert e <= 8 * 2.0**-53 * abs(v) or exact == 0
+
+
+def test_spectral_norm_bound_is_above_the_largest_singular_value_and_close_to_it():
+    rng = np.random.default_rng(5)
+    shapes = [(1, 1), (1, 9), (9, 1), (16, 16), (40, 300), (300, 40), (257, 257)]
+    for shape in shapes:
+        for scale in (1.0, 1e-150, 1e150):
+            w = rng.standard_normal(shape) * scale
+            sigma = np.linalg.svd(w, compute_uv=False)[0]
+            assert sigma <= certify.spectral_norm_bound(w) <= 1.03 * sigma, (shape, scale)
+    # rank one, a zero matrix, a wide dynamic range, and an exact multiple of the identity
+    assert certify.spectral_norm_bound(np.ones((50, 50))) >= 50.0
+    assert certify.spectral_norm_bound(np.zeros((3, 4))) == 0.0
+    assert certify.spectral_norm_bound(np.diag([1e-200, 1.0])) >= 1.0
+    assert 3.0 <= certify.spectral_norm_bound(3.0 * np.eye(64)) <= 3.0 * 1.03

@@ -64,11 +64,13 @@ from relu1d.engine.proof import (
     BracketPoints,
     Certificate,
     Forms,
+    WeightNorms,
     bracket_points,
     gamma,
     holds,
     in_safe_range,
     root_radius,
+    row_norms,
     sign_checks,
 )
 from relu1d.engine.result import RegionCount
@@ -103,14 +105,15 @@ def certify_graph_count(
         _exactly_continuous(node.op) for node in graph.nodes if isinstance(node.op, Activation)
     )
     rows = block_rows(graph, BLOCK_BYTES if block_bytes is None else block_bytes)
+    norms = _operator_norms(graph)
     offsets = range(0, max(n_knots, 1), rows)
     shown = Progress(len(offsets), "proof (blocks of segments)", progress)
     blocks = []
     for first in offsets:
         last = min(first + rows, n_knots)
-        block = _certify_block(graph, origin, direction, knots[first:last], points.block(first, last))
+        block = _certify_block(graph, norms, origin, direction, knots[first:last], points.block(first, last))
         if block.sign_failures:  # perhaps the shared products' wider bounds: each segment's own product
-            block = _certify_block(graph, origin, direction, knots[first:last], points.block(first, last), False)
+            block = _certify_block(graph, norms, origin, direction, knots[first:last], points.block(first, last), False)
         blocks.append(block)
         shown.update(len(blocks))
     shown.close()
@@ -185,6 +188,7 @@ def _runs(flip_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _certify_block(
     graph: Graph,
+    norms: dict[int, WeightNorms],
     origin: np.ndarray,
     direction: np.ndarray,
     knots: np.ndarray,
@@ -224,11 +228,11 @@ def _certify_block(
             runs = _runs(flip_unit) if share else None
             if runs is not None:  # one product per run of segments with one affine input, read at every segment
                 run, middle = runs
-                shared = _affine_forms(op, [x.rows(middle) for x in ins], graph, i)
+                shared = _affine_forms(op, [x.rows(middle) for x in ins], graph, i, norms)
                 safe &= shared.in_safe_range()
                 forms[i] = shared.spread(run, points.mid[middle], points.mid)
             else:
-                forms[i] = _affine_forms(op, ins, graph, i)
+                forms[i] = _affine_forms(op, ins, graph, i, norms)
             safe &= forms[i].in_safe_range()
             continue
         if not isinstance(op, (Activation, MaxPool)):
@@ -282,12 +286,15 @@ def _certify_block(
 @dataclass(frozen=True)
 class _Tensor:
     """One node's forms on every segment: values z̃ (at the segment's point), slopes s̃, and their bounds, each of
-    shape (segments, *node shape)."""
+    shape (segments, *node shape); and per segment n_z, n_s ≥ the Euclidean norm of the whole node's error
+    (‖z − z̃‖₂, ‖s − s̃‖₂), which a dense node turns into its entries' bounds (module docstring, step 2)."""
 
     z: np.ndarray
     s: np.ndarray
     e_z: np.ndarray
     e_s: np.ndarray
+    n_z: np.ndarray
+    n_s: np.ndarray
 
     def flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rows = self.z.shape[0]
@@ -295,11 +302,13 @@ class _Tensor:
 
     def in_safe_range(self) -> bool:
         """Every finite nonzero value and bound lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] (``relu1d.engine.proof``)."""
-        return all(proof_kernels.magnitude_range(x, SAFE_MIN, SAFE_MAX) for x in self.flat())
+        return all(proof_kernels.magnitude_range(x, SAFE_MIN, SAFE_MAX) for x in self.flat()) and in_safe_range(
+            self.n_z, self.n_s
+        )
 
     def rows(self, index: np.ndarray) -> _Tensor:
         """The forms of segments ``index`` only."""
-        return _Tensor(self.z[index], self.s[index], self.e_z[index], self.e_s[index])
+        return _Tensor(*(x[index] for x in (self.z, self.s, self.e_z, self.e_s, self.n_z, self.n_s)))
 
     def spread(self, run: np.ndarray, read_at: np.ndarray, mid: np.ndarray) -> _Tensor:
         """Forms of every segment k from these, held for one segment of each run of segments that share one affine
@@ -309,8 +318,11 @@ class _Tensor:
         shape = self.z.shape[1:]
         z, s, e_z, e_s = self.flat()
         value, bound = Forms(z, s, e_z, e_s, read_at).at(run, mid)
+        delta = np.abs(mid - read_at[run])  # the norms as Forms.at bounds each entry, with ‖·‖ for |·|
+        n_z = self.n_z[run] + self.n_s[run] * delta * (1.0 + UNIT_ROUNDOFF)
+        n_z = (n_z + gamma(3) * (row_norms(z)[run] + row_norms(s)[run] * delta)) * (1.0 + 2.0 * gamma(6))
         return _Tensor(value.reshape(rows, *shape), s[run].reshape(rows, *shape), bound.reshape(rows, *shape),
-                       e_s[run].reshape(rows, *shape))  # fmt: skip
+                       e_s[run].reshape(rows, *shape), n_z, self.n_s[run])  # fmt: skip
 
 
 def _exactly_continuous(op: Activation) -> bool:
@@ -348,7 +360,7 @@ def _input_forms(origin: np.ndarray, direction: np.ndarray, mid: np.ndarray) -> 
     z = origin + m * direction
     e_z = gamma(2) * (np.abs(origin) + np.abs(m) * np.abs(direction)) * (1.0 + 2.0 * gamma(3))
     s = np.array(np.broadcast_to(direction, z.shape))
-    return _Tensor(z, s, e_z, np.zeros(z.shape))
+    return _Tensor(z, s, e_z, np.zeros(z.shape), row_norms(e_z), np.zeros(z.shape[0]))
 
 
 def _terms(op: Affine, graph: Graph, i: int) -> int:
@@ -395,9 +407,37 @@ def _aligned_in_range(op: Affine, ins: list[np.ndarray]) -> bool:
     return True
 
 
-def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int) -> _Tensor:
-    """Forms of y = L(x) + c and their bounds (module docstring, step 2): values and slopes in one call of L, their
-    bounds in one call of |L|."""
+def _operator_norms(graph: Graph) -> dict[int, WeightNorms]:
+    """The norms of every dense node's weight (``relu1d.engine.proof.WeightNorms``), by node index."""
+    return {i: WeightNorms.of(node.op.weight) for i, node in enumerate(graph.nodes) if isinstance(node.op, Dense)}
+
+
+def _dense_forms(op: Dense, x: _Tensor, norms: WeightNorms) -> _Tensor:
+    """Forms of y = x·Wᵀ + c (on the last axis) and their bounds from the input's error norms (module docstring,
+    step 2; ``WeightNorms.entry_bounds`` per entry, ``WeightNorms.norm_bound`` for the whole output, with P input
+    vectors per segment: ‖c‖ counts √P times). No product with |W|: the values and slopes are the one product."""
+    rows = x.z.shape[0]
+    both = op.linear([np.concatenate([x.z, x.s])])
+    z, s = both[:rows], both[rows:]
+    c = op.bias(z.shape[1:])
+    lead = (rows, *([1] * (z.ndim - 1)))  # a per-segment number against every entry
+    x_vec, s_vec = (row_norms(v.reshape(-1, v.shape[-1])).reshape(*v.shape[:-1], 1) for v in (x.z, x.s))
+    e_z = norms.entry_bounds(x.n_z.reshape(lead), x_vec, c)
+    e_s = norms.entry_bounds(x.n_s.reshape(lead), s_vec)
+    c_norm = 0.0
+    if c is not None:
+        z = z + c
+        c_norm = math.sqrt(math.prod(z.shape[1:-1])) * float(row_norms(c.reshape(1, -1))[0])
+    n_z = norms.norm_bound(x.n_z, row_norms(x.z), c_norm)
+    return _Tensor(z, s, e_z, e_s, n_z, norms.norm_bound(x.n_s, row_norms(x.s)))
+
+
+def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int, norms: dict[int, WeightNorms]) -> _Tensor:
+    """Forms of y = L(x) + c and their bounds (module docstring, step 2): a dense node by ``_dense_forms``; any other
+    in one call of L for values and slopes and one of |L| for their bounds, with the error norms carried through
+    (``_carried_norms``)."""
+    if isinstance(op, Dense):
+        return _dense_forms(op, ins[0], norms[i])
     k = _terms(op, graph, i)
     g = gamma(k)
     rows = ins[0].z.shape[0]
@@ -412,7 +452,39 @@ def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int) -> _Tens
     if c is not None:
         z = z + c
         e_z = e_z + g * np.abs(c) * (1.0 + 2.0 * gamma(k + 3))
-    return _Tensor(z, s, e_z, e_s)
+    return _Tensor(z, s, e_z, e_s, *_least(*_carried_norms(op, ins, k), e_z, e_s))
+
+
+def _least(n_z: np.ndarray | None, n_s: np.ndarray | None, e_z: np.ndarray, e_s: np.ndarray) -> tuple:
+    """The error norms of a node: the lesser of those carried (``n_z``, ``n_s``; None: none) and the norms of its
+    entries' bounds (these are 0 where every entry is exact, e.g. a layer of gates all off)."""
+    n_ez, n_es = row_norms(e_z), row_norms(e_s)
+    return (n_ez, n_es) if n_z is None else (np.minimum(n_z, n_ez), np.minimum(n_s, n_es))
+
+
+def _carried_norms(op: Affine, ins: list[_Tensor], k: int) -> tuple:
+    """(n_z, n_s) of a node that is not dense: a reshape keeps its input's; a concatenation or a sum of inputs
+    aligned by 2^{p_j} has Σ_j 2^{p_j}(n_j + γ_k‖x̃_j‖) (its rounding: γ_k Σ|x_j| per entry); a per-channel scaling
+    max|a|(n_x + γ₂‖x̃‖) + γ₂‖c‖; any other (convolution, average pooling) none (None, None): the norms of its
+    entries' bounds (``_least``). Unlike those, these do not grow by √size after a dense node, whose entries' bounds
+    each hold the input's whole error norm."""
+    grow = 1.0 + 2.0 * gamma(k + 3 + len(ins))
+    if isinstance(op, Reshape):
+        return ins[0].n_z, ins[0].n_s
+    if isinstance(op, (Sum, Concat)):
+        powers = op.powers or (0,) * len(ins)
+        g = gamma(k) if isinstance(op, Sum) else 0.0
+        n_z = sum(np.ldexp(x.n_z + g * row_norms(x.z), p) for x, p in zip(ins, powers, strict=True)) * grow
+        n_s = sum(np.ldexp(x.n_s + g * row_norms(x.s), p) for x, p in zip(ins, powers, strict=True)) * grow
+        return n_z, n_s
+    if isinstance(op, Scale):
+        a = float(np.max(np.abs(op.scale)))
+        shift = op.bias(ins[0].z.shape[1:])
+        c = 0.0 if shift is None else float(np.sqrt(np.sum(np.broadcast_to(shift, ins[0].z.shape[1:]) ** 2)))
+        g = gamma(2)
+        n_z = (a * (ins[0].n_z + g * row_norms(ins[0].z)) + g * c) * grow
+        return n_z, (a * (ins[0].n_s + g * row_norms(ins[0].s))) * grow
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -542,7 +614,8 @@ def _activation(op: Activation, x: _Tensor, shape: tuple[int, ...], mid: np.ndar
         decision = Forms(z, s, e_z, e_s, mid)
         want = piece > 0
         on = want
-        output = _Tensor(*(np.where(on, v, 0.0).reshape(rows, *shape) for v in (z, s, e_z, e_s)))
+        y, sy, e_y, e_sy = (np.where(on, v, 0.0) for v in (z, s, e_z, e_s))
+        output = _Tensor(*(v.reshape(rows, *shape) for v in (y, sy, e_y, e_sy)), *_least(x.n_z, x.n_s, e_y, e_sy))
     else:
         value = z[:, :, None] - kinks.T[None]
         exact_kink = kinks.T[None] == 0
@@ -561,7 +634,11 @@ def _activation(op: Activation, x: _Tensor, shape: tuple[int, ...], mid: np.ndar
         round_y = np.where(inexact, gamma(2) * (np.abs(a * z) + np.abs(b)), 0.0)
         e_y = (np.abs(a) * e_z + round_y) * (1.0 + 2.0 * gamma(4))
         e_sy = (np.abs(a) * e_s + np.where(inexact, UNIT_ROUNDOFF * np.abs(sy), 0.0)) * (1.0 + 2.0 * gamma(3))
-        output = _Tensor(*(v.reshape(rows, *shape) for v in (y, sy, e_y, e_sy)))
+        # |a∘err + rounding| entrywise: the norms grow by max|α| plus the roundings' norm
+        top = float(np.max(np.abs(alpha)))
+        n_y = (top * x.n_z + row_norms(round_y)) * (1.0 + 2.0 * gamma(4))
+        n_sy = (top * x.n_s + row_norms(np.where(inexact, UNIT_ROUNDOFF * np.abs(sy), 0.0))) * (1.0 + 2.0 * gamma(3))
+        output = _Tensor(*(v.reshape(rows, *shape) for v in (y, sy, e_y, e_sy)), *_least(n_y, n_sy, e_y, e_sy))
 
     def flips(left: np.ndarray, right: np.ndarray, element: np.ndarray) -> tuple:
         column = element * r + np.minimum(left, right)
@@ -590,7 +667,10 @@ def _max_pool(op: MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) 
     d, ds, e_d, e_ds = (np.where(trivial, fill, v) for v, fill in ((d, -1.0), (ds, 0.0), (e_d, 0.0), (e_ds, 0.0)))
     decision = Forms(*(v.reshape(rows, outputs * w) for v in (d, ds, e_d, e_ds)), mid)
     want = np.zeros((rows, outputs * w), dtype=bool)
-    output = _Tensor(*(v[:, :, 0].reshape(rows, *shape) for v in pick))
+    # the output's errors are some of the input's, each at most ``repeats`` times (windows that overlap)
+    repeats = math.sqrt(float(np.max(np.bincount(index[valid])))) * (1.0 + gamma(2))
+    output = _Tensor(*(v[:, :, 0].reshape(rows, *shape) for v in pick),
+                     *_least(x.n_z * repeats, x.n_s * repeats, pick[2], pick[3]))  # fmt: skip
 
     def flips(left: np.ndarray, right: np.ndarray, element: np.ndarray) -> tuple:
         # left of the knot slot ``right`` overtakes ``left``: its decision z_right − z_left turns positive

@@ -16,9 +16,11 @@ which holds for any summation order (blocked BLAS and fused multiply-adds includ
    its pattern P_k (which gates are on, in every layer) is read off a forward pass at one point m_k inside it.
 2. Under a *fixed* pattern every pre-activation is an affine function of t. The forward pass computes, for
    every segment and neuron, the value z̃(m_k) and slope s̃ of that affine function together with rigorous
-   bounds e_z, e_s on their errors: with h = D∘z the masked output of the previous layer,
-   e_z ← |W|·(D∘e_z + γ_{n+1}|h̃|) + γ_{n+1}|b|, e_s ← |W|·(D∘e_s + γ_n|s̃_h|) (one extra product with |W|
-   per layer, inflated by 1 + 2γ_{n+3} for the rounding of the bound itself).
+   bounds e_z, e_s on their errors, and per segment a bound n ≥ ‖z − z̃‖₂ of the whole layer's error: with h the
+   masked output of the previous layer, e_z,i = ‖W_i‖(n_h + γ_{n+1}‖h̃‖) + γ_{n+1}|b_i| (Cauchy–Schwarz on the
+   carried error and on the rounding γ_{n+1}(|W||h̃| + |b|)), n_z = σ̄·n_h + γ_{n+1}(‖W‖_F‖h̃‖ + ‖b‖) with σ̄ ≥ ‖W‖₂
+   proven by ``spectral_norm_bound``, and n_h = min(n_z, ‖D∘e_z‖); slopes alike (``WeightNorms``). No product
+   with |W|: the bound grows by ‖W‖₂ per layer, not by |W|'s ~0.56√n.
 3. Checks (each is one decision; a decision is certified when its margin exceeds its bound):
    * *sign checks*: at both ends of the stretch [p_{k−1}, q_k] of segment k, every neuron's affine form has
      the strict sign its gate in P_k says (off may also be an exact, structural zero: bound 0). The form is
@@ -38,8 +40,8 @@ which holds for any summation order (blocked BLAS and fused multiply-adds includ
 The bounds assume no underflow: every nonzero operand is checked to lie in [2⁻⁴⁰⁰, 2⁴⁰⁰] (a product of two
 such numbers and γ is a normal float), else the network is reported as not certifiable. The input network
 is taken as given (a network restricted to a line is certified as the 1-D network that was counted).
-Cost: about six float64 products of (B+1) × n by n × n per layer (forward values and slopes, their bounds,
-the backward pass and its bound), against the engine's two of growing height.
+Cost: about four float64 products of (B+1) × n by n × n per layer (forward values and slopes, the backward pass
+and its bound) and one n × n Gram product and Cholesky factorisation, against the engine's one of growing height.
 """
 
 from __future__ import annotations
@@ -64,6 +66,103 @@ SAFE_MIN, SAFE_MAX = 2.0**-400, 2.0**400
 def gamma(n: int) -> float:
     """γ_n = n·u/(1 − n·u) (Higham, §3.1), rounded up by a relative 1e-12 (it is itself a float expression)."""
     return n * UNIT_ROUNDOFF / (1.0 - n * UNIT_ROUNDOFF) * (1.0 + 1e-12)
+
+
+def spectral_norm_bound(w: np.ndarray) -> float:
+    """σ̄ ≥ ‖W‖₂, the largest singular value of a float64 matrix, rigorously (docs/mathematics.md §2.3).
+
+    With A the matrix or its transpose, whichever has fewer rows (m of them, k columns): Ĝ = fl(AAᵀ) has
+    |Ĝ − AAᵀ| ≤ γ_k|A||A|ᵀ (Higham, Thm 3.5), so ‖Ĝ − AAᵀ‖₂ ≤ γ_k‖A‖_F². For an α above the top eigenvalue (from a
+    power iteration, raised until it works), the floating-point Cholesky factorisation of Ĥ = fl(αI − Ĝ) runs to
+    completion with a factor R̂ such that R̂ᵀR̂ = Ĥ + ΔH, |ΔH| ≤ γ_{m+1}|R̂ᵀ||R̂| (Higham, Thm 10.3; any order of the
+    inner products, blocked LAPACK included): Ĥ + ΔH is positive semidefinite, so λ_min(Ĥ) ≥ −γ_{m+1}‖R̂‖_F², and the
+    diagonal's rounding moves it by at most u·max|Ĥ_ii|. By Weyl's inequality
+    ‖W‖₂² ≤ α + γ_{m+1}‖R̂‖_F² + u·max|Ĥ_ii| + γ_k‖A‖_F² (γ_{m+1} doubled, every sum inflated for its own rounding).
+    W is first scaled exactly by a power of two to a largest entry in [1, 2); underflow is kept out by an entry range
+    of at most 2²⁰⁰ (else the bound is ‖W‖_F, whose squares stay normal), and an absolute 2⁻⁹⁰⁰ covers any subnormal
+    rounding left in the factorisation. Costs one product AAᵀ and one Cholesky factorisation of m × m."""
+    a = np.asarray(w, dtype=np.float64)
+    a = a if a.shape[0] <= a.shape[1] else a.T
+    magnitude = np.abs(a[a != 0])
+    if magnitude.size == 0:
+        return 0.0
+    power = int(np.frexp(magnitude.max())[1]) - 1
+    a = np.ldexp(a, -power)  # exact: largest |entry| in [1, 2)
+    frob = float(np.einsum("ij,ij->", a, a)) * (1.0 + gamma(a.size + 2))
+    if magnitude.min() < np.ldexp(magnitude.max(), -200):
+        return float(np.ldexp(np.sqrt(frob) * (1.0 + gamma(2)), power))
+    bound = _gram_bound(a, frob)
+    return float(np.ldexp(np.sqrt(bound * (1.0 + gamma(8))) * (1.0 + gamma(2)), power))
+
+
+def _gram_bound(a: np.ndarray, frob: float) -> float:
+    """λ̄ ≥ λ_max(AAᵀ) for A of m ≤ k rows scaled as ``spectral_norm_bound`` says, and frob ≥ ‖A‖_F² (its method)."""
+    import scipy.linalg
+
+    m, k = a.shape
+    g = scipy.linalg.blas.dsyrk(1.0, a)  # AAᵀ, its upper triangle (what the Cholesky factorisation reads)
+    v = np.sqrt(np.einsum("ij,ij->i", a, a)) + 1.0 / m  # a positive start: power iteration on Ĝ
+    estimate = 0.0
+    for _ in range(60):
+        gv = scipy.linalg.blas.dsymv(1.0, g, v)
+        estimate = float(np.linalg.norm(gv) / np.linalg.norm(v))
+        v = gv / np.linalg.norm(gv)
+    alpha = max(estimate * 1.02, frob / m)  # λ_max(Ĝ) is at least the mean eigenvalue tr(Ĝ)/m ≈ ‖A‖_F²/m
+    for tries in range(40):
+        if alpha >= frob:  # no better than ‖W‖₂ ≤ ‖W‖_F
+            break
+        h = -g
+        h[np.diag_indices(m)] += alpha
+        r, info = scipy.linalg.lapack.dpotrf(h, lower=0, clean=1, overwrite_a=1)
+        if info != 0 or not np.all(np.isfinite(np.diag(r))):
+            alpha *= 1.03 if tries < 8 else 2.0
+            continue
+        r_frob = float(np.einsum("ij,ij->", r, r)) * (1.0 + gamma(r.size + 2))
+        slack = 2.0 * gamma(m + 1) * r_frob + UNIT_ROUNDOFF * (alpha + float(np.max(np.diag(g)))) + gamma(k) * frob
+        return (alpha + slack + 2.0**-900) * (1.0 + gamma(4))
+    return frob
+
+
+@dataclass(frozen=True)
+class WeightNorms:
+    """Upper bounds of a weight matrix W's norms: ``rows`` ‖W_i‖₂ per row, ``frobenius`` ‖W‖_F and ``spectral``
+    ‖W‖₂ (``spectral_norm_bound``), and k = columns + 1, the roundings of one output of x·Wᵀ + c."""
+
+    rows: np.ndarray
+    frobenius: float
+    spectral: float
+    terms: int
+
+    @classmethod
+    def of(cls, w: np.ndarray) -> WeightNorms:
+        """The norms of ``w`` (each rounded up)."""
+        k = w.shape[1] + 1
+        rows = np.sqrt(np.einsum("ij,ij->i", w, w)) * (1.0 + gamma(k + 4))
+        frobenius = float(np.sqrt(np.einsum("ij,ij->", w, w))) * (1.0 + gamma(w.size + 4))
+        return cls(rows, frobenius, spectral_norm_bound(w), k)
+
+    def entry_bounds(self, n_x: np.ndarray, x_norm: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
+        """Bounds of every entry of y = x·Wᵀ + c computed from x̃ (each row with its norm ``x_norm``) whose error has
+        Euclidean norm ≤ ``n_x`` (both broadcast against the entries): by Cauchy–Schwarz on the propagated error and
+        on the rounding γ_k(|W||x̃| + |c|) (Higham, Thm 3.5), e = (‖W_i‖(n_x + γ_k‖x̃‖) + γ_k|c_i|)(1 + 2γ_{k+3})."""
+        g = gamma(self.terms)
+        e = self.rows * (n_x + g * x_norm)
+        if c is not None:
+            e = e + g * np.abs(c)
+        return e * (1.0 + 2.0 * gamma(self.terms + 3))
+
+    def norm_bound(self, n_x: np.ndarray, x_norm: np.ndarray, c_norm: float = 0.0) -> np.ndarray:
+        """A bound of the Euclidean norm of the whole error of y (per row): σ̄·n_x + γ_k(‖W‖_F‖x̃‖ + ‖c‖), since
+        ‖W·err‖₂ ≤ ‖W‖₂‖err‖₂ and ‖|W||x̃|‖₂ ≤ ‖W‖_F‖x̃‖₂; inflated as ``entry_bounds``."""
+        g = gamma(self.terms)
+        return (self.spectral * n_x + g * (self.frobenius * x_norm + c_norm)) * (1.0 + 2.0 * gamma(self.terms + 3))
+
+
+def row_norms(x: np.ndarray) -> np.ndarray:
+    """Per row, an upper bound of the Euclidean norm of the rest of ``x``: fl(√Σx²) inflated for its rounding
+    (relative γ_{m+4})."""
+    flat = x.reshape(x.shape[0], -1)
+    return np.sqrt(np.einsum("ij,ij->i", flat, flat)) * (1.0 + gamma(flat.shape[1] + 4))
 
 
 @dataclass(frozen=True)
@@ -206,7 +305,7 @@ def _certify(
     knot_failures += int(np.count_nonzero(differs != 1))
     decisions += 2 * n_knots
 
-    jump_failures, is_breakpoint = _jump_checks(net, masks, flip_layer, flip_neuron, differs == 1)
+    jump_failures, is_breakpoint = _jump_checks(net, masks, form, flip_layer, flip_neuron, differs == 1)
     knots_per_layer = tuple(int(np.count_nonzero((flip_layer == ell) & (differs == 1))) for ell in range(len(masks)))
     agrees = (
         knots_per_layer == candidate[0]
@@ -338,20 +437,32 @@ def _partly_refined(rows: np.ndarray) -> Callable:
 
 
 def _first_order_forward(net: Network, mid: np.ndarray) -> Iterator[Forms]:
-    """Each layer's forms with first-order bounds (module docstring, step 2)."""
-    h = s_h = e_h = e_sh = None
+    """Each layer's forms with first-order bounds (module docstring, step 2), every entry's bound from the Euclidean
+    norm of the previous layer's error, which is carried through ‖W‖₂ (``WeightNorms``)."""
+    h = s_h = n_h = n_sh = None
     for ell, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
         if ell == 0:  # z = w·m + b: two roundings; the slope w is exact
             z = mid[:, None] * w[:, 0] + b
             e_z = 2.0 * gamma(2) * (np.abs(mid)[:, None] * np.abs(w[:, 0]) + np.abs(b))
             s = np.broadcast_to(w[:, 0], z.shape)
             e_s = np.zeros_like(z)
+            n_z, n_s = row_norms(e_z), np.zeros(z.shape[0])
         else:
-            z, s, e_z, e_s = _affine_layer(w, b, h, s_h, e_h, e_sh)
+            norms = WeightNorms.of(w)
+            both = np.matmul(np.concatenate([h, s_h]), w.T)
+            rows = h.shape[0]
+            z, s = both[:rows] + b, both[rows:]
+            h_norm, s_norm = row_norms(h), row_norms(s_h)
+            e_z = norms.entry_bounds(n_h[:, None], h_norm[:, None], b)
+            e_s = norms.entry_bounds(n_sh[:, None], s_norm[:, None])
+            n_z = norms.norm_bound(n_h, h_norm, float(row_norms(b[None])[0]))
+            n_s = norms.norm_bound(n_sh, s_norm)
         yield Forms(z, s, e_z, e_s, mid)
         gate = z > 0
-        h, e_h = np.where(gate, z, 0.0), np.where(gate, e_z, 0.0)
-        s_h, e_sh = np.where(gate, s, 0.0), np.where(gate, e_s, 0.0)
+        h, s_h = np.where(gate, z, 0.0), np.where(gate, s, 0.0)
+        # ReLU under a fixed gate keeps or zeroes each error: ‖D∘err‖ ≤ min(the carried norm, ‖D∘e‖)
+        n_h = np.minimum(n_z, row_norms(np.where(gate, e_z, 0.0)))
+        n_sh = np.minimum(n_s, row_norms(np.where(gate, e_s, 0.0)))
 
 
 def _refined_forward(net: Network, mid: np.ndarray) -> Iterator[Forms]:
@@ -546,22 +657,6 @@ def in_safe_range(*arrays: np.ndarray) -> bool:
     return True
 
 
-def _affine_layer(
-    w: np.ndarray, b: np.ndarray, h: np.ndarray, s_h: np.ndarray, e_h: np.ndarray, e_sh: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Values z̃ = h̃Wᵀ + b and slopes s̃ = s̃_hWᵀ of every segment's affine form, with rigorous error bounds
-    (module docstring, step 2): the two products in one, the two bound products in one."""
-    n = w.shape[1]
-    rows = h.shape[0]
-    both = np.matmul(np.concatenate([h, s_h]), w.T)
-    g_value, g_slope = gamma(n + 1), gamma(n)
-    operands = np.concatenate([e_h + g_value * np.abs(h), e_sh + g_slope * np.abs(s_h)])
-    bounds = np.matmul(operands, np.abs(w).T) * (1.0 + 2.0 * gamma(n + 3))
-    z = both[:rows] + b
-    e_z = bounds[:rows] + g_value * np.abs(b) * (1.0 + 2.0 * gamma(n + 3))
-    return z, both[rows:], e_z, bounds[rows:]
-
-
 @dataclass(frozen=True)
 class Forms:
     """Every segment's affine forms in one layer: z̃(m_k), s̃ and their error bounds, read at m_k = ``mid``."""
@@ -715,37 +810,57 @@ def root_radius(form: Forms, knots_here: np.ndarray, neurons: np.ndarray, t: np.
 
 
 def _jump_checks(
-    net: Network, masks: list[np.ndarray], flip_layer: np.ndarray, flip_neuron: np.ndarray, simple: np.ndarray
+    net: Network,
+    masks: list[np.ndarray],
+    last: Forms,
+    flip_layer: np.ndarray,
+    flip_neuron: np.ndarray,
+    simple: np.ndarray,
 ) -> tuple[int, np.ndarray]:
     """Failed jump decisions and the proven breakpoint flags (module docstring, step 3: jump checks).
 
-    g = ∂f/∂h_ℓ for each knot's left segment, by the backward pass g_ℓ = (D_{ℓ+1}∘g_{ℓ+1})·W_{ℓ+1} from
-    g_L = w_out, with e_ℓ = (D∘e_{ℓ+1} + γ_n|D∘g̃_{ℓ+1}|)·|W| inflated like the forward bounds."""
+    First from f′ itself: on segment k, f′ = w_out·(D∘s̃) of the ``last`` hidden layer's forms, with the bound
+    |w_out|·(D∘e_s) + γ_n|w_out|·|D∘s̃|; where f′ on the two sides of a knot differs beyond their bounds, f′ jumps in
+    its bracket, whose one kink is the knot (the other checks): a breakpoint. The knots left (a jump too small for its
+    bound, or none: no path) are decided by g = ∂f/∂h_ℓ for each knot's left segment, by the backward pass
+    g_ℓ = (D_{ℓ+1}∘g_{ℓ+1})·W_{ℓ+1} from g_L = w_out, with e_ℓ = (D∘e_{ℓ+1} + γ_n|D∘g̃_{ℓ+1}|)·|W| inflated like the
+    forward bounds."""
     n_knots = flip_layer.shape[0]
     is_breakpoint = np.zeros(n_knots, dtype=bool)
     if n_knots == 0:
         return 0, is_breakpoint
-    depth = len(masks)
     w_out = net.weights[-1][0]
-    g = np.broadcast_to(w_out, (n_knots, w_out.shape[0]))
-    e_g = np.zeros_like(g)
+    n = w_out.shape[0]
+    on = masks[-1]
+    slope = np.where(on, last.s, 0.0) @ w_out
+    e_slope = (np.where(on, last.e_s + gamma(n) * np.abs(last.s), 0.0) @ np.abs(w_out)) * (1.0 + 2.0 * gamma(n + 3))
+    jump = slope[1:] - slope[:-1]
+    bound = (e_slope[1:] + e_slope[:-1] + UNIT_ROUNDOFF * np.abs(jump)) * (1.0 + 2.0 * gamma(3))
+    is_breakpoint = simple & (np.abs(jump) > bound)
+    again = np.nonzero(simple & ~is_breakpoint)[0]
     failed = np.zeros(n_knots, dtype=bool)
-    for ell in range(depth - 1, -1, -1):
-        here = np.nonzero(simple & (flip_layer == ell))[0]
+    if again.size == 0:
+        return 0, is_breakpoint
+    layers, neurons = flip_layer[again], flip_neuron[again]
+    g = np.broadcast_to(w_out, (again.size, n))
+    e_g = np.zeros_like(g)
+    for ell in range(len(masks) - 1, -1, -1):
+        here = np.nonzero(layers == ell)[0]
         if here.size:
-            is_breakpoint[here], failed[here] = jump_decisions(g[here, flip_neuron[here]], e_g[here, flip_neuron[here]])
+            cols = (here, neurons[here])
+            is_breakpoint[again[here]], failed[again[here]] = jump_decisions(g[cols], e_g[cols])
         if ell == 0:
             break
         w = net.weights[ell]
-        gate = masks[ell][:-1]
+        gate = masks[ell][again]
         masked, e_masked = np.where(gate, g, 0.0), np.where(gate, e_g, 0.0)
-        n = w.shape[0]
+        n_rows = w.shape[0]
         g = np.matmul(masked, w)
-        e_g = np.matmul(e_masked + gamma(n) * np.abs(masked), np.abs(w)) * (1.0 + 2.0 * gamma(n + 2))
-    again = np.nonzero(failed)[0]
-    if again.size:  # a few knots (2 of 16,541 at 2048 × 8): decided again on second-order bounds
-        value, bound = _refined_jump_values(net, masks, flip_layer[again], flip_neuron[again], again)
-        is_breakpoint[again], failed[again] = jump_decisions(value, bound)
+        e_g = np.matmul(e_masked + gamma(n_rows) * np.abs(masked), np.abs(w)) * (1.0 + 2.0 * gamma(n_rows + 2))
+    still = np.nonzero(failed)[0]
+    if still.size:  # a few knots (2 of 16,541 at 2048 × 8): decided again on second-order bounds
+        value, bound = _refined_jump_values(net, masks, flip_layer[still], flip_neuron[still], still)
+        is_breakpoint[still], failed[still] = jump_decisions(value, bound)
     return int(np.count_nonzero(failed)), is_breakpoint
 
 
