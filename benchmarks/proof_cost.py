@@ -4,8 +4,11 @@ For He networks (σ_b = 1, seed (2025, width, depth) as in the other scripts) co
 the residual CNN of ``benchmarks/models.py`` counted on the segment between two inputs (t ∈ (0, 1)), one process:
 
 - **count**: the float count alone (``prove=False``, no fallback), best of ``--repeats``;
-- **graph proof**: ``relu1d.engine.graph_proof.certify_graph_count``, the proof of any graph (a network as its graph);
-- **network proof**: ``relu1d.engine.proof.certify_count``, the networks' proof with second-order refinement;
+- **proof**: what ``prove=True`` runs: for a network ``relu1d.engine.count.prove_count`` (the proof of any graph,
+  ``relu1d.engine.graph_proof``, on the network's graph, and the networks' refined proof where it leaves a sign
+  decision open), for a model ``relu1d.engine.graph_proof.certify_graph_count``;
+- **network proof**: ``relu1d.engine.proof.certify_count`` alone, the networks' own proof (first order, refined where
+  that leaves a decision open), for comparison;
 
 each with its ratio to the count and its peak memory traced by ``tracemalloc`` (numpy reports its buffers; torch's
 convolution buffers are not traced), and whether it proved the count. Usage:
@@ -24,15 +27,13 @@ from pathlib import Path
 import numpy as np
 
 from relu1d.bench.timing import SEED, benchmark_network, machine_header
-from relu1d.engine.count import count_graph, count_network
-from relu1d.engine.graph import graph_from_network
+from relu1d.engine.count import count_graph, count_network, prove_count
 from relu1d.engine.graph_proof import certify_graph_count
 from relu1d.engine.proof import certify_count
 from relu1d.engine.propagation.dense import free_workspace
 from relu1d.engine.scaling import normalised_graph, normalised_network
 
 MIB = 2.0**20
-LINE = (np.zeros(1), np.ones(1))  # a network over ℝ: t = x
 WINDOW = (0.0, 1.0)  # a model on the segment from a to b
 
 
@@ -80,7 +81,7 @@ def main() -> None:
     print(f"# networks: He init, sigma_b = 1, seed ({SEED}, width, depth), over R; models: segment t in (0, 1)")
     print("# ratio = proof s / count s; mem = proof peak / count peak (tracemalloc); proven = the proof succeeded")
     head = f"{'model':>14} {'knots':>6} {'count s':>8} {'cnt MiB':>8}"
-    for label in ("graph proof", "network proof"):
+    for label in ("proof", "network proof"):
         head += f"  {label + ' s':>8} {'ratio':>6} {'mem':>8} {'proven':>6}"
     print(head)
     count_network(benchmark_network(128, 2))  # numba kernels compiled outside the timings
@@ -89,9 +90,8 @@ def main() -> None:
             net = benchmark_network(width, depth)
             count = measured(lambda n=net: count_network(n, exact_fallback=False), args.repeats)
             result, scaled = count[0], normalised_network(net)[0]
-            graph = graph_from_network(scaled)
             proofs = {
-                "graph": measured(lambda g=graph, r=result: certify_graph_count(g, *LINE, r), args.repeats),
+                "proof": measured(lambda s=scaled, r=result: prove_count(s, r), args.repeats),
                 "network": measured(lambda s=scaled, r=result: certify_count(s, r), args.repeats),
             }
             row(f"{width}x{depth}", result.knots.shape[0], count, proofs)
@@ -113,7 +113,7 @@ def main() -> None:
         count = measured(lambda g=graph: count_graph(g, a, b - a, window=WINDOW, exact_fallback=False), args.repeats)
         scaled = normalised_graph(graph)[0]
         proof = measured(lambda s=scaled, r=count[0]: certify_graph_count(s, a, b - a, r, WINDOW), args.repeats)
-        row(name, count[0].knots.shape[0], count, {"graph": proof, "network": (None, 0.0, 0.0)})
+        row(name, count[0].knots.shape[0], count, {"proof": proof, "network": (None, 0.0, 0.0)})
 
 
 if __name__ == "__main__":

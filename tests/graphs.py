@@ -126,12 +126,36 @@ def residual_graph(seed: int, *, duplicate: bool = False) -> Graph:
     return Graph(tuple(nodes))
 
 
+def mixed_axes_graph(seed: int) -> Graph:
+    """Dense nodes on a (3, 4) tensor (a leading axis), leaky → dense → ReLU, a per-row scale, a difference and a
+    concatenation of inputs aligned by powers of two, abs and clip: every rule that carries an error norm."""
+    rng = np.random.default_rng([41, seed])
+    rows, n, h = 3, 4, 5
+    return Graph(
+        (
+            Node("x", Input((rows, n)), ()),
+            Node("d1", Dense(rng.normal(0, 0.7, (h, n)), rng.normal(0, 1, h)), (0,)),
+            Node("leaky", Activation.leaky_relu(0.3), (1,)),
+            Node("d2", Dense(rng.normal(0, 0.7, (h, h)), rng.normal(0, 1, h)), (2,)),
+            Node("relu", Activation.relu(), (3,)),
+            Node("scale", Scale(rng.uniform(-2, 2, (rows, 1)), rng.normal(0, 1, (rows, 1))), (4,)),
+            Node("diff", Sum((1, -1), powers=(0, -3)), (5, 3)),
+            Node("abs", Activation.abs(), (6,)),
+            Node("cat", Concat(0, 2, powers=(-2, 0)), (7, 4)),
+            Node("clip", Activation.clip(-0.5, 0.75), (8,)),
+            Node("flat", Reshape((2 * rows * h,)), (9,)),
+            Node("out", Dense(rng.normal(0, 0.5, (2, 2 * rows * h)), rng.normal(0, 1, 2)), (10,)),
+        )
+    )
+
+
 FAMILIES = {
     **{f"dense-{name}": (lambda s, n=name: dense_graph(s, n)) for name in ACTIVATIONS},
     "conv2d-max": lambda s: conv_graph(s, pool="max"),
     "conv2d-avg": lambda s: conv_graph(s, pool="avg"),
     "conv1d-prelu-abs": conv1d_graph,
     "residual-concat": residual_graph,
+    "residual-mixed-axes": mixed_axes_graph,
     "residual-duplicates": lambda s: residual_graph(s, duplicate=True),
 }
 

@@ -7,9 +7,10 @@ One door: ``relu1d.count_regions(model, a=None, b=None, *, window, classes, rtol
 over ℝ or along a line and returns a ``RegionCount``. ``count_along_line`` is its deprecated alias.
 """
 
+from relu1d.engine.count import prove_count
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
-from relu1d.engine.proof import Certificate, certify_count, prove_count
+from relu1d.engine.proof import Certificate, certify_count
 from relu1d.engine.result import RegionCount
 from relu1d.models import count_along_line, count_regions, to_graph
 

@@ -201,8 +201,8 @@ def test_numbers_that_underflow_are_not_proven():
 @pytest.mark.parametrize("name", GENERIC)
 def test_every_node_bound_holds_the_exact_forms(name):
     """|exact − z̃| ≤ e entrywise and ‖exact − z̃‖₂ ≤ n per segment, for the values and the slopes of every node's forms
-    (the dense nodes' bounds come from the carried norms and ‖W‖₂), against the graph evaluated in rational arithmetic
-    at each segment's point and a hair beyond it."""
+    (the dense nodes' bounds come from the carried norms and ‖W‖₂; forms shared by several segments are read at each
+    one's point), against the graph evaluated in rational arithmetic at each segment's point and a hair beyond it."""
     from fractions import Fraction
 
     from relu1d.engine import graph_proof as gp
@@ -219,14 +219,17 @@ def test_every_node_bound_holds_the_exact_forms(name):
         values = graph.evaluate(np.stack(points), all_nodes=True)
         beyond = graph.evaluate(np.stack([p + exact(d) * hair for p in points]), all_nodes=True)
         norms = gp._operator_norms(graph)
-        forms = {0: gp._input_forms(a, d, mid)}
+        every = gp._partition(np.ones(mid.shape[0] - 1, dtype=bool))
+        # one row for all points at first, split where a unit's pattern changes (as the proof shares them)
+        forms = {0: gp._input_forms(a, d, mid, *gp._partition(np.zeros(mid.shape[0] - 1, dtype=bool)))}
         for i, node in enumerate(graph.nodes[1:], start=1):
             ins = [forms[j] for j in node.inputs]
             if isinstance(node.op, Affine):
-                forms[i] = gp._affine_forms(node.op, ins, graph, i, norms)
+                rows = gp._partition(np.logical_or.reduce([x.boundaries() for x in ins]))
+                forms[i] = gp._affine_forms(node.op, [x.on(*rows, mid) for x in ins], graph, i, norms)
             else:
-                forms[i] = gp._unit(node.op, ins[0], graph.shapes[i], mid).output
-            f = forms[i]
+                forms[i] = gp._unit(node.op, ins[0], graph.shapes[i], mid, every).output
+            f = forms[i].on(*every, mid)
             for r in range(mid.shape[0]):
                 z, s = values[i][r].reshape(-1), ((beyond[i][r] - values[i][r]) / hair).reshape(-1)
                 for approx, bound, norm, true in ((f.z, f.e_z, f.n_z, z), (f.s, f.e_s, f.n_s, s)):

@@ -12,8 +12,9 @@ import pytest
 
 from relu1d import count_regions, sample_network
 from relu1d.engine import proof as certify
+from relu1d.engine.count import prove_count
 from relu1d.engine.oracles.exact import count_regions_exact
-from relu1d.engine.proof import certify_count, prove_count
+from relu1d.engine.proof import certify_count
 from tests.networks import ADVERSARIAL, random_small
 
 
@@ -293,3 +294,6 @@ def test_spectral_norm_bound_is_above_the_largest_singular_value_and_close_to_it
     assert certify.spectral_norm_bound(np.zeros((3, 4))) == 0.0
     assert certify.spectral_norm_bound(np.diag([1e-200, 1.0])) >= 1.0
     assert 3.0 <= certify.spectral_norm_bound(3.0 * np.eye(64)) <= 3.0 * 1.03
+    # a power iteration from a structured start would stall here (Ĝv = 0): the bound stays within 3%
+    w = np.array([[1.0, 2, 0, 0], [0, 0, 1, 1], [-1, -2, 0, 0], [0, 0, -1, -1]])
+    assert np.sqrt(10.0) <= certify.spectral_norm_bound(w) <= 1.03 * np.sqrt(10.0)

@@ -6,12 +6,12 @@ Needs only numpy, numba and array-api-compat; never imports ``relu1d.theory``, `
 docstrings of ``relu1d.engine.propagation`` and the README.
 """
 
-from relu1d.engine.count import count_network
+from relu1d.engine.count import count_network, prove_count
 from relu1d.engine.decisions import DEFAULT_RTOL
 from relu1d.engine.lines import count_on_line, count_on_segment, restrict_to_line
 from relu1d.engine.network import Network, load_network, network_from_arrays, sample_network, seed_sequence
 from relu1d.engine.oracles.exact import ExactCount, count_regions_exact
-from relu1d.engine.proof import Certificate, certify_count, prove_count
+from relu1d.engine.proof import Certificate, certify_count
 from relu1d.engine.result import RegionCount
 
 __all__ = [

@@ -78,7 +78,7 @@ def count_network(
         wants_proof(prove, scaled, knots) or (exact_fallback and not result.certified and affordable(scaled, knots))
     ):
         recount = (lambda: _from_exact(scaled)) if exact_fallback and affordable(scaled, knots) else None
-        result = _settled(result, certify_count(scaled, result), recount)
+        result = _settled(result, _network_certificate(scaled, result), recount)
     result = result.in_units_of_f(exponent)
     return result if window is None else result.restrict(*window)
 
@@ -131,6 +131,41 @@ def count_graph(
     return result.in_units_of_f(exponent)
 
 
+def prove_count(net: Network, result: RegionCount) -> Certificate:
+    """A proof of ``result``, a count over ℝ of the 1-D network ``net``, by whichever route works: a rational count is
+    exact by construction; a float one is proven a posteriori (``_network_certificate``), and where that leaves a
+    decision open (coincident knots of degenerate networks) and a rational recount is affordable
+    (``relu1d.engine.fallback.affordable``), the recount decides: proven when its counts (knots, knots and
+    breakpoints per layer) equal the float ones."""
+    if result.method == "rational":
+        return Certificate(0, 0, 0, 0, tuple(int(c) for c in result.knots_per_layer),
+                           int(result.breakpoints.shape[0]), agrees=True, method="rational")  # fmt: skip
+    net = normalised_network(net)[0]  # the same knots and decisions at unit scale (relu1d.engine.scaling)
+    cert = _network_certificate(net, result)
+    if cert.certified or not affordable(net, result.knots.shape[0]):
+        return cert
+    exact = count_regions_exact(net)
+    agrees = (
+        len(exact.knots) == result.knots.shape[0]
+        and tuple(exact.knots_per_layer) == tuple(int(c) for c in result.knots_per_layer)
+        and tuple(exact.breakpoints_per_layer) == tuple(int(c) for c in result.breakpoints_per_layer)
+    )
+    return Certificate(cert.decisions, 0, 0, 0, tuple(exact.knots_per_layer), len(exact.breakpoints),
+                       agrees=agrees, method="rational")  # fmt: skip
+
+
+def _network_certificate(net: Network, result: RegionCount) -> Certificate:
+    """The a-posteriori proof of a network's float count (``net`` at unit scale): the proof of any graph
+    (``relu1d.engine.graph_proof``) on the network's graph; where it leaves a sign decision open, the networks' own
+    proof (``relu1d.engine.proof.certify_count``), whose refined pass recovers each layer's rounding for those
+    segments; with every hidden bias 0, the networks' proof at once (its homogeneous case: every knot at 0)."""
+    if any(np.any(b) for b in net.biases[:-1]):
+        cert = certify_graph_count(graph_from_network(net), np.zeros(1), np.ones(1), result)
+        if cert.certified or not (cert.safe_range and cert.sign_failures):
+            return cert
+    return certify_count(net, result)
+
+
 def _settled(result: RegionCount, cert: Certificate | None, recount: Callable[[], RegionCount] | None) -> RegionCount:
     """``result`` marked proven when ``cert`` proves it, else the exact ``recount`` when there is one (with the float
     decision counts), else ``result`` with the decisions the proof left open."""
@@ -162,4 +197,4 @@ def _from_exact(net: Network) -> RegionCount:
     )
 
 
-__all__ = ["count_graph", "count_network"]
+__all__ = ["count_graph", "count_network", "prove_count"]

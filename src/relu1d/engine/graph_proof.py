@@ -9,12 +9,18 @@ arithmetic and the forward error bound of a sum of products (Higham, *Accuracy a
 1. **Brackets and segments** as in ``relu1d.engine.proof`` (``bracket_points``): a bracket around each knot, segment k
    between knots k−1 and k, read at one point m_k inside it. On a window (lo, hi) its ends close the outer segments.
 2. **Forms.** Under segment k's pattern (every activation's piece, every max pool's arg-max, read off its values at
-   m_k) every tensor is affine in t: value z̃ at m_k and slope s̃, with rigorous bounds e_z, e_s. The input is
-   a + m_k·d (bound γ₂(|a| + |m_k d|)), slope d (exact). An affine node y = L(x) + c of k terms per output gives
+   m_k) every tensor is affine in t: value z̃ at a point m and slope s̃, with rigorous bounds e_z, e_s per entry and
+   n_z, n_s ≥ the Euclidean norm of the whole tensor's error. The input is a + m·d (bound γ₂(|a| + |m d|)), slope d
+   (exact). A dense node y = W·x + c (k = n + 1 roundings per output) gives, by Cauchy–Schwarz on the carried error
+   and on the rounding γ_k(|W||x̃| + |c|), e_y,i = ‖W_i‖(n_x + γ_k‖x̃‖) + γ_k|c_i| and n_y = σ̄·n_x +
+   γ_k(‖W‖_F‖x̃‖ + ‖c‖), σ̄ ≥ ‖W‖₂ proven by ``relu1d.engine.proof.spectral_norm_bound`` (``WeightNorms``): one
+   product, the values and slopes. Any other affine node y = L(x) + c of k terms per output gives
    e_y = (|L|(e_x + γ_k|x̃|) + γ_k|c|)·(1 + 2γ_{k+3}) and e_sy = |L|(e_s + γ_k|s̃|)·(1 + 2γ_{k+3}), with |L| the
-   operation with absolute weights (dense, convolution, per-channel scaling) or L itself (sums, averages, reshapes,
+   operation with absolute weights (convolution, per-channel scaling) or L itself (sums, averages, reshapes,
    concatenation); an activation's piece y = αz + β adds γ₂(|αz̃| + |β|) unless it is exact (α ∈ {0, ±1}, β = 0); a max
-   pool passes its arg-max's forms on.
+   pool passes its arg-max's forms on. The norms are carried through every node (``_carried_norms``, ``_least``).
+   A form is read at another point m′ with bound e_z + e_s|δ|(1 + u) + γ₃(|z̃| + |s̃||δ|), δ = fl(m′ − m), inflated
+   (``relu1d.engine.proof.Forms.at``).
 3. **Decisions.** A unit's pattern is the set of strict signs of its *decision forms*: z − c_q for each kink c_q of an
    activation (positive on the pieces above it), z_j − z_a for each other slot j of a max pool's window (negative;
    a the arg-max). The sign, knot and radius checks of ``relu1d.engine.proof.sign_checks`` run on them unchanged,
@@ -31,8 +37,11 @@ arithmetic and the forward error bound of a sum of products (Higham, *Accuracy a
 5. **Ties and blocks.** A change that an exact tie forces at another unit's knot (ReLU → max pool: a window of zeros
    leaves the tie when one entry turns on) is proven from the tied side by continuity (``_tie_exemptions``,
    ``_forced_by_tie``); two changes of one unit at one knot (duplicated units) and kinks composed at one point without
-   a tie (PReLU → Abs) are left open. Segments are independent: they are proven in blocks of bounded memory, and an
-   affine node's product is taken once per run of segments with one affine input (``_runs``).
+   a tie (PReLU → Abs) are left open. Segments are independent: they are proven in blocks of bounded memory. Every
+   tensor's forms are held once per *row* of consecutive segments on which it is one affine form (a row ends at the
+   knots of the units before it: ``_partition``, ``_Tensor.on``), so an affine node's product is taken once per
+   row, as the count's dense step multiplies only what changed; a unit's decisions are checked on every segment from
+   its row's forms, and a max pool, whose decision forms depend on the arg-max, reads them on every segment.
 
 The class changes of ``classes=True`` are not part of the proof. The bounds assume no underflow: every nonzero
 operand lies in [2⁻⁴⁰⁰, 2⁴⁰⁰] — the parameters, every node's forms, the inputs of a sum or concatenation once aligned
@@ -112,8 +121,6 @@ def certify_graph_count(
     for first in offsets:
         last = min(first + rows, n_knots)
         block = _certify_block(graph, norms, origin, direction, knots[first:last], points.block(first, last))
-        if block.sign_failures:  # perhaps the shared products' wider bounds: each segment's own product
-            block = _certify_block(graph, norms, origin, direction, knots[first:last], points.block(first, last), False)
         blocks.append(block)
         shown.update(len(blocks))
     shown.close()
@@ -173,16 +180,12 @@ class _Block:
     safe_range: bool
 
 
-def _runs(flip_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Runs of consecutive segments separated only by knots that no unit so far changes at (``flip_unit`` −1): the
-    input of the next affine node is one affine form on each. Per segment its run, and per run its middle segment;
-    None when runs would not halve the rows."""
-    starts = np.concatenate([[0], np.nonzero(flip_unit >= 0)[0] + 1])
-    segments = flip_unit.shape[0] + 1
-    if 2 * starts.shape[0] > segments:
-        return None
-    ends = np.concatenate([starts[1:], [segments]])
-    run = np.repeat(np.arange(starts.shape[0]), ends - starts)
+def _partition(boundary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of consecutive segments, a new row after every knot j with ``boundary[j]``: per segment its row, and per
+    row its middle segment (where its forms are read)."""
+    run = np.concatenate([[0], np.cumsum(boundary)])
+    starts = np.concatenate([[0], np.nonzero(boundary)[0] + 1])
+    ends = np.concatenate([starts[1:], [run.shape[0]]])
     return run, (starts + ends - 1) // 2
 
 
@@ -193,19 +196,21 @@ def _certify_block(
     direction: np.ndarray,
     knots: np.ndarray,
     points: BracketPoints,
-    share: bool = True,
 ) -> _Block:
     """Every check of the module docstring for the segments of ``points`` and the knots between them.
 
-    ``share``: an affine node's product is taken once per run of segments whose input is one affine form, and read
-    at each segment (``_runs``): about the count's work (its dense step multiplies only what changed), at the price
-    of bounds that grow with the distance to the run's middle. The caller redoes a block whose sign checks fail
-    that way without sharing."""
+    Every tensor's forms are held once per row of consecutive segments on which it is one affine form (between the
+    knots of the units before it: ``_Tensor.run``), so that an affine node's product is taken once per row, and a
+    unit's decisions are checked on every segment from its row's forms: about the count's work (its dense step
+    multiplies only what changed), at the price of bounds that grow a little with the distance to the row's
+    middle."""
     n_knots = int(knots.shape[0])
     safe = True
     knot_failures = 0
     remaining = [len(c) for c in graph.consumers()]
-    forms: dict[int, _Tensor] = {0: _input_forms(origin, direction, points.mid)}
+    every = _partition(np.ones(n_knots, dtype=bool))
+    one_row = _partition(np.zeros(n_knots, dtype=bool))  # the input is one affine form: a row for every segment
+    forms: dict[int, _Tensor] = {0: _input_forms(origin, direction, points.mid, *one_row)}
     patterns: dict[int, np.ndarray] = {}
     differs = np.zeros(n_knots, dtype=np.int64)  # elements of the first unit (in graph order) changing at each knot
     flip_unit = np.full(n_knots, -1, dtype=np.int64)
@@ -223,22 +228,17 @@ def _certify_block(
             remaining[j] -= 1
             if remaining[j] == 0 and j != len(graph.nodes) - 1:
                 del forms[j]
-        if isinstance(op, Affine):
+        if isinstance(op, Affine):  # on the rows of all its inputs' together, one product per row
+            rows = _partition(np.logical_or.reduce([x.boundaries() for x in ins]))
+            ins = [x.on(*rows, points.mid) for x in ins]
             safe &= all(_aligned_in_range(op, [x.flat()[kind] for x in ins]) for kind in range(4))
-            runs = _runs(flip_unit) if share else None
-            if runs is not None:  # one product per run of segments with one affine input, read at every segment
-                run, middle = runs
-                shared = _affine_forms(op, [x.rows(middle) for x in ins], graph, i, norms)
-                safe &= shared.in_safe_range()
-                forms[i] = shared.spread(run, points.mid[middle], points.mid)
-            else:
-                forms[i] = _affine_forms(op, ins, graph, i, norms)
+            forms[i] = _affine_forms(op, ins, graph, i, norms)
             safe &= forms[i].in_safe_range()
             continue
         if not isinstance(op, (Activation, MaxPool)):
             raise ValueError(f"node {node.name!r}: no proof covers {op.describe()}")
         unit = graph.units.index(i)
-        forms_here = _unit(op, ins[0], graph.shapes[i], points.mid)
+        forms_here = _unit(op, ins[0], graph.shapes[i], points.mid, every)
         decision, pattern = forms_here.decision, forms_here.pattern
         patterns[i], forms[i] = pattern, forms_here.output
         below = flip_unit >= 0
@@ -259,20 +259,20 @@ def _certify_block(
                     forced.extend((int(j), unit, int(e)) for e in changed)
                 else:
                     knot_failures += 1
-        safe &= decision.in_safe_range() and forms_here.output.in_safe_range()
+        safe &= forms_here.safe
         flips_here = flip_unit == unit
         here = np.nonzero(flips_here)[0]
-        rho[here] = root_radius(decision, here, columns[0][here], knots[here])
+        rho[here] = root_radius(decision, forms_here.run[here], columns[0][here], knots[here])
         if isinstance(op, MaxPool):
             failed_near, checked = _arg_max_near_root(forms_here, here, flip_element[here], columns, knots, rho, exempt)
             sign_failures += failed_near
             decisions += checked
         failed, checked = sign_checks(decision, forms_here.want, points, knots, flips_here, columns, below, rho,
-                                      exempt=exempt)  # fmt: skip
+                                      exempt=exempt, form_of=forms_here.run)  # fmt: skip
         sign_failures += int(failed.sum())
         decisions += checked
     knot_failures += int(np.count_nonzero(differs != 1))
-    output = forms[len(graph.nodes) - 1]
+    output = forms[len(graph.nodes) - 1].on(*every, points.mid)
     simple = differs == 1
     jump_failures, is_breakpoint, jumps_safe = _jump_checks(
         graph, output, patterns, flip_unit, flip_element, jump_of_piece, simple, tie_side
@@ -285,9 +285,10 @@ def _certify_block(
 
 @dataclass(frozen=True)
 class _Tensor:
-    """One node's forms on every segment: values z̃ (at the segment's point), slopes s̃, and their bounds, each of
-    shape (segments, *node shape); and per segment n_z, n_s ≥ the Euclidean norm of the whole node's error
-    (‖z − z̃‖₂, ‖s − s̃‖₂), which a dense node turns into its entries' bounds (module docstring, step 2)."""
+    """One node's forms, held per row of consecutive segments on which the node is one affine function of t: values z̃
+    (read at the row's point ``at``), slopes s̃, and their bounds, each of shape (rows, *node shape); per row
+    n_z, n_s ≥ the Euclidean norm of the whole node's error (‖z − z̃‖₂, ‖s − s̃‖₂), which a dense node turns into its
+    entries' bounds (module docstring, step 2); ``run``: the row of every segment."""
 
     z: np.ndarray
     s: np.ndarray
@@ -295,6 +296,8 @@ class _Tensor:
     e_s: np.ndarray
     n_z: np.ndarray
     n_s: np.ndarray
+    run: np.ndarray
+    at: np.ndarray
 
     def flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rows = self.z.shape[0]
@@ -306,23 +309,30 @@ class _Tensor:
             self.n_z, self.n_s
         )
 
-    def rows(self, index: np.ndarray) -> _Tensor:
-        """The forms of segments ``index`` only."""
-        return _Tensor(*(x[index] for x in (self.z, self.s, self.e_z, self.e_s, self.n_z, self.n_s)))
+    def boundaries(self) -> np.ndarray:
+        """Per knot, whether its two segments lie in different rows."""
+        return self.run[1:] != self.run[:-1]
 
-    def spread(self, run: np.ndarray, read_at: np.ndarray, mid: np.ndarray) -> _Tensor:
-        """Forms of every segment k from these, held for one segment of each run of segments that share one affine
-        form (read at its point ``read_at``): run[k]'s form, its value at k's own point m_k with ``Forms.at``'s
-        bound, the slope and its bound as they are."""
-        rows = mid.shape[0]
-        shape = self.z.shape[1:]
+    def on(self, run: np.ndarray, middle: np.ndarray, mid: np.ndarray) -> _Tensor:
+        """These forms on finer rows (``_partition``: each new row inside one of these), read at their middle
+        segments' points: the form of the row that holds it, its value there with ``Forms.at``'s bound, the slope and
+        its bound as they are; the norms likewise."""
+        if np.array_equal(run, self.run):
+            return self
+        rows, shape = middle.shape[0], self.z.shape[1:]
+        old = self.run[middle]
         z, s, e_z, e_s = self.flat()
-        value, bound = Forms(z, s, e_z, e_s, read_at).at(run, mid)
-        delta = np.abs(mid - read_at[run])  # the norms as Forms.at bounds each entry, with ‖·‖ for |·|
-        n_z = self.n_z[run] + self.n_s[run] * delta * (1.0 + UNIT_ROUNDOFF)
-        n_z = (n_z + gamma(3) * (row_norms(z)[run] + row_norms(s)[run] * delta)) * (1.0 + 2.0 * gamma(6))
-        return _Tensor(value.reshape(rows, *shape), s[run].reshape(rows, *shape), bound.reshape(rows, *shape),
-                       e_s[run].reshape(rows, *shape), n_z, self.n_s[run])  # fmt: skip
+        value, bound = Forms(z, s, e_z, e_s, self.at).at(old, mid[middle])
+        delta = np.abs(mid[middle] - self.at[old])  # the norms as Forms.at bounds each entry, with ‖·‖ for |·|
+        n_z = self.n_z[old] + self.n_s[old] * delta * (1.0 + 2.0 * UNIT_ROUNDOFF)
+        n_z = (n_z + gamma(3) * (row_norms(z)[old] + row_norms(s)[old] * delta)) * (1.0 + 2.0 * gamma(6))
+        return _Tensor(value.reshape(rows, *shape), s[old].reshape(rows, *shape), bound.reshape(rows, *shape),
+                       e_s[old].reshape(rows, *shape), n_z, self.n_s[old], run, mid[middle])  # fmt: skip
+
+    def like(self, z: np.ndarray, s: np.ndarray, e_z: np.ndarray, e_s: np.ndarray, n_z: np.ndarray,
+             n_s: np.ndarray) -> _Tensor:  # fmt: skip
+        """Other forms on these rows."""
+        return _Tensor(z, s, e_z, e_s, n_z, n_s, self.run, self.at)
 
 
 def _exactly_continuous(op: Activation) -> bool:
@@ -354,13 +364,17 @@ def _parameters(graph: Graph) -> list[np.ndarray]:
     return out
 
 
-def _input_forms(origin: np.ndarray, direction: np.ndarray, mid: np.ndarray) -> _Tensor:
-    """x(m_k) = a + m_k·d with two roundings per entry; the slope d is exact."""
+def _input_forms(
+    origin: np.ndarray, direction: np.ndarray, mid: np.ndarray, run: np.ndarray, middle: np.ndarray
+) -> _Tensor:
+    """x(m) = a + m·d on the rows (``run``, ``middle``: ``_partition``), read at m = the middle segments' points, with
+    two roundings per entry; the slope d is exact."""
+    mid = mid[middle]
     m = mid.reshape(-1, *([1] * origin.ndim))
     z = origin + m * direction
     e_z = gamma(2) * (np.abs(origin) + np.abs(m) * np.abs(direction)) * (1.0 + 2.0 * gamma(3))
     s = np.array(np.broadcast_to(direction, z.shape))
-    return _Tensor(z, s, e_z, np.zeros(z.shape), row_norms(e_z), np.zeros(z.shape[0]))
+    return _Tensor(z, s, e_z, np.zeros(z.shape), row_norms(e_z), np.zeros(z.shape[0]), run, mid)
 
 
 def _terms(op: Affine, graph: Graph, i: int) -> int:
@@ -429,7 +443,7 @@ def _dense_forms(op: Dense, x: _Tensor, norms: WeightNorms) -> _Tensor:
         z = z + c
         c_norm = math.sqrt(math.prod(z.shape[1:-1])) * float(row_norms(c.reshape(1, -1))[0])
     n_z = norms.norm_bound(x.n_z, row_norms(x.z), c_norm)
-    return _Tensor(z, s, e_z, e_s, n_z, norms.norm_bound(x.n_s, row_norms(x.s)))
+    return x.like(z, s, e_z, e_s, n_z, norms.norm_bound(x.n_s, row_norms(x.s)))
 
 
 def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int, norms: dict[int, WeightNorms]) -> _Tensor:
@@ -452,7 +466,7 @@ def _affine_forms(op: Affine, ins: list[_Tensor], graph: Graph, i: int, norms: d
     if c is not None:
         z = z + c
         e_z = e_z + g * np.abs(c) * (1.0 + 2.0 * gamma(k + 3))
-    return _Tensor(z, s, e_z, e_s, *_least(*_carried_norms(op, ins, k), e_z, e_s))
+    return ins[0].like(z, s, e_z, e_s, *_least(*_carried_norms(op, ins, k), e_z, e_s))
 
 
 def _least(n_z: np.ndarray | None, n_s: np.ndarray | None, e_z: np.ndarray, e_s: np.ndarray) -> tuple:
@@ -480,7 +494,7 @@ def _carried_norms(op: Affine, ins: list[_Tensor], k: int) -> tuple:
     if isinstance(op, Scale):
         a = float(np.max(np.abs(op.scale)))
         shift = op.bias(ins[0].z.shape[1:])
-        c = 0.0 if shift is None else float(np.sqrt(np.sum(np.broadcast_to(shift, ins[0].z.shape[1:]) ** 2)))
+        c = 0.0 if shift is None else float(row_norms(np.broadcast_to(shift, ins[0].z.shape[1:])[None])[0])
         g = gamma(2)
         n_z = (a * (ins[0].n_z + g * row_norms(ins[0].z)) + g * c) * grow
         return n_z, (a * (ins[0].n_s + g * row_norms(ins[0].s))) * grow
@@ -489,12 +503,14 @@ def _carried_norms(op: Affine, ins: list[_Tensor], k: int) -> tuple:
 
 @dataclass(frozen=True)
 class _UnitForms:
-    """A unit node on every segment. ``decision``: its decision forms (``Forms``; ``width`` columns per element),
-    ``want``: their wanted signs (True: positive), ``pattern``: (segments, elements) pieces or arg-max slots,
+    """A unit node on every segment. ``decision``: its decision forms (``Forms``; ``width`` columns per element), held
+    per row of its input (``run``: the row of every segment), ``want``: their wanted signs on every segment (True:
+    positive), ``pattern``: (segments, elements) pieces or arg-max slots,
     ``output``: its output forms. ``flips(left, right, element)``: for an element whose pattern changes at a knot,
     the decision column that changes sign on the left and on the right segment, whether the change is one step (to a
     neighbouring piece; an arg-max's always is) and whether the unit's output slope changes with it (Δ ≠ 0; an
-    arg-max's does, its decision form having a proven root)."""
+    arg-max's does, its decision form having a proven root). ``safe``: whether the decision and output forms lie in
+    the safe range (a ReLU's decision forms are its input's, checked where they were made)."""
 
     decision: Forms
     want: np.ndarray
@@ -502,13 +518,19 @@ class _UnitForms:
     output: _Tensor
     flips: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
     width: int
+    run: np.ndarray
+    safe: bool
 
 
-def _unit(op: Activation | MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) -> _UnitForms:
-    """The decision and output forms of a unit node (``_UnitForms``)."""
+def _unit(
+    op: Activation | MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray, every: tuple[np.ndarray, np.ndarray]
+) -> _UnitForms:
+    """The decision and output forms of a unit node (``_UnitForms``): an activation's on its input's rows (its output
+    on those rows split where its pattern changes), a max pool's on every segment (``every``: ``_partition``'s rows
+    of one segment each), since its decision forms depend on the arg-max."""
     if isinstance(op, Activation):
         return _activation(op, x, shape, mid)
-    return _max_pool(op, x, shape, mid)
+    return _max_pool(op, x.on(*every, mid), shape)
 
 
 def _arg_max_near_root(
@@ -550,13 +572,16 @@ def _tie_exemptions(unit: _UnitForms, knots: np.ndarray) -> tuple[np.ndarray, tu
     A column ≡ 0 on one side of the knot, of an element whose pattern is the same on both sides (so the column is the
     same difference of the same forms), has by continuity the value 0 at t* on the other side too. There its form is
     affine from t* to its stretch, whose far end the stretch checks prove of the wanted strict sign: the sign holds on
-    the whole open side, and the check near t̃ (which 0 at t* would fail) is not needed."""
+    the whole open side, and the check near t̃ (which 0 at t* would fail) is not needed. The structural zeros are
+    returned per row of the decision forms (``_UnitForms.run``)."""
     decision = unit.decision
     struct = (decision.z == 0) & (decision.s == 0) & (decision.e_z == 0) & (decision.e_s == 0)
-    same = np.repeat(unit.pattern[knots] == unit.pattern[knots + 1], unit.width, axis=1)
     exempt: tuple[dict, dict] = ({}, {})
+    if not struct.any():
+        return struct, exempt
+    same = np.repeat(unit.pattern[knots] == unit.pattern[knots + 1], unit.width, axis=1)
     for side, (tied, other) in enumerate(((knots + 1, knots), (knots, knots + 1))):
-        only = struct[tied] & ~struct[other] & same
+        only = struct[unit.run[tied]] & ~struct[unit.run[other]] & same
         for q in np.nonzero(only.any(axis=1))[0]:
             exempt[side][int(knots[q])] = np.nonzero(only[q])[0]
     return struct, exempt
@@ -586,9 +611,9 @@ def _forced_by_tie(
             np.array([left]), np.array([right]), np.array([e])))  # fmt: skip
         if not step:
             return False
-        if struct[knot, col_left]:
+        if struct[unit.run[knot], col_left]:
             sides.add(1)
-        elif struct[knot + 1, col_right]:
+        elif struct[unit.run[knot + 1], col_right]:
             sides.add(0)
         else:
             return False
@@ -604,30 +629,34 @@ def _forced_by_tie(
 
 
 def _activation(op: Activation, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) -> _UnitForms:
-    """Decision forms z − c_q (column element·r + q), wanted positive on the pieces above kink q."""
+    """Decision forms z − c_q (column element·r + q) on the input's rows, wanted positive on the pieces above kink q;
+    the pieces on every segment, read from its row's forms at its point (``kernels.proof.pieces``); the output on the
+    input's rows split where the pieces change."""
     z, s, e_z, e_s = x.flat()
     rows, m = z.shape
     kinks, alpha, beta = op.params(shape)  # (r, m), (r + 1, m), (r + 1, m)
     r = kinks.shape[0]
-    piece = np.sum(z[:, :, None] > kinks.T[None], axis=2)  # number of kinks strictly below z̃ (Activation.piece)
-    if op is Activation.relu():
-        decision = Forms(z, s, e_z, e_s, mid)
-        want = piece > 0
-        on = want
-        y, sy, e_y, e_sy = (np.where(on, v, 0.0) for v in (z, s, e_z, e_s))
-        output = _Tensor(*(v.reshape(rows, *shape) for v in (y, sy, e_y, e_sy)), *_least(x.n_z, x.n_s, e_y, e_sy))
+    segments = x.run.shape[0]
+    pattern = np.empty((segments, m), dtype=np.int64)
+    proof_kernels.pieces(z, s, x.at, x.run, mid, np.ascontiguousarray(kinks, dtype=np.float64), pattern)
+    relu = op is Activation.relu()
+    if relu:
+        decision = Forms(z, s, e_z, e_s, x.at)
+        want = pattern > 0
     else:
         value = z[:, :, None] - kinks.T[None]
         exact_kink = kinks.T[None] == 0
         e_value = (e_z[:, :, None] + np.where(exact_kink, 0.0, UNIT_ROUNDOFF * np.abs(value))) * (1.0 + 2.0 * gamma(2))
-        decision = Forms(
-            value.reshape(rows, m * r),
-            np.repeat(s, r, axis=1),
-            e_value.reshape(rows, m * r),
-            np.repeat(e_s, r, axis=1),
-            mid,
-        )
-        want = (piece[:, :, None] > np.arange(r)[None, None, :]).reshape(rows, m * r)
+        decision = Forms(value.reshape(rows, m * r), np.repeat(s, r, axis=1), e_value.reshape(rows, m * r),
+                         np.repeat(e_s, r, axis=1), x.at)  # fmt: skip
+        want = (pattern[:, :, None] > np.arange(r)[None, None, :]).reshape(segments, m * r)
+    run, middle = _partition(x.boundaries() | np.any(pattern[1:] != pattern[:-1], axis=1))
+    piece = pattern[middle]  # each output row's pieces
+    if relu:
+        output, safe = _relu_output(x, run, middle, mid, piece > 0, shape)
+    else:
+        out = x.on(run, middle, mid)
+        z, s, e_z, e_s = out.flat()
         a, b = alpha[piece, np.arange(m)], beta[piece, np.arange(m)]
         inexact = ~(np.isin(np.abs(a), (0.0, 1.0)) & (b == 0))
         y, sy = a * z + b, a * s
@@ -636,18 +665,41 @@ def _activation(op: Activation, x: _Tensor, shape: tuple[int, ...], mid: np.ndar
         e_sy = (np.abs(a) * e_s + np.where(inexact, UNIT_ROUNDOFF * np.abs(sy), 0.0)) * (1.0 + 2.0 * gamma(3))
         # |a∘err + rounding| entrywise: the norms grow by max|α| plus the roundings' norm
         top = float(np.max(np.abs(alpha)))
-        n_y = (top * x.n_z + row_norms(round_y)) * (1.0 + 2.0 * gamma(4))
-        n_sy = (top * x.n_s + row_norms(np.where(inexact, UNIT_ROUNDOFF * np.abs(sy), 0.0))) * (1.0 + 2.0 * gamma(3))
-        output = _Tensor(*(v.reshape(rows, *shape) for v in (y, sy, e_y, e_sy)), *_least(n_y, n_sy, e_y, e_sy))
+        n_y = (top * out.n_z + row_norms(round_y)) * (1.0 + 2.0 * gamma(4))
+        n_sy = (top * out.n_s + row_norms(np.where(inexact, UNIT_ROUNDOFF * np.abs(sy), 0.0))) * (1.0 + 2.0 * gamma(3))
+        output = out.like(*(v.reshape(-1, *shape) for v in (y, sy, e_y, e_sy)), *_least(n_y, n_sy, e_y, e_sy))
+        safe = decision.in_safe_range() and output.in_safe_range()
 
     def flips(left: np.ndarray, right: np.ndarray, element: np.ndarray) -> tuple:
         column = element * r + np.minimum(left, right)
         return column, column, np.abs(left - right) == 1, alpha[left, element] != alpha[right, element]
 
-    return _UnitForms(decision, want, piece, output, flips, r)
+    return _UnitForms(decision, want, pattern, output, flips, r, x.run, safe)
 
 
-def _max_pool(op: MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) -> _UnitForms:
+def _relu_output(
+    x: _Tensor, run: np.ndarray, middle: np.ndarray, mid: np.ndarray, on: np.ndarray, shape: tuple[int, ...]
+) -> tuple[_Tensor, bool]:
+    """A ReLU's output on the rows (``run``, ``middle``), its gates ``on`` per row: ``x.on`` and the gates applied in
+    one pass (``kernels.proof.relu_at``); the norms are the lesser of those carried (``_Tensor.on``) and the norms of
+    the entries' bounds. Also whether its values and bounds lie in the safe range."""
+    z, s, e_z, e_s = x.flat()
+    rows, old = middle.shape[0], x.run[middle]
+    out = [np.empty((rows, z.shape[1])) for _ in range(4)]
+    squares = np.empty((rows, 2))
+    fine = proof_kernels.relu_at(z, s, e_z, e_s, x.at, old, mid[middle], on, UNIT_ROUNDOFF, gamma(3), gamma(6),
+                                 SAFE_MIN, SAFE_MAX, *out, squares)  # fmt: skip
+    delta = np.abs(mid[middle] - x.at[old])
+    n_z = x.n_z[old] + x.n_s[old] * delta * (1.0 + 2.0 * UNIT_ROUNDOFF)
+    n_z = (n_z + gamma(3) * (row_norms(z)[old] + row_norms(s)[old] * delta)) * (1.0 + 2.0 * gamma(6))
+    n_z = np.where(delta == 0, x.n_z[old], n_z)
+    grow = 1.0 + gamma(z.shape[1] + 4)
+    n_z, n_s = np.minimum(n_z, np.sqrt(squares[:, 0]) * grow), np.minimum(x.n_s[old], np.sqrt(squares[:, 1]) * grow)
+    output = _Tensor(*(v.reshape(rows, *shape) for v in out), n_z, n_s, run, mid[middle])
+    return output, bool(fine) and in_safe_range(n_z, n_s)
+
+
+def _max_pool(op: MaxPool, x: _Tensor, shape: tuple[int, ...]) -> _UnitForms:
     """Decision forms z_j − z_a for every slot j of every window (column output·w + j), wanted negative; the arg-max
     a's own column and padding slots hold trivially (−1, exact)."""
     z, s, e_z, e_s = x.flat()
@@ -665,18 +717,20 @@ def _max_pool(op: MaxPool, x: _Tensor, shape: tuple[int, ...], mid: np.ndarray) 
     e_ds = (gathered[3] + pick[3] + UNIT_ROUNDOFF * np.abs(ds)) * (1.0 + 2.0 * gamma(3))
     trivial = ~valid[None] | (np.arange(w)[None, None, :] == top[:, :, None])
     d, ds, e_d, e_ds = (np.where(trivial, fill, v) for v, fill in ((d, -1.0), (ds, 0.0), (e_d, 0.0), (e_ds, 0.0)))
-    decision = Forms(*(v.reshape(rows, outputs * w) for v in (d, ds, e_d, e_ds)), mid)
+    decision = Forms(*(v.reshape(rows, outputs * w) for v in (d, ds, e_d, e_ds)), x.at)
     want = np.zeros((rows, outputs * w), dtype=bool)
     # the output's errors are some of the input's, each at most ``repeats`` times (windows that overlap)
-    repeats = math.sqrt(float(np.max(np.bincount(index[valid])))) * (1.0 + gamma(2))
-    output = _Tensor(*(v[:, :, 0].reshape(rows, *shape) for v in pick),
-                     *_least(x.n_z * repeats, x.n_s * repeats, pick[2], pick[3]))  # fmt: skip
+    repeats = math.sqrt(float(np.max(np.bincount(index[valid]))))
+    grow = 1.0 + gamma(4)  # the square root's and the product's roundings
+    output = x.like(*(v[:, :, 0].reshape(rows, *shape) for v in pick),
+                    *_least(x.n_z * repeats * grow, x.n_s * repeats * grow, pick[2], pick[3]))  # fmt: skip
 
     def flips(left: np.ndarray, right: np.ndarray, element: np.ndarray) -> tuple:
         # left of the knot slot ``right`` overtakes ``left``: its decision z_right − z_left turns positive
         return element * w + right, element * w + left, np.ones(left.shape, dtype=bool), np.ones(left.shape, dtype=bool)
 
-    return _UnitForms(decision, want, top, output, flips, w)
+    safe = decision.in_safe_range() and output.in_safe_range()
+    return _UnitForms(decision, want, top, output, flips, w, x.run, safe)
 
 
 def _jump_checks(

@@ -51,10 +51,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from relu1d.engine.fallback import affordable
 from relu1d.engine.kernels import proof as proof_kernels
 from relu1d.engine.network import Network
-from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.engine.result import RegionCount
 from relu1d.engine.scaling import normalised_network
 
@@ -72,11 +70,14 @@ def spectral_norm_bound(w: np.ndarray) -> float:
     """σ̄ ≥ ‖W‖₂, the largest singular value of a float64 matrix, rigorously (docs/mathematics.md §2.3).
 
     With A the matrix or its transpose, whichever has fewer rows (m of them, k columns): Ĝ = fl(AAᵀ) has
-    |Ĝ − AAᵀ| ≤ γ_k|A||A|ᵀ (Higham, Thm 3.5), so ‖Ĝ − AAᵀ‖₂ ≤ γ_k‖A‖_F². For an α above the top eigenvalue (from a
-    power iteration, raised until it works), the floating-point Cholesky factorisation of Ĥ = fl(αI − Ĝ) runs to
-    completion with a factor R̂ such that R̂ᵀR̂ = Ĥ + ΔH, |ΔH| ≤ γ_{m+1}|R̂ᵀ||R̂| (Higham, Thm 10.3; any order of the
-    inner products, blocked LAPACK included): Ĥ + ΔH is positive semidefinite, so λ_min(Ĥ) ≥ −γ_{m+1}‖R̂‖_F², and the
-    diagonal's rounding moves it by at most u·max|Ĥ_ii|. By Weyl's inequality
+    |Ĝ − AAᵀ| ≤ γ_k|A||A|ᵀ (Higham, Thm 3.5), so ‖Ĝ − AAᵀ‖₂ ≤ γ_k‖A‖_F². For an α near the top eigenvalue (a power
+    iteration from a seeded random vector, raised until the factorisation runs), the floating-point Cholesky
+    factorisation of Ĥ = fl(αI − Ĝ), whenever it runs to completion, gives a factor R̂ with R̂ᵀR̂ = Ĥ + ΔH,
+    |ΔH| ≤ γ_{m+1}|R̂ᵀ||R̂| — no definiteness assumed, only that every r_ij is an inner product in any order and one
+    division or a multiplication by a computed reciprocal, as in reference LAPACK and OpenBLAS (Higham, Thm 10.3 and
+    its proof; Demmel 1989; Rump, BIT 46, 2006; γ_{m+1} is doubled for the reciprocal's rounding): Ĥ + ΔH is positive
+    semidefinite, so λ_min(Ĥ) ≥ −γ_{m+1}‖R̂‖_F², and the diagonal's rounding moves it by at most u·max|Ĥ_ii|. By
+    Weyl's inequality
     ‖W‖₂² ≤ α + γ_{m+1}‖R̂‖_F² + u·max|Ĥ_ii| + γ_k‖A‖_F² (γ_{m+1} doubled, every sum inflated for its own rounding).
     W is first scaled exactly by a power of two to a largest entry in [1, 2); underflow is kept out by an entry range
     of at most 2²⁰⁰ (else the bound is ‖W‖_F, whose squares stay normal), and an absolute 2⁻⁹⁰⁰ covers any subnormal
@@ -95,18 +96,39 @@ def spectral_norm_bound(w: np.ndarray) -> float:
     return float(np.ldexp(np.sqrt(bound * (1.0 + gamma(8))) * (1.0 + gamma(2)), power))
 
 
+#: Up to this size the estimate of λ_max(Ĝ) is LAPACK's eigenvalues (cheaper than a power iteration's calls).
+DIRECT_EIGENVALUES_UP_TO = 128
+
+
+def _top_eigenvalue_estimate(g: np.ndarray) -> float:
+    """An estimate (no bound) of the top eigenvalue of the symmetric matrix whose upper triangle is ``g``: LAPACK's
+    for small matrices, else 30 steps of a power iteration from a seeded random start (not orthogonal to the top
+    eigenvector, as a structured start can be); 0 when Ĝv = 0 (the factorisation's tries then find α)."""
+    import scipy.linalg
+
+    m = g.shape[0]
+    if m <= DIRECT_EIGENVALUES_UP_TO:
+        top = float(scipy.linalg.eigvalsh(g, lower=False, subset_by_index=[m - 1, m - 1], check_finite=False)[0])
+        return top if np.isfinite(top) else 0.0
+    v = np.random.default_rng(0).standard_normal(m)
+    estimate = 0.0
+    for _ in range(30):
+        gv = scipy.linalg.blas.dsymv(1.0, g, v)
+        length = float(np.sqrt(gv @ gv))
+        if not length > 0.0:
+            break
+        estimate = length / float(np.sqrt(v @ v))
+        v = gv / length
+    return estimate
+
+
 def _gram_bound(a: np.ndarray, frob: float) -> float:
     """λ̄ ≥ λ_max(AAᵀ) for A of m ≤ k rows scaled as ``spectral_norm_bound`` says, and frob ≥ ‖A‖_F² (its method)."""
     import scipy.linalg
 
     m, k = a.shape
     g = scipy.linalg.blas.dsyrk(1.0, a)  # AAᵀ, its upper triangle (what the Cholesky factorisation reads)
-    v = np.sqrt(np.einsum("ij,ij->i", a, a)) + 1.0 / m  # a positive start: power iteration on Ĝ
-    estimate = 0.0
-    for _ in range(60):
-        gv = scipy.linalg.blas.dsymv(1.0, g, v)
-        estimate = float(np.linalg.norm(gv) / np.linalg.norm(v))
-        v = gv / np.linalg.norm(gv)
+    estimate = _top_eigenvalue_estimate(g)
     alpha = max(estimate * 1.02, frob / m)  # λ_max(Ĝ) is at least the mean eigenvalue tr(Ĝ)/m ≈ ‖A‖_F²/m
     for tries in range(40):
         if alpha >= frob:  # no better than ‖W‖₂ ≤ ‖W‖_F
@@ -201,27 +223,6 @@ class Certificate:
         """What keeps the count unproven: the decisions no bound settled, plus one if an operand left the safe range,
         plus one if what the checks established differs from the candidate (0 for a proven count)."""
         return self.uncertified_decisions + (not self.safe_range) + (not self.agrees)
-
-
-def prove_count(net: Network, result: RegionCount) -> Certificate:
-    """A proof of ``result`` by whichever route works: a rational count is exact by construction; a float one is
-    checked by ``certify_count``, and where that leaves a decision open (coincident knots of degenerate networks)
-    and a rational recount is affordable (``relu1d.engine.fallback.affordable``), the recount decides: proven when
-    its counts (knots, knots and breakpoints per layer) equal the float ones."""
-    if result.method == "rational":
-        return Certificate(0, 0, 0, 0, tuple(int(c) for c in result.knots_per_layer),
-                           int(result.breakpoints.shape[0]), agrees=True, method="rational")  # fmt: skip
-    cert = certify_count(net, result)
-    if cert.certified or not affordable(net, result.knots.shape[0]):
-        return cert
-    exact = count_regions_exact(net)
-    agrees = (
-        len(exact.knots) == result.knots.shape[0]
-        and tuple(exact.knots_per_layer) == tuple(int(c) for c in result.knots_per_layer)
-        and tuple(exact.breakpoints_per_layer) == tuple(int(c) for c in result.breakpoints_per_layer)
-    )
-    return Certificate(cert.decisions, 0, 0, 0, tuple(exact.knots_per_layer), len(exact.breakpoints),
-                       agrees=agrees, method="rational")  # fmt: skip
 
 
 def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Certificate:
@@ -676,12 +677,13 @@ class Forms:
         e_z + e_s·|δ|(1+u) + γ₃(|z̃| + |s̃||δ|) with δ = fl(t − m), inflated for its own rounding; with ``reach``
         (per row), a bound for every point within reach of t: + (|s̃| + e_s)·reach, inflated again (the sign
         kernel's widening)."""
-        z, s = self.z[rows], self.s[rows]
-        delta = (t - self.mid[rows])[:, None]
-        value = z + s * delta
-        bound = self.e_z[rows] + self.e_s[rows] * np.abs(delta) * (1.0 + UNIT_ROUNDOFF)
-        bound = (bound + gamma(3) * (np.abs(z) + np.abs(s) * np.abs(delta))) * (1.0 + 2.0 * gamma(6))
+        rows = np.asarray(rows, dtype=np.int64)
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), rows.shape)
+        value, bound = np.empty((rows.shape[0], self.z.shape[1])), np.empty((rows.shape[0], self.z.shape[1]))
+        proof_kernels.forms_at(self.z, self.s, self.e_z, self.e_s, self.mid, rows, t, UNIT_ROUNDOFF, gamma(3),
+                               gamma(6), value, bound)  # fmt: skip
         if reach is not None:
+            s = self.s[rows]
             with np.errstate(invalid="ignore"):  # 0·∞ (a root not located): nan, a bound no sign passes
                 bound = (bound + (np.abs(s) + self.e_s[rows]) * reach[:, None]) * (1.0 + 2.0 * gamma(4))
         return value, bound
@@ -703,6 +705,7 @@ def sign_checks(
     rho: np.ndarray,
     row_of: np.ndarray | None = None,
     exempt: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] | None = None,
+    form_of: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Failed sign decisions per row of ``form``, and how many were checked, in one layer (module docstring,
     step 3: sign and knot checks).
@@ -714,9 +717,15 @@ def sign_checks(
     ``form`` and ``gate`` hold some segments only, the row of each segment in them (−1: absent; its checks are
     skipped); by default row k is segment k. ``exempt`` (with ``row_of`` None): per side of a knot (left, right),
     knot → the columns whose check in its bracket (at the far end, or within ρ of t̃) the caller replaces by its own
-    (``relu1d.engine.graph_proof``: an arg-max's other slots, a change forced by an exact tie)."""
+    (``relu1d.engine.graph_proof``: an arg-max's other slots, a change forced by an exact tie). ``form_of``: per row of
+    ``gate``, the row of ``form`` that holds its affine form (forms that several segments share); by default the
+    same row."""
     want = np.where(gate, 1.0, -1.0)
     n_seg = points.start.shape[0]
+
+    def form_rows(rows: np.ndarray) -> np.ndarray:
+        return rows if form_of is None else form_of[rows]
+
     failed = np.zeros(gate.shape[0], dtype=np.int64)
     checked = 0
 
@@ -737,9 +746,9 @@ def sign_checks(
         reach = np.zeros(segs.shape) if reach is None else reach
         rows, t, flip, reach = held(segs, t, flip, reach)
         ptr, cols = (np.zeros(rows.shape[0] + 1, dtype=np.int64), _NO_COLUMNS) if skip is None else skip
-        return proof_kernels.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, t, widen, reach,
-                                          flip, ptr, cols, UNIT_ROUNDOFF, gamma(3), gamma(6), gamma(4),
-                                          failed)  # fmt: skip
+        return proof_kernels.sign_failures(form.z, form.s, form.e_z, form.e_s, form.mid, gate, rows, form_rows(rows),
+                                          t, widen, reach, flip, ptr, cols, UNIT_ROUNDOFF, gamma(3), gamma(6),
+                                          gamma(4), failed)  # fmt: skip
 
     own = np.ones(n_seg, dtype=bool)
     own[0] = points.first_stretch
@@ -752,13 +761,14 @@ def sign_checks(
     for segs, direction in ((np.nonzero(~finite_start & own)[0], -1.0), (np.nonzero(~finite_end & own)[0], 1.0)):
         (rows,) = held(segs)
         if rows.size:
-            s, e_s = form.s[rows], form.e_s[rows]
+            s, e_s = form.s[form_rows(rows)], form.e_s[form_rows(rows)]
             ok = (want[rows] * direction * s > e_s) | ((s == 0) & (e_s == 0))
             failed[rows] += np.count_nonzero(~ok, axis=1)
             checked += ok.size
     n_knots = n_seg - 1
     if n_knots == 0:  # no knot at all (the one segment has no finite end): the form must have its sign at m
-        ok = holds(form.z, form.e_z, want)
+        every = form_rows(np.arange(gate.shape[0]))
+        ok = holds(form.z[every], form.e_z[every], want)
         failed += np.count_nonzero(~ok, axis=1)
         return failed, checked + ok.size
     # Each knot, from each side (segment j on its left, j+1 on its right).

@@ -31,11 +31,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from relu1d.engine.count import count_network
+from relu1d.engine.count import count_network, prove_count
 from relu1d.engine.fallback import settling_work
 from relu1d.engine.io import atomic_output
 from relu1d.engine.lines import restrict_to_line
-from relu1d.engine.proof import REFINE_BLOCK_ROWS, prove_count
+from relu1d.engine.proof import REFINE_BLOCK_ROWS
 from relu1d.replication.ensemble import Cell, read_manifest, verified_network
 from relu1d.replication.probes import probe_statistics, sample_probe
 
@@ -140,7 +140,7 @@ def _chunk_size(cell: Cell, processes: int, prove: int) -> int:
 
 
 def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
-    """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.proof.prove_count``
+    """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.count.prove_count``
     when the proof is cheap or the network among the first ``prove`` of its cell, else ("none", False, -1)."""
     if (
         result.method != "rational"
