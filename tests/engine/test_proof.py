@@ -74,7 +74,7 @@ def _first_and_open(net):
     result = count_regions(net, exact_fallback=False, prove=False)
     candidate = certify._candidate(result)
     cert, done = certify._certify(net, result.knots, candidate, certify._first_order_forward)
-    return result, candidate, cert, done, done.rows_to_refine()
+    return result, candidate, cert, done, done.open_segments()
 
 
 def test_refining_the_open_segments_equals_refining_every_segment(monkeypatch):
@@ -86,14 +86,14 @@ def test_refining_the_open_segments_equals_refining_every_segment(monkeypatch):
     nets += [make(seed) for make in (random_small, *ADVERSARIAL.values()) for seed in range(0, 60, 3)]
     rechecked = proven = 0
     for net in nets:
-        result, candidate, cert, done, rows = _first_and_open(net)
+        result, candidate, cert, _, opened = _first_and_open(net)
         if not (cert.safe_range and cert.sign_failures):
             continue
-        full = certify._certify(net, result.knots, candidate, certify._partly_refined(rows), method="refined")[0]
+        full = certify._certify(net, result.knots, candidate, certify._partly_refined(opened.rows), method="refined")[0]
         for block_rows in (2, certify.REFINE_BLOCK_ROWS):
             with monkeypatch.context() as patch:
                 patch.setattr(certify, "REFINE_BLOCK_ROWS", block_rows)
-                assert certify._recheck_refined(net, result.knots, cert, done, rows) == full
+                assert certify.refine_open_segments(net, result.knots, cert, opened) == full
         if any(np.any(b) for b in net.biases[:-1]):  # (σ_b = 0 has its own proof: test_zero_biases_are_proven...)
             assert certify_count(net, result) == full
         rechecked += 1
@@ -101,10 +101,13 @@ def test_refining_the_open_segments_equals_refining_every_segment(monkeypatch):
     assert rechecked >= 30 and proven >= 1, (rechecked, proven)
     big = certify_count(nets[0], count_regions(nets[0]))
     assert big.certified and big.method == "refined"
+    # the door proves it as its graph first; the segments that proof leaves open go through the same refined pass
+    routed = prove_count(nets[0], count_regions(nets[0], prove=False))
+    assert routed.certified and routed.method == "refined" and routed.knots_per_layer == big.knots_per_layer
     # a refined gate that differs from the first pass's: the recheck declines (the caller redoes every segment)
-    result, _, cert, done, rows = _first_and_open(nets[0])
-    done.masks[0][rows[0], 0] = ~done.masks[0][rows[0], 0]
-    assert certify._recheck_refined(nets[0], result.knots, cert, done, rows) is None
+    result, _, cert, _, opened = _first_and_open(nets[0])
+    opened.gates[0][0, 0] = ~opened.gates[0][0, 0]
+    assert certify.refine_open_segments(nets[0], result.knots, cert, opened) is None
 
 
 @pytest.mark.parametrize("mutation", ["drop", "insert", "shift", "flag", "layer", "neuron"])

@@ -421,4 +421,5 @@ def test_proof_numbers_count_all_cells_and_the_deciding_ones():
     out = proof_numbers(wide, "e")
     assert (out["CheckedNetworks"], out["ProvenNetworks"], out["MaxOpenDecisions"]) == ("4", "2", "3")
     assert (out["DecidingCheckedNetworks"], out["DecidingProvenNetworks"], out["DecidingCells"]) == ("2", "1", "1")
+    assert out["DecidingNetworks"] == str(int(wide["networks"].iloc[1]))
     assert proof_numbers(wide, "other")["DecidingCells"] == "0"

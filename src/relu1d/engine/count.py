@@ -22,11 +22,11 @@ import numpy as np
 from relu1d.engine.decisions import DEFAULT_RTOL, checked_line, checked_rtol, checked_window
 from relu1d.engine.fallback import affordable, checked_prove, wants_proof
 from relu1d.engine.graph import Graph, graph_from_network
-from relu1d.engine.graph_proof import certify_graph_count
+from relu1d.engine.graph_proof import certify_graph_count, graph_certificate
 from relu1d.engine.network import Network
 from relu1d.engine.oracles.exact import count_regions_exact
 from relu1d.engine.oracles.walk import walk_regions
-from relu1d.engine.proof import Certificate, certify_count
+from relu1d.engine.proof import Certificate, certify_count, refine_open_segments
 from relu1d.engine.propagation.line import propagate
 from relu1d.engine.result import FloatRangeError, RegionCount, finite_knots
 from relu1d.engine.scaling import float_or_inf, normalised_graph, normalised_network
@@ -156,14 +156,19 @@ def prove_count(net: Network, result: RegionCount) -> Certificate:
 
 def _network_certificate(net: Network, result: RegionCount) -> Certificate:
     """The a-posteriori proof of a network's float count (``net`` at unit scale): the proof of any graph
-    (``relu1d.engine.graph_proof``) on the network's graph; where it leaves a sign decision open, the networks' own
-    proof (``relu1d.engine.proof.certify_count``), whose refined pass recovers each layer's rounding for those
-    segments; with every hidden bias 0, the networks' proof at once (its homogeneous case: every knot at 0)."""
-    if any(np.any(b) for b in net.biases[:-1]):
-        cert = certify_graph_count(graph_from_network(net), np.zeros(1), np.ones(1), result)
-        if cert.certified or not (cert.safe_range and cert.sign_failures):
-            return cert
-    return certify_count(net, result)
+    (``relu1d.engine.graph_proof``) on the network's graph; where it leaves a sign decision open, the segments that hold
+    one are redone by the networks' refined pass, which recovers each layer's rounding
+    (``relu1d.engine.proof.refine_open_segments``; should a refined gate differ from the pattern the first proof read,
+    the networks' own proof, ``relu1d.engine.proof.certify_count``, redoes everything); with every hidden bias 0, the
+    networks' proof at once (its homogeneous case: every knot at 0)."""
+    if not any(np.any(b) for b in net.biases[:-1]):
+        return certify_count(net, result)
+    cert, opened = graph_certificate(graph_from_network(net), np.zeros(1), np.ones(1), result)
+    if cert.certified or not (cert.safe_range and cert.sign_failures):
+        return cert
+    return refine_open_segments(net, np.asarray(result.knots, dtype=np.float64), cert, opened) or certify_count(
+        net, result
+    )
 
 
 def _settled(result: RegionCount, cert: Certificate | None, recount: Callable[[], RegionCount] | None) -> RegionCount:

@@ -73,6 +73,7 @@ from relu1d.engine.proof import (
     BracketPoints,
     Certificate,
     Forms,
+    OpenSegments,
     WeightNorms,
     bracket_points,
     gamma,
@@ -95,6 +96,21 @@ def certify_graph_count(
     block_bytes: int | None = None,
     progress: bool | None = None,
 ) -> Certificate:
+    """Prove (or fail to prove) that ``result`` is the exact count of ``graph`` along origin + t·direction
+    (``graph_certificate``, its certificate alone)."""
+    return graph_certificate(graph, origin, direction, result, window, block_bytes=block_bytes, progress=progress)[0]
+
+
+def graph_certificate(
+    graph: Graph,
+    origin: np.ndarray,
+    direction: np.ndarray,
+    result: RegionCount,
+    window: tuple[float, float] | None = None,
+    *,
+    block_bytes: int | None = None,
+    progress: bool | None = None,
+) -> tuple[Certificate, OpenSegments]:
     """Prove (or fail to prove) that ``result`` is the exact count of ``graph`` along origin + t·direction, over ℝ or
     over the open ``window`` of t (by default ``result.window``): its knots (one change of one unit element in each
     bracket, and the changes exact ties force with it), the unit and element of each, the knots per unit node and the
@@ -104,7 +120,10 @@ def certify_graph_count(
     ``block_bytes`` (default ``BLOCK_BYTES``), so the proof's memory is bounded whatever the number of knots. A proof
     that runs past two seconds shows a progress bar on stderr (``relu1d.engine.progress``; ``progress``: None, on
     terminals only; False, never; True, always). Run it on the graph that was counted (``count_graph`` counts
-    ``relu1d.engine.scaling.normalised_graph(graph)``, which has the same knots)."""
+    ``relu1d.engine.scaling.normalised_graph(graph)``, which has the same knots). Also returns what the proof left
+    open (``relu1d.engine.proof.OpenSegments``: the segments with an open sign decision and their neighbours within
+    their block, each unit's pattern there (> 0), the changes found at each knot and their radii ρ), from which a
+    network's refined pass redoes those segments (``relu1d.engine.proof.refine_open_segments``)."""
     origin = np.asarray(origin, dtype=np.float64).reshape(graph.input_shape)
     direction = np.asarray(direction, dtype=np.float64).reshape(graph.input_shape)
     knots = np.asarray(result.knots, dtype=np.float64)
@@ -138,6 +157,16 @@ def certify_graph_count(
         not all(np.array_equal(x, y) for x, y in zip(left.edges[1], right.edges[0], strict=True))
         for left, right in itertools.pairwise(blocks)
     )
+    rows = np.concatenate([b.open_rows + offset for b, offset in zip(blocks, offsets, strict=True)])
+    rows, first_seen = np.unique(rows, return_index=True)  # a segment two blocks share: its first block's
+    opened = OpenSegments(
+        rows,
+        [np.concatenate([b.open_gates[u] for b in blocks])[first_seen] for u in range(len(graph.units))],
+        flip_unit,
+        flip_element,
+        np.concatenate([b.rho for b in blocks]),
+        other_failures=sum(b.other_failures for b in blocks),
+    )
     return Certificate(
         decisions=sum(b.decisions for b in blocks),
         sign_failures=sum(b.sign_failures for b in blocks),
@@ -147,7 +176,7 @@ def certify_graph_count(
         breakpoints=int(np.count_nonzero(is_breakpoint)),
         agrees=changes == changes_listed and bool(np.array_equal(is_breakpoint, breakpoints_listed)),
         safe_range=bool(safe and all(b.safe_range for b in blocks)),
-    )
+    ), opened
 
 
 #: Memory the forms of one block of segments may take, about (``certify_graph_count``).
@@ -166,7 +195,9 @@ class _Block:
     """What one block of segments established: per knot of the block (local indices) the unit and element of its
     first change (−1: none) and whether it is a breakpoint; the changes forced by ties (local knot, unit, element);
     the patterns of its first and last segment (per unit), which it shares with its neighbours; the failed and checked
-    decisions; whether every operand stayed in the safe range."""
+    decisions; whether every operand stayed in the safe range; the segments with an open sign decision and their
+    neighbours (local indices) and each unit's pattern there (> 0), the radius ρ of each knot, and the open sign
+    decisions of no one segment (an arg-max's near its root)."""
 
     flip_unit: np.ndarray
     flip_element: np.ndarray
@@ -178,6 +209,10 @@ class _Block:
     knot_failures: int
     jump_failures: int
     safe_range: bool
+    open_rows: np.ndarray
+    open_gates: list[np.ndarray]
+    rho: np.ndarray
+    other_failures: int
 
 
 def _partition(boundary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -220,7 +255,8 @@ def _certify_block(
     tie_side = np.full(n_knots, -1, dtype=np.int64)  # the side whose check a forced change replaced (−1: none)
     forced: list[tuple[int, int, int]] = []  # (knot, unit, element) of every change forced by a tie
     rho = np.full(n_knots, np.inf)
-    sign_failures = decisions = 0
+    sign_failures = decisions = other_failures = 0
+    row_failures = np.zeros(n_knots + 1, dtype=np.int64)
     for i, node in enumerate(graph.nodes[1:], start=1):
         op = node.op
         ins = [forms[j] for j in node.inputs]
@@ -266,10 +302,12 @@ def _certify_block(
         if isinstance(op, MaxPool):
             failed_near, checked = _arg_max_near_root(forms_here, here, flip_element[here], columns, knots, rho, exempt)
             sign_failures += failed_near
+            other_failures += failed_near
             decisions += checked
         failed, checked = sign_checks(decision, forms_here.want, points, knots, flips_here, columns, below, rho,
                                       exempt=exempt, form_of=forms_here.run)  # fmt: skip
         sign_failures += int(failed.sum())
+        row_failures += failed
         decisions += checked
     knot_failures += int(np.count_nonzero(differs != 1))
     output = forms[len(graph.nodes) - 1].on(*every, points.mid)
@@ -279,8 +317,11 @@ def _certify_block(
     )
     safe &= jumps_safe
     edges = ([patterns[i][0] for i in graph.units], [patterns[i][-1] for i in graph.units])
+    open_ = row_failures > 0
+    open_rows = np.nonzero(open_ | np.r_[open_[1:], False] | np.r_[False, open_[:-1]])[0]
+    open_gates = [patterns[i][open_rows] > 0 for i in graph.units]
     return _Block(flip_unit, flip_element, is_breakpoint, forced, edges, decisions + 3 * n_knots, sign_failures,
-                  knot_failures, jump_failures, bool(safe))  # fmt: skip
+                  knot_failures, jump_failures, bool(safe), open_rows, open_gates, rho, other_failures)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -853,4 +894,4 @@ def _candidate(result: RegionCount) -> tuple[np.ndarray, list[tuple[int, int, in
     return np.asarray(result.is_breakpoint, dtype=bool), sorted(changes)
 
 
-__all__ = ["BracketPoints", "certify_graph_count"]
+__all__ = ["BracketPoints", "certify_graph_count", "graph_certificate"]

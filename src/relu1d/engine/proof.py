@@ -244,10 +244,26 @@ def certify_count(net: Network, result: RegionCount, refine: bool = True) -> Cer
     candidate = _candidate(result)
     cert, done = _certify(net, knots, candidate, _first_order_forward)
     if refine and cert.safe_range and cert.sign_failures:
-        rows = done.rows_to_refine()
-        refined = _recheck_refined(net, knots, cert, done, rows)
-        cert = refined or _certify(net, knots, candidate, _partly_refined(rows), method="refined")[0]
+        opened = done.open_segments()
+        refined = refine_open_segments(net, knots, cert, opened)
+        cert = refined or _certify(net, knots, candidate, _partly_refined(opened.rows), method="refined")[0]
     return cert
+
+
+@dataclass(frozen=True)
+class OpenSegments:
+    """What a first-order proof of a network's count left open, for ``refine_open_segments``: ``rows`` (ascending
+    segments: every segment with an open sign decision and its neighbours, which share its knots), ``gates`` per
+    layer the gates the proof read on those rows ((rows, n) bools), per knot ``flip_layer`` and ``flip_neuron`` of its
+    first gate change (−1: none) and the radius ``rho`` around t̃ that holds its root; ``other_failures``: open sign
+    decisions that are not any row's (0 for a network)."""
+
+    rows: np.ndarray
+    gates: list[np.ndarray]
+    flip_layer: np.ndarray
+    flip_neuron: np.ndarray
+    rho: np.ndarray
+    other_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -262,9 +278,11 @@ class _Pass:
     rho: np.ndarray
     open_rows: np.ndarray
 
-    def rows_to_refine(self) -> np.ndarray:
-        """The segments with an open decision and their neighbours (which share its knots)."""
-        return np.nonzero(self.open_rows | np.roll(self.open_rows, 1) | np.roll(self.open_rows, -1))[0]
+    def open_segments(self) -> OpenSegments:
+        """The segments with an open decision and their neighbours (which share its knots), and what refining them
+        needs (``OpenSegments``)."""
+        rows = np.nonzero(self.open_rows | np.roll(self.open_rows, 1) | np.roll(self.open_rows, -1))[0]
+        return OpenSegments(rows, [m[rows] for m in self.masks], self.flip_layer, self.flip_neuron, self.rho)
 
 
 def _certify(
@@ -332,34 +350,37 @@ def _certify(
 REFINE_BLOCK_ROWS = 1024
 
 
-def _recheck_refined(
-    net: Network, knots: np.ndarray, first: Certificate, done: _Pass, rows: np.ndarray
+def refine_open_segments(
+    net: Network, knots: np.ndarray, first: Certificate, opened: OpenSegments
 ) -> Certificate | None:
-    """``first`` with the sign checks of segments ``rows`` redone on their refined forms (``_refined_forward``, which
-    computes each segment from its own point alone), or None when a refined gate differs from the first pass's.
+    """``first`` (a first-order proof of a count of ``net`` at unit scale with the knots ``knots``) with the sign checks
+    of the segments ``opened.rows`` redone on their refined forms (``_refined_forward``, which computes each segment
+    from its own point alone), or None when a refined gate differs from the gates the first proof read there.
 
-    Every other decision stands as ``done`` found it: the gates, hence which gate changes at each knot (the knot
-    checks' patterns and every jump check), are the same, and a radius ρ from either pass bounds the same root
+    Every other decision stands as the first proof found it: the gates, hence which gate changes at each knot (the
+    knot checks' patterns and every jump check), are the same, and a radius ρ from either pass bounds the same root
     (module docstring). So the certificate is the one a full refined pass over all segments would give, at the cost
-    of ``rows`` only; a changed gate means the patterns themselves moved, and the caller redoes every segment."""
+    of those rows only; a changed gate means the patterns themselves moved, and the caller redoes every segment."""
     points = bracket_points(knots)
-    rho = done.rho.copy()
-    safe, sign_failures = first.safe_range, 0
+    rho = opened.rho.copy()
+    rows = opened.rows
+    safe, sign_failures = first.safe_range, opened.other_failures
     # Blocks of ascending segments, each through every layer: segment k reads the radius of knot k − 1, which an
     # earlier block has already refined, so the certificate is the one of all rows at once.
-    for block in np.array_split(rows, max(1, -(-rows.shape[0] // REFINE_BLOCK_ROWS))):
+    for lo in range(0, rows.shape[0], REFINE_BLOCK_ROWS):
+        block = rows[lo : lo + REFINE_BLOCK_ROWS]
         row_of = np.full(points.mid.shape[0], -1, dtype=np.int64)
         row_of[block] = np.arange(block.shape[0])
         for ell, form in enumerate(_refined_forward(net, points.mid[block])):
             safe &= form.in_safe_range()
             gate = form.z > 0
-            if not np.array_equal(gate, done.masks[ell][block]):
+            if not np.array_equal(gate, opened.gates[ell][lo : lo + REFINE_BLOCK_ROWS]):
                 return None
-            below, here = (done.flip_layer >= 0) & (done.flip_layer < ell), done.flip_layer == ell
-            failed, _ = sign_checks(form, gate, points, knots, here, done.flip_neuron, below, rho, row_of)
+            below, here = (opened.flip_layer >= 0) & (opened.flip_layer < ell), opened.flip_layer == ell
+            failed, _ = sign_checks(form, gate, points, knots, here, opened.flip_neuron, below, rho, row_of)
             sign_failures += int(failed.sum())
             here = np.nonzero(here & (row_of[:-1] >= 0))[0]  # knots of this layer whose left segment is redone
-            rho[here] = root_radius(form, row_of[here], done.flip_neuron[here], knots[here])
+            rho[here] = root_radius(form, row_of[here], opened.flip_neuron[here], knots[here])
     return replace(first, sign_failures=sign_failures, safe_range=bool(safe), method="refined")
 
 

@@ -58,8 +58,8 @@ DECIDING_WIDTH = 256
 
 
 def proof_numbers(cells: pd.DataFrame, experiment: str) -> dict[str, str]:
-    """How many counts are proven exact (docs/mathematics.md §2.3): all cells, and the deciding cells (main
-    ``experiment``, width ≥ ``DECIDING_WIDTH``, depth ≥ 2); proven fractions of the checked networks."""
+    """How many counts are proven exact (docs/mathematics.md §2.3), of how many networks and of how many checked: all
+    cells, and the deciding cells (main ``experiment``, width ≥ ``DECIDING_WIDTH``, depth ≥ 2)."""
     deciding = cells[(cells["experiment"] == experiment) & (cells["width"] >= DECIDING_WIDTH) & (cells["depth"] >= 2)]
     out = {}
     for name, part in (("", cells), ("Deciding", deciding)):
@@ -69,6 +69,7 @@ def proof_numbers(cells: pd.DataFrame, experiment: str) -> dict[str, str]:
         out[f"{name}ProvenRefined"] = thousands(int(part["proven_refined"].sum()))
         out[f"{name}MaxOpenDecisions"] = str(int(part["max_open_decisions"].max())) if len(part) else "0"
     out["DecidingCells"] = str(len(deciding))
+    out["DecidingNetworks"] = thousands(int(deciding["networks"].sum()))  # (all cells': NumNetworks)
     out["DecidingWidth"] = str(DECIDING_WIDTH)
     return out
 
