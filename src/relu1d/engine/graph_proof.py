@@ -364,11 +364,18 @@ class _Tensor:
         old = self.run[middle]
         z, s, e_z, e_s = self.flat()
         value, bound = Forms(z, s, e_z, e_s, self.at).at(old, mid[middle])
-        delta = np.abs(mid[middle] - self.at[old])  # the norms as Forms.at bounds each entry, with ‖·‖ for |·|
-        n_z = self.n_z[old] + self.n_s[old] * delta * (1.0 + 2.0 * UNIT_ROUNDOFF)
-        n_z = (n_z + gamma(3) * (row_norms(z)[old] + row_norms(s)[old] * delta)) * (1.0 + 2.0 * gamma(6))
         return _Tensor(value.reshape(rows, *shape), s[old].reshape(rows, *shape), bound.reshape(rows, *shape),
-                       e_s[old].reshape(rows, *shape), n_z, self.n_s[old], run, mid[middle])  # fmt: skip
+                       e_s[old].reshape(rows, *shape), self.value_norms(old, mid[middle]), self.n_s[old], run,
+                       mid[middle])  # fmt: skip
+
+    def value_norms(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """n_z of the forms of ``rows`` read at t: as ``Forms.at`` bounds each entry, with ‖·‖ for |·|; a row read at
+        its own point keeps its n_z."""
+        delta = np.abs(t - self.at[rows])
+        n_z = self.n_z[rows] + self.n_s[rows] * delta * (1.0 + 2.0 * UNIT_ROUNDOFF)
+        z, s = self.z.reshape(self.z.shape[0], -1), self.s.reshape(self.s.shape[0], -1)
+        n_z = (n_z + gamma(3) * (row_norms(z)[rows] + row_norms(s)[rows] * delta)) * (1.0 + 2.0 * gamma(6))
+        return np.where(delta == 0, self.n_z[rows], n_z)
 
     def like(self, z: np.ndarray, s: np.ndarray, e_z: np.ndarray, e_s: np.ndarray, n_z: np.ndarray,
              n_s: np.ndarray) -> _Tensor:  # fmt: skip
@@ -730,10 +737,7 @@ def _relu_output(
     squares = np.empty((rows, 2))
     fine = proof_kernels.relu_at(z, s, e_z, e_s, x.at, old, mid[middle], on, UNIT_ROUNDOFF, gamma(3), gamma(6),
                                  SAFE_MIN, SAFE_MAX, *out, squares)  # fmt: skip
-    delta = np.abs(mid[middle] - x.at[old])
-    n_z = x.n_z[old] + x.n_s[old] * delta * (1.0 + 2.0 * UNIT_ROUNDOFF)
-    n_z = (n_z + gamma(3) * (row_norms(z)[old] + row_norms(s)[old] * delta)) * (1.0 + 2.0 * gamma(6))
-    n_z = np.where(delta == 0, x.n_z[old], n_z)
+    n_z = x.value_norms(old, mid[middle])
     grow = 1.0 + gamma(z.shape[1] + 4)
     n_z, n_s = np.minimum(n_z, np.sqrt(squares[:, 0]) * grow), np.minimum(x.n_s[old], np.sqrt(squares[:, 1]) * grow)
     output = _Tensor(*(v.reshape(rows, *shape) for v in out), n_z, n_s, run, mid[middle])
