@@ -422,4 +422,10 @@ def test_proof_numbers_count_all_cells_and_the_deciding_ones():
     assert (out["CheckedNetworks"], out["ProvenNetworks"], out["MaxOpenDecisions"]) == ("4", "2", "3")
     assert (out["DecidingCheckedNetworks"], out["DecidingProvenNetworks"], out["DecidingCells"]) == ("2", "1", "1")
     assert out["DecidingNetworks"] == str(int(wide["networks"].iloc[1]))
-    assert proof_numbers(wide, "other")["DecidingCells"] == "0"
+    none = proof_numbers(wide, "other")
+    assert none["DecidingCells"] == "0" and none["DecidingProofClause"] == ""
+    assert none["DecidingProofSentence"].startswith("This configuration has no cell of width")
+    assert out["DecidingProofClause"] == f"; 1 of the {out['DecidingNetworks']} in the cells that decide K1, K2 and K6"
+    checked_all = int(wide["proof_checked"].sum()) == int(wide["networks"].sum())
+    expected = "Proofs were run on all" if checked_all else "Proofs were run on 4 of"
+    assert out["ProofCoverageSentence"].startswith(expected)

@@ -71,7 +71,38 @@ def proof_numbers(cells: pd.DataFrame, experiment: str) -> dict[str, str]:
     out["DecidingCells"] = str(len(deciding))
     out["DecidingNetworks"] = thousands(int(deciding["networks"].sum()))  # (all cells': NumNetworks)
     out["DecidingWidth"] = str(DECIDING_WIDTH)
+    out.update(_proof_sentences(cells, deciding))
     return out
+
+
+def _proof_sentences(cells: pd.DataFrame, deciding: pd.DataFrame) -> dict[str, str]:
+    """The report's sentences on proof coverage, which depend on whether every network was checked and whether the
+    configuration has cells that decide K1, K2 and K6 (width ≥ ``DECIDING_WIDTH``, depth ≥ 2)."""
+    networks, checked = int(cells["networks"].sum()), int(cells["proof_checked"].sum())
+    proven = int(cells["proven"].sum())
+    d_nets, d_checked = int(deciding["networks"].sum()), int(deciding["proof_checked"].sum())
+    d_proven = int(deciding["proven"].sum())
+    if len(deciding):
+        clause = f"; {thousands(d_proven)} of the {thousands(d_nets)} in the cells that decide K1, K2 and K6"
+        sentence = (
+            f"In the {len(deciding)} cells that decide K1, K2 and K6 (main experiment, width $\\ge{DECIDING_WIDTH}$, "
+            f"depth $\\ge2$), {thousands(d_proven)} of the {thousands(d_checked)} networks checked are proven, of "
+            f"{thousands(d_nets)} networks in all"
+            + (f"; the other {thousands(d_nets - d_proven)} counts are unproven float64 counts." if d_proven < d_nets
+               else ".")
+        )  # fmt: skip
+    else:
+        clause = ""
+        sentence = f"This configuration has no cell of width $\\ge{DECIDING_WIDTH}$ and depth $\\ge2$."
+    if checked == networks:
+        limitation = f"Proofs were run on all {thousands(networks)} networks; {thousands(proven)} are proven."
+    else:
+        limitation = (
+            f"Proofs were run on {thousands(checked)} of the {thousands(networks)} networks (every network whose "
+            f"proof is cheap, and the first networks of every other cell); {thousands(proven)} are proven, and the "
+            "others are counted by the same engine without a proof."
+        )
+    return {"DecidingProofClause": clause, "DecidingProofSentence": sentence, "ProofCoverageSentence": limitation}
 
 
 def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: str) -> dict[str, str]:
