@@ -419,13 +419,14 @@ def test_proof_numbers_count_all_cells_and_the_deciding_ones():
     cells = cell_summary(_counts_frame())
     wide = cells.assign(width=[DECIDING_WIDTH // 2, DECIDING_WIDTH], depth=2)
     out = proof_numbers(wide, "e")
-    assert (out["CheckedNetworks"], out["ProvenNetworks"], out["MaxOpenDecisions"]) == ("4", "2", "3")
+    assert (out["CheckedNetworks"], out["ProvenNetworks"]) == ("4", "2")
     assert (out["DecidingCheckedNetworks"], out["DecidingProvenNetworks"], out["DecidingCells"]) == ("2", "1", "1")
     assert out["DecidingNetworks"] == str(int(wide["networks"].iloc[1]))
     none = proof_numbers(wide, "other")
-    assert none["DecidingCells"] == "0" and none["DecidingProofClause"] == ""
+    assert none["DecidingCells"] == "0" and "decide K1" not in none["ProofClaim"]
     assert none["DecidingProofSentence"].startswith("This configuration has no cell of width")
-    assert out["DecidingProofClause"] == f"; 1 of the {out['DecidingNetworks']} in the cells that decide K1, K2 and K6"
+    assert out["ProofClaim"].endswith(f", 1 of the {out['DecidingNetworks']} in the cells that decide K1, K2 and K6")
+    assert out["OpenDecisionsSentence"] == "No checked network left more than 3 decisions open."
     checked_all = int(wide["proof_checked"].sum()) == int(wide["networks"].sum())
     expected = "Proofs were run on all" if checked_all else "Proofs were run on 4 of"
     assert out["ProofCoverageSentence"].startswith(expected)

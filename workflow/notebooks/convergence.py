@@ -299,8 +299,9 @@ save_table(
     tables,
     "convergence_proofs",
     caption="How the counts are known to be exact, per cell (docs/mathematics.md §2.3). Margin flag: fraction of "
-    "networks with the engine's own flag (no decision within 10^5 tolerances), a heuristic. Proofs: the networks of "
-    "the cell a proof was run on (every network whose proof is cheap, and at least the first networks of each cell): "
+    "networks with the engine's own flag (no decision within 10^5 tolerances), a heuristic. Proofs: how many "
+    "networks of the cell a proof was run on (every network whose proof is cheap, and at least the first networks of "
+    "each cell): "
     "a recount in rational arithmetic, or a check against rigorous float64 rounding bounds (first order, and refined "
     "by error-free products where first order leaves a decision open); rational, refined: how many were proven that "
     "way (σ_b = 0 has a proof of its own, from the forward pass at ±1, counted in neither). Proven / nets: networks "

@@ -67,7 +67,6 @@ def proof_numbers(cells: pd.DataFrame, experiment: str) -> dict[str, str]:
         out[f"{name}CheckedNetworks"] = thousands(checked)
         out[f"{name}ProvenNetworks"] = thousands(proven)
         out[f"{name}ProvenRefined"] = thousands(int(part["proven_refined"].sum()))
-        out[f"{name}MaxOpenDecisions"] = str(int(part["max_open_decisions"].max())) if len(part) else "0"
     out["DecidingCells"] = str(len(deciding))
     out["DecidingNetworks"] = thousands(int(deciding["networks"].sum()))  # (all cells': NumNetworks)
     out["DecidingWidth"] = str(DECIDING_WIDTH)
@@ -82,8 +81,13 @@ def _proof_sentences(cells: pd.DataFrame, deciding: pd.DataFrame) -> dict[str, s
     proven = int(cells["proven"].sum())
     d_nets, d_checked = int(deciding["networks"].sum()), int(deciding["proof_checked"].sum())
     d_proven = int(deciding["proven"].sum())
+    if checked == networks:
+        claim = f"all {thousands(networks)} counts were checked and {thousands(proven)} are"
+    else:
+        claim = f"{thousands(proven)} of the {thousands(checked)} counts checked (of {thousands(networks)}) are"
+    claim += " \\emph{proven} exact by rigorous rounding bounds or rational arithmetic"
     if len(deciding):
-        clause = f"; {thousands(d_proven)} of the {thousands(d_nets)} in the cells that decide K1, K2 and K6"
+        claim += f", {thousands(d_proven)} of the {thousands(d_nets)} in the cells that decide K1, K2 and K6"
         sentence = (
             f"In the {len(deciding)} cells that decide K1, K2 and K6 (main experiment, width $\\ge{DECIDING_WIDTH}$, "
             f"depth $\\ge2$), {thousands(d_proven)} of the {thousands(d_checked)} networks checked are proven, of "
@@ -92,17 +96,26 @@ def _proof_sentences(cells: pd.DataFrame, deciding: pd.DataFrame) -> dict[str, s
                else ".")
         )  # fmt: skip
     else:
-        clause = ""
-        sentence = f"This configuration has no cell of width $\\ge{DECIDING_WIDTH}$ and depth $\\ge2$."
+        sentence = (
+            f"This configuration has no cell of width $\\ge{DECIDING_WIDTH}$ and depth $\\ge2$, where proofs are "
+            "expensive and which decide K1, K2 and K6 in the full run."
+        )
     if checked == networks:
         limitation = f"Proofs were run on all {thousands(networks)} networks; {thousands(proven)} are proven."
     else:
         limitation = (
             f"Proofs were run on {thousands(checked)} of the {thousands(networks)} networks (every network whose "
-            f"proof is cheap, and the first networks of every other cell); {thousands(proven)} are proven, and the "
+            f"proof is cheap, and the first networks of each remaining cell); {thousands(proven)} are proven, and the "
             "others are counted by the same engine without a proof."
         )
-    return {"DecidingProofClause": clause, "DecidingProofSentence": sentence, "ProofCoverageSentence": limitation}
+    most = int(cells["max_open_decisions"].max()) if len(cells) else 0
+    open_sentence = (
+        "No checked network left a decision open."
+        if most == 0
+        else f"No checked network left more than {most} decisions open."
+    )
+    return {"ProofClaim": claim, "DecidingProofSentence": sentence, "ProofCoverageSentence": limitation,
+            "OpenDecisionsSentence": open_sentence}  # fmt: skip
 
 
 def convergence_numbers(cells: pd.DataFrame, rates: pd.DataFrame, experiment: str) -> dict[str, str]:
