@@ -208,3 +208,18 @@ def test_a_count_job_asks_for_the_memory_of_its_proofs():
     small = Cell("e", (16, 16), 1.0, 200, 1)
     assert estimated_count_mb(small, 1, prove=4) < estimated_count_mb(small, 2, prove=4) < 1000
     assert estimated_count_mb(Cell("e", (1024,) * 8, 1.0, 100, 1), 1, prove=4) < estimated_count_mb(deep, 1, prove=4)
+
+
+def test_every_unproven_row_names_its_reason(tmp_path, monkeypatch):
+    """A count beyond the cell's proof budget says "not run" and why; a proven one has an empty reason."""
+    from relu1d.replication import counting
+
+    manifest = tmp_path / "m.json"
+    write_manifest(Cell("r", (6, 6), 1.0, 3, 5), manifest)
+    monkeypatch.setattr(counting, "PROVE_ALL_BELOW_WORK", 0.0)  # every proof over budget: only the first is run
+    counts, _ = count_manifest(manifest, progress=False, prove=1)
+    assert counts["proven"].tolist() == [True, False, False]
+    assert counts["unproven_reason"].iloc[0] == ""
+    assert all(r.startswith("not run: proof work") and "beyond the first 1 of its cell" in r
+               for r in counts["unproven_reason"].iloc[1:])  # fmt: skip
+    assert counts["uncertified_decisions"].tolist()[1:] == [-1, -1]

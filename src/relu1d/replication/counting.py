@@ -5,7 +5,8 @@ reduced to two tables:
 
 * **counts** — one row per network: regions, per-layer knots (Σᵢ X_{ℓ,i}) and surviving breakpoints, how the
   count is known to be exact (the engine's margin flag and decision counts; ``proof``/``proven``/
-  ``uncertified_decisions`` from the a-posteriori proof, docs/mathematics.md §2.3), and the network's *probe*
+  ``uncertified_decisions`` from the a-posteriori proof, docs/mathematics.md §2.3, and ``unproven_reason``, empty
+  for a proven count), and the network's *probe*
   (claims H1/H2): regions on the segment between two random inputs a, a′ ~ N(0, I) and the
   distance from a to the nearest breakpoint;
 * **knots** — one row per gate change (network, layer, neuron, position, whether f′ jumps there), the raw
@@ -61,6 +62,7 @@ COUNT_COLUMNS = (
     "proof",
     "proven",
     "uncertified_decisions",
+    "unproven_reason",
     "probe_length",
     "probe_regions",
     "probe_distance",
@@ -71,9 +73,11 @@ _WORKER_BACKEND: Any = None
 _WORKER_PROVE = 0
 
 
-#: Networks whose proof costs at most this much (``relu1d.engine.fallback.settling_work``; ~0.1 s) are all proven;
-#: of the others, the first ``prove`` of each cell (config ``certification.networks_per_cell``).
-PROVE_ALL_BELOW_WORK = 3e7
+#: Networks whose proof costs at most this much (``relu1d.engine.fallback.settling_work``; ~0.05 s since the proofs
+#: of 2026-12-08, e.g. 256 × 4 and 512 × 2) are all proven; of the others, the first ``prove`` of each cell (config
+#: ``certification.networks_per_cell``). Raised from 3·10⁷ when the proof became 2–7× cheaper: the default run's
+#: deciding cells (width ≥ 256, depth ≥ 2) go from 60 to ~1,440 of 3,500 networks proven.
+PROVE_ALL_BELOW_WORK = 3e8
 
 
 #: A count job gets one process per this many seconds of its cell's estimated work (``count_processes``): a process
@@ -139,17 +143,26 @@ def _chunk_size(cell: Cell, processes: int, prove: int) -> int:
     return max(1, cell.networks // (8 * processes))
 
 
-def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int]:
-    """(how the count was proven, whether it was, decisions left open) by ``relu1d.engine.count.prove_count``
-    when the proof is cheap or the network among the first ``prove`` of its cell, else ("none", False, -1)."""
-    if (
-        result.method != "rational"
-        and index >= prove
-        and settling_work(net, result.knots.shape[0]) > PROVE_ALL_BELOW_WORK
-    ):
-        return "none", False, -1
+def _proof(net: Any, result: Any, index: int, prove: int) -> tuple[str, bool, int, str]:
+    """(how the count was proven, whether it was, decisions left open, why it is not proven: "" when it is) by
+    ``relu1d.engine.count.prove_count`` when the proof is cheap or the network among the first ``prove`` of its cell,
+    else ("none", False, -1, the reason)."""
+    work = settling_work(net, result.knots.shape[0])
+    if result.method != "rational" and index >= prove and work > PROVE_ALL_BELOW_WORK:
+        return (
+            "none",
+            False,
+            -1,
+            (f"not run: proof work {work:.1e} above {PROVE_ALL_BELOW_WORK:.0e}, beyond the first {prove} of its cell"),
+        )
     cert = prove_count(net, result)
-    return cert.method, cert.certified, cert.uncertified_decisions
+    if cert.certified:
+        reason = ""
+    elif cert.method == "rational":
+        reason = "the rational recount differs from the float count"
+    else:
+        reason = f"{cert.open_decisions} decisions open; a rational recount is not affordable"
+    return cert.method, cert.certified, cert.uncertified_decisions, reason
 
 
 def count_network_tables(
@@ -166,7 +179,7 @@ def count_network_tables(
         net = restrict_to_line(net, a, (a_prime - a) / length)
         start, end = 0.0, length
     result = count_network(net, xp=xp)
-    proof, proven, uncertified = _proof(net, result, index, prove)
+    proof, proven, uncertified, unproven_reason = _proof(net, result, index, prove)
     probe_regions, probe_distance = probe_statistics(result, start, end)
     row = {
         "cell": cell.id,
@@ -187,6 +200,7 @@ def count_network_tables(
         "proof": proof,
         "proven": proven,
         "uncertified_decisions": uncertified,
+        "unproven_reason": unproven_reason,
         "probe_length": abs(end - start),
         "probe_regions": probe_regions,
         "probe_distance": probe_distance,
