@@ -275,11 +275,11 @@ save_table(
     caption="Mean linear regions over ℝ per cell with 95% bootstrap CIs.",
 )
 proof_table = cell_table.assign(
-    proven_of_networks=lambda t: [f"{p} / {n}" for p, n in zip(t["proven"], t["networks"], strict=True)],
+    proven_of_networks=lambda t: [f"{p}/{n}" for p, n in zip(t["proven"], t["networks"], strict=True)],
     proven_ci=lambda t: [
         f"[{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else "n/a"
         for lo, hi in zip(t["proven_fraction_lo"], t["proven_fraction_hi"], strict=True)
-    ]
+    ],
 )
 proof_columns = {
     "experiment": "experiment",
@@ -288,11 +288,11 @@ proof_columns = {
     "networks": "nets",
     "certified_fraction": "margin flag",
     "proof_checked": "proofs",
-    "proven_of_networks": "proven / nets",
+    "proven_of_networks": "proven/nets",
     "proven_rational": "rational",
     "proven_refined": "refined",
     "proven_ci": "proven, 95% CI",
-    "max_open_decisions": "max open",
+    "max_open_decisions": "open",
 }
 save_table(
     proof_table.sort_values(["experiment", "depth", "sum_n"])[list(proof_columns)].rename(columns=proof_columns),
@@ -304,9 +304,9 @@ save_table(
     "each cell): "
     "a recount in rational arithmetic, or a check against rigorous float64 rounding bounds (first order, and refined "
     "by error-free products where first order leaves a decision open); rational, refined: how many were proven that "
-    "way (σ_b = 0 has a proof of its own, from the forward pass at ±1, counted in neither). Proven / nets: networks "
-    "proven / networks in the cell. Proven, 95% CI: Clopper–Pearson CI of the fraction of proofs run that succeeded. "
-    "Max open: most decisions one checked network left open.",
+    "way (σ_b = 0 has a proof of its own, from the forward pass at ±1, counted in neither). Proven/nets: networks "
+    "proven/networks in the cell. Proven, 95% CI: Clopper–Pearson CI of the fraction of proofs run that succeeded. "
+    "Open: most decisions one checked network left open.",
 )
 rate_columns = {
     "depth": "depth L",
