@@ -101,19 +101,18 @@ DIRECT_EIGENVALUES_UP_TO = 128
 
 
 def _top_eigenvalue_estimate(g: np.ndarray) -> float:
-    """An estimate (no bound) of the top eigenvalue of the symmetric matrix whose upper triangle is ``g``: LAPACK's
-    for small matrices, else 30 steps of a power iteration from a seeded random start (not orthogonal to the top
-    eigenvector, as a structured start can be); 0 when Ĝv = 0 (the factorisation's tries then find α)."""
-    import scipy.linalg
-
+    """An estimate (no bound) of the top eigenvalue of the symmetric matrix ``g``: LAPACK's for small matrices, else
+    30 steps of a power iteration from a seeded random start (not orthogonal to the top eigenvector, as a structured
+    start can be); 0 when Ĝv = 0 (the factorisation's tries then find α). numpy only (the base install)."""
     m = g.shape[0]
     if m <= DIRECT_EIGENVALUES_UP_TO:
-        top = float(scipy.linalg.eigvalsh(g, lower=False, subset_by_index=[m - 1, m - 1], check_finite=False)[0])
+        with np.errstate(all="ignore"):
+            top = float(np.linalg.eigvalsh(g)[-1]) if np.all(np.isfinite(g)) else 0.0
         return top if np.isfinite(top) else 0.0
     v = np.random.default_rng(0).standard_normal(m)
     estimate = 0.0
     for _ in range(30):
-        gv = scipy.linalg.blas.dsymv(1.0, g, v)
+        gv = g @ v
         length = float(np.sqrt(gv @ gv))
         if not length > 0.0:
             break
@@ -123,20 +122,22 @@ def _top_eigenvalue_estimate(g: np.ndarray) -> float:
 
 
 def _gram_bound(a: np.ndarray, frob: float) -> float:
-    """λ̄ ≥ λ_max(AAᵀ) for A of m ≤ k rows scaled as ``spectral_norm_bound`` says, and frob ≥ ‖A‖_F² (its method)."""
-    import scipy.linalg
-
+    """λ̄ ≥ λ_max(AAᵀ) for A of m ≤ k rows scaled as ``spectral_norm_bound`` says, and frob ≥ ‖A‖_F² (its method).
+    numpy's Cholesky reads the lower triangle of Ĝ: the symmetric matrix it defines is the Ĝ of the bound."""
     m, k = a.shape
-    g = scipy.linalg.blas.dsyrk(1.0, a)  # AAᵀ, its upper triangle (what the Cholesky factorisation reads)
+    g = a @ a.T
     estimate = _top_eigenvalue_estimate(g)
     alpha = max(estimate * 1.02, frob / m)  # λ_max(Ĝ) is at least the mean eigenvalue tr(Ĝ)/m ≈ ‖A‖_F²/m
     for tries in range(40):
         if alpha >= frob:  # no better than ‖W‖₂ ≤ ‖W‖_F
             break
-        h = -g
+        h = -np.tril(g)
         h[np.diag_indices(m)] += alpha
-        r, info = scipy.linalg.lapack.dpotrf(h, lower=0, clean=1, overwrite_a=1)
-        if info != 0 or not np.all(np.isfinite(np.diag(r))):
+        try:
+            r = np.linalg.cholesky(h)  # lower: R̂ᵀ of the bound, from h's lower triangle
+        except np.linalg.LinAlgError:
+            r = None
+        if r is None or not np.all(np.isfinite(np.diag(r))):
             alpha *= 1.03 if tries < 8 else 2.0
             continue
         r_frob = float(np.einsum("ij,ij->", r, r)) * (1.0 + gamma(r.size + 2))
